@@ -1,0 +1,260 @@
+"""The `kiosk` command. Every subcommand calls the same services as the touchscreen.
+Exit codes: 0 done, 1 operational failure (one-line reason), 2 bad usage or config."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kiosk.config import Config, ConfigError, default_config_path, load_config
+from kiosk.paths import config_resource
+
+
+class UsageError(Exception):
+    """Bad usage: exit 2 with the message."""
+
+
+class Failure(Exception):
+    """Operational failure: exit 1 with a one-line reason."""
+
+
+def _load(path: str | None) -> Config:
+    config = load_config(Path(path) if path else default_config_path())
+    for warning in config.warnings:
+        print(warning, file=sys.stderr)
+    return config
+
+
+def cmd_check_config(args) -> int:
+    path = Path(args.file) if args.file else default_config_path()
+    config = load_config(path)
+    for warning in config.warnings:
+        print(warning)
+    print(f"{path}: OK")
+    print(f"  terminal {config.terminal_id} at {config.office}")
+    print(f"  languages: {', '.join(config.languages)} (default {config.default_language})")
+    print(f"  idle reset after {config.idle_timeout_s} s, warning {config.idle_warning_s} s")
+    for service in config.services:
+        extra = [] if service.enabled else ["disabled"]
+        if service.daily_quota:
+            extra.append(f"quota {service.daily_quota}/day")
+        if service.hours is not None:
+            extra.append("own hours")
+        suffix = f" ({', '.join(extra)})" if extra else ""
+        print(f"  service {service.prefix} {service.id}: "
+              f"{service.name(config.default_language, config.default_language)}{suffix}")
+    p = config.printer
+    where = {"serial": p.device, "lp": p.device, "file": p.path, "network": p.host,
+             "usb": f"{p.vendor_id}:{p.product_id}"}.get(p.transport)
+    print(f"  printer {p.transport} {where} profile {p.profile}")
+    for display in config.displays:
+        print(f"  display {display.id}: {display.framing} on {display.device}")
+    return 0
+
+
+def cmd_ticket(args) -> int:
+    from kiosk.services.issue_ticket import Refusal, Refused
+    from kiosk.wiring import ticket_service
+
+    config = _load(args.config)
+    if config.service(args.service) is None:
+        valid = ", ".join(s.id for s in config.services)
+        raise UsageError(f"unknown service {args.service!r}; valid services: {valid}")
+    lang = args.lang or config.default_language
+    if lang not in config.languages:
+        raise UsageError(f"language {lang!r} is not offered; offered: "
+                         f"{', '.join(config.languages)}")
+    service = ticket_service(config)
+    try:
+        issued = service.issue(args.service, lang)
+    except Refused as err:
+        if err.reason is Refusal.UNKNOWN_SERVICE:
+            raise UsageError(err.detail) from err
+        if args.json:
+            print(json.dumps({"number": None, "service": args.service, "people_ahead": None,
+                              "estimate_min": None, "printed": False, "print_error": None,
+                              "error": err.reason.value, "reason": err.detail}))
+        raise Failure(err.detail) from err
+    result = service.print_ticket(issued)
+    if args.json:
+        print(json.dumps({
+            "number": issued.ticket.number, "service": issued.service.id,
+            "people_ahead": issued.people_ahead, "estimate_min": issued.estimate.minutes,
+            "printed": result.printed, "print_error": result.error}, ensure_ascii=False))
+    else:
+        estimate = "unknown" if issued.estimate.minutes is None else \
+            f"about {issued.estimate.minutes} min"
+        print(f"ticket {issued.ticket.number} for {issued.service.id}")
+        print(f"people ahead: {issued.people_ahead}")
+        print(f"estimated wait: {estimate}")
+        print("printed" if result.printed else f"not printed: {result.error}")
+    if not result.printed:
+        print(f"kiosk: ticket {issued.ticket.number} issued but not printed: {result.error}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _queue(args):
+    from kiosk.services.queue_ops import QueueOperations
+    from kiosk.wiring import open_store
+
+    config = _load(args.config)
+    return QueueOperations(config, open_store(config))
+
+
+def cmd_call(args) -> int:
+    queue = _queue(args)
+    try:
+        ticket = queue.call_next(str(args.counter), [args.service] if args.service else None)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+    if ticket is None:
+        raise Failure("nobody is waiting" + (f" for {args.service}" if args.service else ""))
+    print(f"{ticket.number} -> counter {ticket.counter}")
+    return 0
+
+
+def _finish(args, method: str) -> int:
+    from kiosk.store.errors import TicketNotFound, TransitionRefused
+
+    queue = _queue(args)
+    try:
+        ticket = getattr(queue, method)(args.number)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+    except (TicketNotFound, TransitionRefused) as err:
+        raise Failure(str(err)) from err
+    print(f"{ticket.number}: {ticket.state.value}")
+    return 0
+
+
+def cmd_screenshot(args) -> int:
+    from kiosk.ui_runner import render_screenshot
+
+    config = _load(args.config) if args.config else load_config(config_resource("demo.toml"))
+    state = {}
+    for item in args.state or []:
+        if "=" not in item:
+            raise UsageError(f"--state takes KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        state[key] = value
+    size = None
+    if args.size:
+        try:
+            width, height = (int(v) for v in args.size.lower().split("x"))
+        except ValueError as err:
+            raise UsageError(f"--size takes WIDTHxHEIGHT, got {args.size!r}") from err
+        size = (width, height)
+    if args.lang not in config.languages:
+        raise UsageError(f"language {args.lang!r} is not offered; offered: "
+                         f"{', '.join(config.languages)}")
+    try:
+        out = render_screenshot(config, args.screen, args.lang, Path(args.out), size, state)
+    except KeyError as err:
+        raise UsageError(str(err.args[0])) from err
+    print(out)
+    return 0
+
+
+def cmd_run(args) -> int:
+    from kiosk.ui_runner import run_app
+
+    return run_app(_load(args.config), windowed=args.windowed)
+
+
+def cmd_demo(args) -> int:
+    from kiosk.demo import run_demo
+
+    return run_demo(Path(args.out) if args.out else None, windowed=args.windowed)
+
+
+def cmd_simulate(args) -> int:
+    if args.device == "printer":
+        from kiosk.devices.printer.simulator import run_simulator_cli
+
+        out = Path(args.out) if args.out else Path.cwd() / "printer-out"
+        return run_simulator_cli(Path(args.pty_link), out, args.baudrate)
+    from kiosk.devices.display.simulator import run_display_simulator_cli
+
+    return run_display_simulator_cli(Path(args.pty_link), Path(args.out) if args.out else None,
+                                     args.framing)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Self-service terminal.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_config(p):
+        p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG or "
+                                        "config/kiosk.toml)")
+        return p
+
+    p = with_config(sub.add_parser("run", help="the touchscreen app"))
+    p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="the app with a simulated printer and demo config")
+    p.add_argument("--out", help="folder for tickets and screenshots")
+    p.add_argument("--windowed", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("check-config", help="validate a configuration")
+    p.add_argument("file", nargs="?")
+    p.set_defaults(func=cmd_check_config)
+
+    p = with_config(sub.add_parser("ticket", help="issue a walk-in ticket"))
+    p.add_argument("service")
+    p.add_argument("--lang")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ticket)
+
+    p = with_config(sub.add_parser("call", help="a counter calls the next ticket"))
+    p.add_argument("--counter", required=True)
+    p.add_argument("service", nargs="?")
+    p.set_defaults(func=cmd_call)
+    for name, method in (("done", "done"), ("noshow", "no_show")):
+        p = with_config(sub.add_parser(name, help=f"mark a called ticket {name}"))
+        p.add_argument("number")
+        p.set_defaults(func=lambda a, m=method: _finish(a, m))
+
+    p = sub.add_parser("screenshot", help="render one screen headless to PNG")
+    p.add_argument("screen")
+    p.add_argument("--lang", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--size", help="WIDTHxHEIGHT in pixels (default: the config's screen)")
+    p.add_argument("--state", nargs="*", help="KEY=VALUE pairs the screen shows")
+    p.add_argument("--config", help="configuration (default: the demo configuration)")
+    p.set_defaults(func=cmd_screenshot)
+
+    p = sub.add_parser("simulate", help="device simulators for demo and tests")
+    p.add_argument("device", choices=["printer", "display"])
+    p.add_argument("--pty-link", required=True)
+    p.add_argument("--out")
+    p.add_argument("--baudrate", type=int, default=115200)
+    p.add_argument("--framing", choices=["alpha", "line"], default="alpha")
+    p.set_defaults(func=cmd_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except UsageError as err:
+        print(f"kiosk: {err}", file=sys.stderr)
+        return 2
+    except Failure as err:
+        print(f"kiosk: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

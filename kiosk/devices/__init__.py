@@ -1,0 +1,1 @@
+"""Device drivers (printer, call-up display, scanner). Never imports Kivy or services."""

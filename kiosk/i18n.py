@@ -1,0 +1,101 @@
+"""Languages the kiosk speaks: gettext catalogs, native names, text direction and
+the font that covers each script. No Kivy here; screens ask this module."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DOMAIN = "kiosk"
+SOURCE_LANGUAGE = "en"  # msgids are English; "en" still has its own catalog
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    native_name: str  # the language's name in its own script, never a flag
+    rtl: bool
+    font: str  # a key of FONT_FAMILIES
+
+
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language("de", "Deutsch", False, "sans"),
+        Language("en", "English", False, "sans"),
+        Language("tr", "Türkçe", False, "sans"),
+        Language("uk", "Українська", False, "sans"),
+        Language("ar", "العربية", True, "arabic"),
+        Language("fa", "فارسی", True, "arabic"),
+        Language("ru", "Русский", False, "sans"),
+        Language("ro", "Română", False, "sans"),
+        Language("hr", "Hrvatski", False, "sans"),
+        Language("it", "Italiano", False, "sans"),
+        Language("el", "Ελληνικά", False, "sans"),
+        Language("pl", "Polski", False, "sans"),
+    )
+}
+
+# Noto Sans covers Latin, Greek and Cyrillic; Noto Sans Arabic covers Arabic,
+# Persian and basic Latin (so "A017" and "Bürgerbüro" render on an Arabic screen).
+FONT_FAMILIES = {"sans": "Noto Sans", "arabic": "Noto Sans Arabic"}
+
+
+def _package_locales() -> list[Path]:
+    # installed wheel: kiosk/locales; editable install / source tree: ../locales
+    here = Path(__file__).resolve().parent
+    return [here / "locales", here.parent / "locales"]
+
+
+def is_rtl(code: str) -> bool:
+    return LANGUAGES[code].rtl if code in LANGUAGES else False
+
+
+@lru_cache(maxsize=None)
+def font_path(code: str) -> str:
+    """Path of the font file that covers the language's script."""
+    import fontpkg  # imported lazily: it scans installed font packages
+
+    family = FONT_FAMILIES[LANGUAGES[code].font if code in LANGUAGES else "sans"]
+    return str(fontpkg.path(family))
+
+
+def _compile_po(po_path: Path) -> gettext.GNUTranslations:
+    # Fallback for a source checkout whose catalogs were never compiled.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@lru_cache(maxsize=None)
+def translations(code: str) -> gettext.NullTranslations:
+    """The catalog for a language; English msgids when none is found."""
+    for root in _package_locales():
+        mo = root / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        if mo.is_file():
+            with mo.open("rb") as handle:
+                return gettext.GNUTranslations(handle)
+    for root in _package_locales():
+        po = root / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if po.is_file():
+            return _compile_po(po)
+    return gettext.NullTranslations()
+
+
+def gettext_for(code: str):
+    """A `_` function bound to one language (the UI switches per visitor)."""
+    return translations(code).gettext
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message

@@ -1,0 +1,42 @@
+"""The small interfaces services need from stores and devices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+
+from kiosk.domain.documents import Document
+from kiosk.domain.ticket import Ticket, TicketState
+
+
+class PrintOutcome(Protocol):
+    printed: bool
+    error: str | None  # short operator-facing reason, no personal data
+
+
+class DocumentPrinter(Protocol):
+    def print_document(self, doc: Document) -> PrintOutcome: ...
+
+
+class QueueStore(Protocol):
+    def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
+              daily_quota: int | None) -> Ticket: ...
+
+    def record_print(self, ticket_id: int, printed: bool, error: str | None) -> None: ...
+
+    def issued_today(self, service: str, day: date) -> int: ...
+
+    def people_ahead(self, ticket: Ticket) -> int: ...
+
+    def waiting_count(self, service: str, day: date) -> int: ...
+
+    def active_counters(self, service: str, since: datetime) -> int: ...
+
+    def service_times_s(self, service: str, day: date) -> list[float]: ...
+
+    def call_next(self, counter: str, services: list[str], now: datetime,
+                  day: date) -> Ticket | None: ...
+
+    def finish(self, number: str, to: TicketState, now: datetime, day: date) -> Ticket: ...
+
+    def recent_calls(self, day: date, limit: int = 5) -> list[Ticket]: ...

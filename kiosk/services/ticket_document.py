@@ -1,0 +1,46 @@
+"""Build the printed walk-in ticket as a device-neutral Document: office, service (German
+and the visitor's language), the number in very large type, time, people ahead, the
+estimate and a reference QR code. Nothing personal is on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kiosk.domain.clock import local
+from kiosk.domain.documents import Document, Feed, QrCode, Size, Text
+from kiosk.domain.estimate import WaitEstimate
+from kiosk.i18n import gettext_for
+
+OFFICE_LANGUAGE = "de"  # staff read German; the visitor's language comes in addition
+
+
+def people_ahead_text(_, count: int) -> str:
+    return _("People ahead of you: {count}").format(count=count)
+
+
+def estimate_text(_, estimate: WaitEstimate) -> str:
+    if estimate.minutes is None:
+        return _("Waiting time: not known yet")
+    return _("Estimated waiting time: about {minutes} min").format(minutes=estimate.minutes)
+
+
+def ticket_document(*, office: str, number: str, service_name_de: str,
+                    service_name_visitor: str, lang: str, issued_at: datetime,
+                    estimate: WaitEstimate, reference: str | None) -> Document:
+    _ = gettext_for(lang)
+    blocks: list = [Text(office, lang=OFFICE_LANGUAGE), Text(service_name_de, bold=True,
+                                                             lang=OFFICE_LANGUAGE)]
+    if lang != OFFICE_LANGUAGE and service_name_visitor != service_name_de:
+        blocks.append(Text(service_name_visitor, lang=lang))
+    blocks += [
+        Feed(),
+        Text(number, size=Size.HUGE, bold=True, lang=OFFICE_LANGUAGE),
+        Feed(),
+        Text(local(issued_at).strftime("%d.%m.%Y %H:%M"), lang=OFFICE_LANGUAGE),
+        Text(people_ahead_text(_, estimate.people_ahead), lang=lang),
+        Text(estimate_text(_, estimate), lang=lang),
+        Text(_("Please watch the display: you will be called by your number."), lang=lang),
+    ]
+    if reference:
+        blocks.append(QrCode(reference))
+    return Document(tuple(blocks))

@@ -1,0 +1,66 @@
+"""Find the line of each key and table header in a TOML file, so configuration errors
+can name FILE:LINE (tomllib parses values but forgets where they stood)."""
+
+from __future__ import annotations
+
+import re
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*=""")
+_INLINE_KEY = re.compile(r"""[{,]\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*=""")
+
+
+def _split_dotted(key: str) -> tuple[str, ...]:
+    parts = re.findall(r""""[^"]*"|'[^']*'|[A-Za-z0-9_\-]+""", key)
+    return tuple(p.strip("\"'") for p in parts)
+
+
+class LineIndex:
+    """Maps key paths such as ("service", 2, "prefix") to 1-based line numbers.
+
+    Arrays of tables are indexed by position ("service", 0), ("service", 1)...
+    Keys inside an inline table (names = { de = "..." }) get the line they stand on.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[tuple, int] = {}
+        self._array_counts: dict[tuple, int] = {}
+        table: tuple = ()
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            header = _HEADER.match(line)
+            if header and not _KEY.match(line):
+                path = _split_dotted(header.group(2))
+                if header.group(1) == "[[":
+                    index = self._array_counts.get(path, 0)
+                    self._array_counts[path] = index + 1
+                    table = path + (index,)
+                else:
+                    table = self._resolve(path)
+                self._lines.setdefault(table, number)
+                continue
+            key = _KEY.match(line)
+            if key:
+                path = table + _split_dotted(key.group(1))
+                self._lines.setdefault(path, number)
+                rest = line[key.end():]
+                for inline in _INLINE_KEY.finditer(rest):
+                    self._lines.setdefault(path + (inline.group(1).strip("\"'"),), number)
+
+    def _resolve(self, path: tuple) -> tuple:
+        # [service.hours] after [[service]] belongs to the latest service entry.
+        for cut in range(len(path), 0, -1):
+            prefix = path[:cut]
+            if prefix in self._array_counts:
+                return prefix + (self._array_counts[prefix] - 1,) + path[cut:]
+        return path
+
+    def line_of(self, path: tuple) -> int:
+        """The line of the key, else of the nearest enclosing table, else 1."""
+        for cut in range(len(path), 0, -1):
+            found = self._lines.get(tuple(path[:cut]))
+            if found is not None:
+                return found
+        return 1
