@@ -29,5 +29,7 @@ def estimate_wait(people_ahead: int, active_counters: int,
     if active_counters <= 0 or len(service_times_s) < MIN_COMPLETIONS:
         return WaitEstimate(people_ahead, None)
     rounds = math.ceil(people_ahead / active_counters)
+    if rounds == 0:
+        return WaitEstimate(0, 0)  # next in line at a working counter
     seconds = rounds * median(service_times_s)
     return WaitEstimate(people_ahead, max(1, math.ceil(seconds / 60)))

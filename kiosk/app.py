@@ -1,0 +1,270 @@
+"""The Kivy app: builds the screens, wires the services, keeps the visitor's session
+(language, text size, contrast) and forgets it after the idle timeout."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from kiosk import kivy_env
+
+if not kivy_env.SETTINGS.prepared:  # imported without the CLI (tests): pick by display
+    kivy_env.prepare(kivy_env.SETTINGS.width, kivy_env.SETTINGS.height, fullscreen=False,
+                     headless=not kivy_env.has_display())
+
+from kivy.config import Config as KivyConfig  # noqa: E402  (env first, then Kivy)
+
+_s = kivy_env.SETTINGS
+KivyConfig.set("graphics", "width", str(_s.width))
+KivyConfig.set("graphics", "height", str(_s.height))
+KivyConfig.set("graphics", "fullscreen", "auto" if _s.fullscreen else "0")
+KivyConfig.set("graphics", "borderless", "1" if _s.fullscreen else "0")
+KivyConfig.set("graphics", "show_cursor", "0" if _s.fullscreen else "1")
+KivyConfig.set("graphics", "resizable", "0" if _s.fullscreen else "1")
+KivyConfig.set("kivy", "exit_on_escape", "0")
+KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
+
+from kivy.app import App  # noqa: E402
+from kivy.base import EventLoop  # noqa: E402
+from kivy.clock import Clock, mainthread  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,  # noqa: E402
+                             StringProperty)
+
+from kiosk.config import Config  # noqa: E402
+from kiosk.i18n import LANGUAGES, font_path, gettext_for, is_rtl  # noqa: E402
+from kiosk.theme import HIGH_CONTRAST, LARGE_TEXT_SCALE, STANDARD  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+# Keys that would leave the kiosk or open Kivy's settings panel: swallowed.
+_BLOCKED_KEYS = {27, 282}  # Escape, F1
+
+
+class KioskApp(App):
+    font_name = StringProperty("")
+    px_per_mm = NumericProperty(4.0)
+    text_scale = NumericProperty(1.0)
+    theme = ObjectProperty(STANDARD)
+    rtl = BooleanProperty(False)
+    lang = StringProperty("de")
+    large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)
+    use_kivy_settings = False
+
+    def __init__(self, config: Config, tickets, monotonic=time.monotonic, **kwargs):
+        super().__init__(**kwargs)
+        self.kiosk_config = config
+        self.tickets = tickets  # services.issue_ticket.TicketService
+        self.monotonic = monotonic
+        self.last_activity = monotonic()
+        self._issuing = threading.Lock()
+        self.lang = config.default_language
+        self.font_name = font_path(self.lang)
+        self.title = "Kiosk"
+
+    # -- building ----------------------------------------------------------------
+
+    def build(self):
+        from kiosk.widgets.root import KioskRoot
+
+        Window.bind(on_keyboard=self._on_keyboard, on_request_close=lambda *a: True,
+                    size=self._update_scale)
+        Window.bind(on_touch_down=self._on_any_touch)
+        Window.clearcolor = self.theme.rgba("background")
+        self._update_scale()
+        root = KioskRoot()
+        Clock.schedule_interval(self._check_idle, 0.5)
+        return root
+
+    def _update_scale(self, *_args) -> None:
+        # px per mm of the real screen: a 20 mm target stays 20 mm at any window size
+        self.px_per_mm = Window.width / self.kiosk_config.screen.width_mm
+
+    def _on_keyboard(self, _window, key, *_args):
+        return key in _BLOCKED_KEYS
+
+    def open_settings(self, *args):
+        return False  # F1 must not open Kivy's settings panel on a public terminal
+
+    # -- visitor session -----------------------------------------------------------
+
+    def tr(self, message: str) -> str:
+        return gettext_for(self.lang)(message)
+
+    def set_language(self, code: str) -> None:
+        if code not in LANGUAGES:
+            return
+        self.lang = code
+        self.rtl = is_rtl(code)
+        self.font_name = font_path(code)
+        self.refresh_screens()
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+        self.text_scale = LARGE_TEXT_SCALE if self.large_text else 1.0
+
+    def toggle_high_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+        self.theme = HIGH_CONTRAST if self.high_contrast else STANDARD
+        Window.clearcolor = self.theme.rgba("background")
+
+    def refresh_screens(self) -> None:
+        if self.root is not None:
+            self.root.refresh()
+
+    def go(self, screen: str) -> None:
+        self.touch()
+        self.root.show(screen)
+
+    def reset_visit(self) -> None:
+        """Back to the start in the visitor's absence: forget language, settings, ticket."""
+        self.root.hide_idle_warning()
+        if self.large_text:
+            self.toggle_large_text()
+        if self.high_contrast:
+            self.toggle_high_contrast()
+        self.set_language(self.kiosk_config.default_language)
+        self.root.get_screen("ticket").clear()
+        self.root.get_screen("services").clear()
+        self.root.show("language")
+        self.last_activity = self.monotonic()
+
+    # -- idle timeout ----------------------------------------------------------------
+
+    def touch(self) -> None:
+        self.last_activity = self.monotonic()
+
+    def _on_any_touch(self, *_args):
+        self.touch()
+        return False
+
+    def _check_idle(self, *_args) -> None:
+        if self.root is None or self.root.current == "language" and not self.large_text \
+                and not self.high_contrast and self.lang == self.kiosk_config.default_language:
+            self.touch()  # nothing to forget on a fresh start screen
+            return
+        idle = self.monotonic() - self.last_activity
+        timeout = self.kiosk_config.idle_timeout_s
+        remaining = timeout - idle
+        if remaining <= 0:
+            log.info("idle timeout: session reset")
+            self.reset_visit()
+        elif remaining <= self.kiosk_config.idle_warning_s:
+            self.root.show_idle_warning(int(remaining + 0.999))
+        else:
+            self.root.hide_idle_warning()
+
+    def stay(self) -> None:
+        self.touch()
+        self.root.hide_idle_warning()
+
+    # -- tickets ---------------------------------------------------------------------
+
+    def request_ticket(self, service_id: str) -> bool:
+        """Issue in a worker thread; a second tap while one is issued does nothing."""
+        if not self._issuing.acquire(blocking=False):
+            return False
+        ticket_screen = self.root.get_screen("ticket")
+        ticket_screen.show_issuing(service_id)
+        self.go("ticket")
+        threading.Thread(target=self._issue_worker, args=(service_id, self.lang),
+                         name="issue-ticket", daemon=True).start()
+        return True
+
+    def _issue_worker(self, service_id: str, lang: str) -> None:
+        from kiosk.services.issue_ticket import Refused
+
+        try:
+            try:
+                issued = self.tickets.issue(service_id, lang)
+            except Refused as err:
+                self._show_refusal(err.reason.value)
+                return
+            self._show_issued(issued)
+            try:
+                result = self.tickets.print_ticket(issued)
+            except Exception:  # noqa: BLE001 - a visitor never sees a traceback
+                log.exception("printing crashed")
+                result = None
+            self._show_printed(result)
+        except Exception:  # noqa: BLE001
+            log.exception("issuing crashed")
+            self._show_refusal("error")
+        finally:
+            self._issuing.release()
+
+    @mainthread
+    def _show_issued(self, issued) -> None:
+        self.root.get_screen("ticket").show_ticket(
+            number=issued.ticket.number, service=issued.service.id,
+            people_ahead=issued.people_ahead, estimate_min=issued.estimate.minutes)
+
+    @mainthread
+    def _show_printed(self, result) -> None:
+        printed = bool(result and result.printed)
+        self.root.get_screen("ticket").show_print_result(printed)
+
+    @mainthread
+    def _show_refusal(self, reason: str) -> None:
+        self.root.get_screen("services").show_refusal(reason)
+        self.root.show("services")
+
+
+def step(frames: int = 3) -> None:
+    """Advance the Kivy loop a few frames (embedded use: tests, screenshots, demo)."""
+    for _ in range(frames):
+        EventLoop.idle()
+
+
+def start_embedded(app: KioskApp) -> KioskApp:
+    """Build the app and its window without entering the blocking main loop."""
+    from kivy.base import runTouchApp
+
+    app._run_prepare()
+    runTouchApp(embedded=True)
+    step(3)
+    return app
+
+
+def export_png(app: KioskApp, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    step(3)
+    app.root.export_to_png(str(out))
+    return out
+
+
+def tap(widget) -> None:
+    """A real touch at the widget's centre, through Kivy's input path (demo and tests)."""
+    from kivy.tests import UnitTestTouch
+
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    step(1)
+    touch.touch_up()
+    step(2)
+
+
+def wait_until(condition, timeout_s: float = 10.0) -> bool:
+    """Step frames until `condition()` holds (work done in threads lands via Clock)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        step(1)
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+def find_button(root, text: str):
+    """The first visible BigButton whose text starts with `text`."""
+    from kiosk.widgets.common import BigButton
+
+    for widget in root.walk(restrict=False):
+        if isinstance(widget, BigButton) and widget.text.startswith(text) \
+                and widget.get_root_window() is not None:
+            return widget
+    raise LookupError(f"no button {text!r} on screen")

@@ -1,0 +1,25 @@
+"""What every screen shares: access to the app, gettext, and RTL-aware row building."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.uix.screenmanager import Screen
+
+
+class KioskScreen(Screen):
+    @property
+    def app(self):
+        return App.get_running_app()
+
+    def tr(self, message: str) -> str:
+        return self.app.tr(message)
+
+    def ordered(self, widgets: list) -> list:
+        """Left-to-right order of a row: mirrored for right-to-left languages."""
+        return list(reversed(widgets)) if self.app.rtl else widgets
+
+    def refresh(self) -> None:
+        """Re-read texts in the current language; called when shown or settings change."""
+
+    def on_pre_enter(self, *_args):
+        self.refresh()

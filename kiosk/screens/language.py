@@ -1,0 +1,38 @@
+"""Start screen: every offered language by its own name in its own script (no flags)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.lang import Builder
+
+from kiosk.i18n import LANGUAGES, N_, font_path, gettext_for
+from kiosk.screens.base import KioskScreen
+from kiosk.widgets.common import BigButton
+
+Builder.load_file(str(Path(__file__).with_name("language.kv")))
+
+
+class LanguageScreen(KioskScreen):
+    def refresh(self) -> None:
+        config = self.app.kiosk_config
+        default = config.default_language
+        self.ids.heading.text = gettext_for(default)(N_("Welcome"))
+        self.ids.prompt.text = gettext_for(default)(N_("Please choose your language"))
+        # The English prompt helps visitors who do not read the office language.
+        english = gettext_for("en")(N_("Please choose your language"))
+        self.ids.prompt_en.text = english if default != "en" else ""
+        self.ids.office.text = config.office
+        grid = self.ids.grid
+        grid.clear_widgets()
+        for code in config.languages:
+            button = BigButton(text=LANGUAGES[code].native_name, kind="primary", size_mm=9)
+            # each button in the font of its own script, whatever the current language
+            button.font_name = font_path(code)
+            button.base_direction = "rtl" if LANGUAGES[code].rtl else "ltr"
+            button.bind(on_tap=lambda _b, c=code: self.choose(c))
+            grid.add_widget(button)
+
+    def choose(self, code: str) -> None:
+        self.app.set_language(code)
+        self.app.go("services")

@@ -1,0 +1,80 @@
+"""Start the touchscreen app, or render one screen to PNG, after preparing Kivy's
+environment (which must happen before Kivy is imported, so Kivy is imported here only
+inside functions, through kiosk.app)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from kiosk import kivy_env
+from kiosk.config import Config
+
+SCREENS = ("language", "services", "ticket")
+STATE_KEYS = {
+    "language": {"large_text", "high_contrast", "idle_warning"},
+    "services": {"large_text", "high_contrast", "idle_warning", "message"},
+    "ticket": {"large_text", "high_contrast", "idle_warning", "number", "service",
+               "people_ahead", "estimate_min", "printed"},
+}
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+def render_screenshot(config: Config, screen: str, lang: str, out: Path,
+                      size: tuple[int, int] | None, state: dict[str, str]) -> Path:
+    """Render SCREEN in LANG headless with real pixels; `state` as in ARCHITECTURE.md."""
+    if screen not in SCREENS:
+        raise KeyError(f"unknown screen {screen!r}; screens: {', '.join(SCREENS)}")
+    unknown = set(state) - STATE_KEYS[screen]
+    if unknown:
+        raise KeyError(f"unknown state key(s) {', '.join(sorted(unknown))} for {screen!r}; "
+                       f"known: {', '.join(sorted(STATE_KEYS[screen]))}")
+    width, height = size or (config.screen.width_px, config.screen.height_px)
+    kivy_env.prepare(width, height, fullscreen=False, headless=True)
+    from kiosk.app import KioskApp, export_png, start_embedded
+    from kiosk.services.issue_ticket import TicketService
+    from kiosk.store.sqlite import SqliteStore
+
+    with tempfile.TemporaryDirectory(prefix="kiosk-shot-") as tmp:
+        store = SqliteStore(Path(tmp) / "shot.sqlite3", terminal_id=config.terminal_id)
+        app = KioskApp(config, TicketService(config, store, None))
+        start_embedded(app)
+        apply_state(app, screen, lang, state)
+        return export_png(app, out)
+
+
+def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
+    app.set_language(lang)
+    if _flag(state.get("large_text", "false")):
+        app.toggle_large_text()
+    if _flag(state.get("high_contrast", "false")):
+        app.toggle_high_contrast()
+    if screen == "ticket":
+        service = state.get("service", app.kiosk_config.services[0].id)
+        printed = state.get("printed", "true").lower()
+        estimate = state.get("estimate_min", "")
+        app.root.get_screen("ticket").show_ticket(
+            number=state.get("number", "A017"), service=service,
+            people_ahead=int(state.get("people_ahead", "3")),
+            estimate_min=int(estimate) if estimate.isdigit() else None,
+            printed=None if printed == "pending" else _flag(printed))
+    elif screen == "services" and state.get("message"):
+        app.root.get_screen("services").message_reason = state["message"]
+    app.root.show(screen)
+    if state.get("idle_warning"):
+        app.root.show_idle_warning(int(state["idle_warning"]))
+
+
+def run_app(config: Config, windowed: bool = False) -> int:
+    from kiosk.wiring import ticket_service
+
+    headless = not kivy_env.has_display()
+    kivy_env.prepare(config.screen.width_px, config.screen.height_px,
+                     fullscreen=not windowed, headless=headless)
+    from kiosk.app import KioskApp
+
+    KioskApp(config, ticket_service(config)).run()
+    return 0

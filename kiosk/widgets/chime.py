@@ -1,0 +1,42 @@
+"""A short two-tone chime for the idle warning (the warning must reach more than one
+sense). Generated once as a WAV file; silent where the terminal has no audio."""
+
+from __future__ import annotations
+
+import logging
+import math
+import struct
+import tempfile
+import wave
+from functools import lru_cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _chime_file() -> Path:
+    path = Path(tempfile.gettempdir()) / "kiosk-idle-chime.wav"
+    rate = 22050
+    frames = bytearray()
+    for freq, seconds in ((880, 0.18), (660, 0.25)):
+        for i in range(int(rate * seconds)):
+            fade = min(1.0, (int(rate * seconds) - i) / 800)
+            frames += struct.pack("<h", int(12000 * fade * math.sin(2 * math.pi * freq * i / rate)))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
+    return path
+
+
+def play_warning_chime() -> None:
+    try:
+        from kivy.core.audio import SoundLoader
+
+        sound = SoundLoader.load(str(_chime_file()))
+        if sound is not None:
+            sound.play()
+    except Exception as err:  # noqa: BLE001 - no audio must never break the warning
+        log.debug("no chime: %s", err)

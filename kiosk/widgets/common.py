@@ -1,0 +1,46 @@
+"""Themed label and big touch button. Sizes come from the app in millimetres; a second
+press within 0.5 s is ignored (EN 301 549 5.8)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+
+Builder.load_file(str(Path(__file__).with_name("common.kv")))
+
+REPEAT_GUARD_S = 0.5
+
+
+class KLabel(Label):
+    """A label in the app's font, colour and text scale that wraps to its width."""
+
+    size_mm = NumericProperty(8.5)
+    role = StringProperty("text")  # a Theme attribute: text, muted_text, number, ...
+
+
+class BigButton(Button):
+    """A filled touch target at least 20 mm high. Screens listen to `on_tap`, which a
+    second press within 0.5 s does not fire."""
+
+    size_mm = NumericProperty(8.5)
+    kind = StringProperty("primary")  # primary | secondary | disabled
+    _last_tap = -REPEAT_GUARD_S
+
+    def __init__(self, **kwargs):
+        self.register_event_type("on_tap")
+        super().__init__(**kwargs)
+
+    def on_release(self):
+        now = time.monotonic()
+        if now - self._last_tap < REPEAT_GUARD_S:
+            return  # a bounce or an impatient second press; the service debounces too
+        self._last_tap = now
+        self.dispatch("on_tap")
+
+    def on_tap(self):
+        pass

@@ -1,0 +1,89 @@
+"""Shared fixtures: a data dir per test, the demo configuration, a fixed clock."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "data"
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(path))
+    return path
+
+
+class FakeClock:
+    """A clock tests move by hand (the domain never reads the real time)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        from datetime import timedelta
+
+        self.now = self.now + timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # a Tuesday morning in Stuttgart (09:00 CET)
+    return FakeClock(datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc))
+
+
+def write_config(tmp_path: Path, text: str, name: str = "kiosk.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL_CONFIG = """\
+[terminal]
+id = "test-01"
+office = "Bürgerbüro Test"
+languages = ["de", "en", "ar"]
+default_language = "de"
+
+[[service]]
+id = "anmeldung"
+prefix = "A"
+names = { de = "Anmeldung einer Wohnung", en = "Address registration", ar = "تسجيل السكن" }
+
+[[service]]
+id = "ausweis"
+prefix = "P"
+names = { de = "Personalausweis", en = "ID card", ar = "بطاقة الهوية" }
+daily_quota = 2
+
+[printer]
+transport = "file"
+path = "{printer_path}"
+profile = "TM-T88V"
+"""
+
+
+@pytest.fixture
+def config_file(tmp_path) -> Path:
+    return write_config(tmp_path, MINIMAL_CONFIG.replace("{printer_path}",
+                                                         str(tmp_path / "printer.bin")))
+
+
+@pytest.fixture
+def config(config_file):
+    from kiosk.config import load_config
+
+    return load_config(config_file)
+
+
+def kiosk_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.update(extra)
+    return env

@@ -1,0 +1,181 @@
+"""The ticket service: the path both the button and `kiosk ticket` take."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from kiosk.domain.clock import business_day
+from kiosk.services.issue_ticket import Availability, Refusal, Refused, TicketService
+from kiosk.services.queue_ops import QueueOperations
+from kiosk.store.sqlite import SqliteStore
+
+
+class RecordingPrinter:
+    """Stands in for the device at the edge; the ESC/POS path has its own tests."""
+
+    def __init__(self, printed=True, error=None, gate=None):
+        self.documents, self.printed, self.error, self.gate = [], printed, error, gate
+
+    def print_document(self, doc):
+        if self.gate:
+            self.gate.wait(5)
+        self.documents.append(doc)
+        return type("R", (), {"printed": self.printed, "error": self.error})()
+
+
+class Ticks:
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        return self.t
+
+
+@pytest.fixture
+def store(tmp_path, config):
+    s = SqliteStore(tmp_path / "q.sqlite3", terminal_id=config.terminal_id)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def ticks():
+    return Ticks()
+
+
+def make(config, store, clock, ticks, printer=None):
+    return TicketService(config, store, printer or RecordingPrinter(), clock=clock,
+                         monotonic=ticks)
+
+
+def test_issue_and_print(config, store, clock, ticks):
+    service = make(config, store, clock, ticks)
+    issued = service.issue("anmeldung", "ar")
+    assert issued.ticket.number == "A001" and issued.ticket.lang == "ar"
+    assert issued.people_ahead == 0 and issued.estimate.minutes is None
+    result = service.print_ticket(issued)
+    assert result.printed
+    doc = service.printer.documents[0]
+    texts = doc.texts()
+    assert "A001" in texts and "Bürgerbüro Test" in texts
+    assert "Anmeldung einer Wohnung" in texts and "تسجيل السكن" in texts
+
+
+def test_press_within_half_a_second_issues_nothing(config, store, clock, ticks):
+    service = make(config, store, clock, ticks)
+    service.issue("anmeldung", "de")
+    ticks.t += 0.3
+    with pytest.raises(Refused) as caught:
+        service.issue("anmeldung", "de")
+    assert caught.value.reason is Refusal.BUSY
+    ticks.t += 0.3
+    assert service.issue("anmeldung", "de").ticket.number == "A002"
+
+
+def test_second_tap_while_issuing_issues_nothing(config, store, clock, ticks):
+    """GIVEN one issue holding the lock WHEN a second request arrives THEN it is refused."""
+    service = make(config, store, clock, ticks)
+    service._busy.acquire()
+    try:
+        with pytest.raises(Refused) as caught:
+            service.issue("anmeldung", "de")
+        assert caught.value.reason is Refusal.BUSY
+    finally:
+        service._busy.release()
+    assert store.all_numbers(business_day(clock())) == []
+
+
+def test_quota_reached(config, store, clock, ticks):
+    service = make(config, store, clock, ticks)
+    for _ in range(2):
+        service.issue("ausweis", "de")
+        ticks.t += 1
+    assert service.availability(config.service("ausweis")) is Availability.QUOTA_REACHED
+    with pytest.raises(Refused) as caught:
+        service.issue("ausweis", "de")
+    assert caught.value.reason is Refusal.QUOTA_REACHED
+
+
+def test_unknown_service(config, store, clock, ticks):
+    with pytest.raises(Refused) as caught:
+        make(config, store, clock, ticks).issue("passport", "de")
+    assert caught.value.reason is Refusal.UNKNOWN_SERVICE and "anmeldung" in str(caught.value)
+
+
+def test_failed_print_is_recorded_and_the_number_stays(config, store, clock, ticks):
+    service = make(config, store, clock, ticks, RecordingPrinter(False, "paper out"))
+    issued = service.issue("anmeldung", "de")
+    assert not service.print_ticket(issued).printed
+    row = store._db.execute("SELECT printed, print_error, state FROM ticket").fetchone()
+    assert row == (0, "paper out", "waiting")
+
+
+def test_estimate_after_five_completions(config, store, clock, ticks):
+    service = make(config, store, clock, ticks)
+    queue = QueueOperations(config, store, clock=clock)
+    for _ in range(5):
+        service.issue("anmeldung", "de")
+        ticks.t += 1
+    for _ in range(5):
+        called = queue.call_next("1", ["anmeldung"])
+        clock.advance(minutes=6)
+        queue.done(called.number)
+    for _ in range(3):
+        service.issue("anmeldung", "de")
+        ticks.t += 1
+    issued = service.issue("anmeldung", "de")
+    # 3 ahead, 1 active counter, median 6 min
+    assert issued.people_ahead == 3 and issued.estimate.minutes == 18
+
+
+def test_estimate_unknown_when_counters_went_quiet(config, store, clock, ticks):
+    service = make(config, store, clock, ticks)
+    queue = QueueOperations(config, store, clock=clock)
+    for _ in range(6):
+        service.issue("anmeldung", "de")
+        ticks.t += 1
+    for _ in range(5):
+        queue.done(queue.call_next("1", ["anmeldung"]).number)
+    clock.advance(minutes=31)
+    ticks.t += 1
+    assert service.issue("anmeldung", "de").estimate.minutes is None
+
+
+def test_concurrent_taps_from_threads_issue_one_ticket(config, store, clock, ticks):
+    service = make(config, store, clock, ticks)
+    results, barrier = [], threading.Barrier(8)
+
+    def tap():
+        barrier.wait()
+        try:
+            results.append(service.issue("anmeldung", "de").ticket.number)
+        except Refused:
+            results.append(None)
+
+    threads = [threading.Thread(target=tap) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r for r in results if r] == ["A001"]
+
+
+def test_closed_service(tmp_path, clock, ticks):
+    from kiosk.config import load_config
+    from tests.conftest import MINIMAL_CONFIG, write_config
+
+    text = MINIMAL_CONFIG.replace("{printer_path}", str(tmp_path / "p.bin"))
+    text += '\n[hours]\nmon = ["08:00-12:00"]\n'
+    config = load_config(write_config(tmp_path, text))
+    store = SqliteStore(tmp_path / "c.sqlite3")
+    service = make(config, store, clock, ticks)  # clock: a Tuesday
+    with pytest.raises(Refused) as caught:
+        service.issue("anmeldung", "de")
+    assert caught.value.reason is Refusal.CLOSED
+    clock.advance(days=6)  # Monday 09:00
+    assert service.issue("anmeldung", "de").ticket.number == "A001"
+    clock.advance(hours=4)
+    ticks.t += 1
+    assert service.availability(config.service("anmeldung")) is Availability.CLOSED

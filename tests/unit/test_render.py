@@ -1,0 +1,61 @@
+"""Documents to ESC/POS bytes: explicit code pages, umlauts byte-exact, RTL as raster."""
+
+from __future__ import annotations
+
+from kiosk.devices.printer.profiles import PROFILES
+from kiosk.devices.printer.render import encode_line, render_document
+from kiosk.domain.documents import Document, QrCode, Size, Text
+
+T88V = PROFILES["TM-T88V"]
+
+
+def test_umlauts_and_euro_are_sent_in_cp858_selected_explicitly():
+    """GIVEN German text with umlauts, ß and € WHEN rendered THEN ESC t 19 (CP858) is
+    selected and the bytes are CP858, byte for byte."""
+    data = render_document(Document((Text("Straße Öffnung Über € äöü"),), cut=False), T88V)
+    assert data.startswith(b"\x1b@")
+    assert b"\x1bt\x13" + b"Stra\xe1e \x99ffnung \x9aber \xd5 \x84\x94\x81\n" in data
+
+
+def test_typographic_characters_are_mapped_not_question_marks():
+    page, payload = encode_line("Anmeldung – „Wohnung“ …", T88V)
+    assert payload == b'Anmeldung - "Wohnung" ...' and page == 19
+
+
+def test_turkish_and_cyrillic_choose_their_code_pages():
+    assert encode_line("İkamet kaydı", T88V)[0] == 13  # CP857
+    assert encode_line("Реєстрація", T88V)[0] == 46  # CP1251 has є and і
+    assert encode_line("Ελληνικά", T88V)[0] == 14  # CP737
+
+
+def test_script_without_code_page_becomes_raster():
+    assert encode_line("日本語", T88V) is None
+    data = render_document(Document((Text("日本語"),), cut=False), T88V)
+    assert b"\x1dv0" in data  # GS v 0 raster image
+
+
+def test_arabic_is_always_raster_even_with_arabic_code_pages():
+    # the printer would neither shape the letters nor order them right to left
+    data = render_document(Document((Text("تسجيل السكن", lang="ar"),), cut=False), T88V)
+    assert b"\x1dv0" in data and b"\x1bt" not in data
+    assert "تسجيل".encode("cp1256") not in data
+
+
+def test_native_qr_where_the_profile_supports_it():
+    native = render_document(Document((QrCode("0123456789abcdef"),)), T88V)
+    assert b"\x1d(k" in native and b"\x1dv0" not in native
+    image = render_document(Document((QrCode("0123456789abcdef"),)), PROFILES["generic-58"])
+    assert b"\x1d(k" not in image and b"\x1dv0" in image
+
+
+def test_sizes_and_cut():
+    data = render_document(Document((Text("A017", size=Size.HUGE, bold=True),)), T88V)
+    assert b"\x1d!\x55" in data  # 6x width and height
+    assert b"\x1bE\x01" in data
+    assert data.endswith(b"\x1dV\x01")  # partial cut after the feed
+
+
+def test_formatting_is_sent_only_on_change():
+    data = render_document(Document(tuple(Text(f"line {i}") for i in range(5)), cut=False),
+                           T88V)
+    assert data.count(b"\x1ba") == 1 and data.count(b"\x1bt") == 1
