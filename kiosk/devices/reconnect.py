@@ -1,0 +1,125 @@
+"""Link state and reconnect throttling shared by the device workers (display, scanner).
+
+A device worker owns one port; when it fails it retries with exponential backoff
+and reports ONLINE/OFFLINE through listeners, logging only on down and on recovery.
+"""
+
+from __future__ import annotations
+
+import enum
+import errno
+import logging
+import threading
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+_MAX_ERROR_CHARS = 120
+
+
+class LinkState(enum.Enum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+StateListener = Callable[[LinkState], None]
+
+
+class Backoff:
+    """Exponential delays from min_s, doubling, capped at max_s; reset() after success."""
+
+    def __init__(self, min_s: float = 0.2, max_s: float = 5.0, factor: float = 2.0) -> None:
+        if min_s <= 0 or max_s < min_s or factor < 1:
+            raise ValueError("need 0 < min_s <= max_s and factor >= 1")
+        self.min_s = min_s
+        self.max_s = max_s
+        self.factor = factor
+        self._next = min_s
+
+    def next_delay(self) -> float:
+        delay = self._next
+        self._next = min(self._next * self.factor, self.max_s)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self.min_s
+
+
+def short_error(err: BaseException) -> str:
+    """One line for status and logs: errno name when there is one, never a traceback."""
+    code = getattr(err, "errno", None)
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    if isinstance(code, int) and code in errno.errorcode:
+        text = f"{errno.errorcode[code]}: {text}"
+    return text[:_MAX_ERROR_CHARS]
+
+
+class LinkStatus:
+    """Thread-safe state + last error with change listeners.
+
+    Listeners run on the device's worker thread: a Kivy UI must hop to its main
+    thread itself (``@mainthread``). A failing listener is logged and skipped so
+    it can never stop the worker.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self._state = LinkState.OFFLINE
+        self._last_error: str | None = None
+        self._reported_down = False
+        self._listeners: list[StateListener] = []
+
+    @property
+    def state(self) -> LinkState:
+        return self._state
+
+    @property
+    def last_error(self) -> str | None:
+        return self._last_error
+
+    def add_listener(self, listener: StateListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: StateListener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def set_online(self) -> None:
+        with self._lock:
+            changed = self._state is not LinkState.ONLINE
+            was_down = self._reported_down
+            self._state = LinkState.ONLINE
+            self._last_error = None
+            self._reported_down = False
+        if was_down:
+            logger.info("%s: recovered", self.name)
+        elif changed:
+            logger.info("%s: online", self.name)
+        if changed:
+            self._notify(LinkState.ONLINE)
+
+    def set_offline(self, err: BaseException | str) -> None:
+        reason = err if isinstance(err, str) else short_error(err)
+        with self._lock:
+            changed = self._state is not LinkState.OFFLINE
+            first_report = not self._reported_down
+            self._state = LinkState.OFFLINE
+            self._last_error = reason
+            self._reported_down = True
+        # Only the transition is logged; retries that fail again stay quiet.
+        if first_report:
+            logger.warning("%s: offline (%s)", self.name, reason)
+        if changed:
+            self._notify(LinkState.OFFLINE)
+
+    def _notify(self, state: LinkState) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(state)
+            except Exception:
+                logger.exception("%s: state listener failed", self.name)
