@@ -1,0 +1,234 @@
+"""Keeps one call-up display showing the wanted calls: one worker thread owns the port.
+
+Callers only store the wanted state (``show``); the worker sends it, notices when
+the sign goes away, reconnects with backoff and then resends the current state,
+because a power-cycled sign comes back blank.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+import time
+from collections.abc import Iterable, Sequence
+
+from serial import SerialBase, SerialException, serial_for_url
+
+from kiosk.devices.display.calls import Call, DisplayCodec
+from kiosk.devices.reconnect import Backoff, LinkState, LinkStatus, StateListener, short_error
+
+logger = logging.getLogger(__name__)
+
+_PORT_ERRORS = (SerialException, OSError)
+
+
+class DisplaySupervisor:
+    """Owner of one display port.
+
+    ``show`` never blocks and never raises. Listeners and the chime run on the
+    worker thread. ``probe_interval_s`` is how often an idle worker checks that
+    the port still exists (a read that fails once the device is gone).
+    ``refresh_s`` resends the state periodically for signs behind an adapter
+    that stays connected while the sign itself is power-cycled (off by default).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        codec: DisplayCodec,
+        baudrate: int = 9600,
+        bytesize: int = 8,
+        parity: str = "N",
+        stopbits: float = 1,
+        reconnect_min_s: float = 0.2,
+        reconnect_max_s: float = 5.0,
+        name: str = "display",
+        chime_command: Sequence[str] | None = None,
+        write_timeout_s: float = 2.0,
+        probe_interval_s: float = 0.5,
+        refresh_s: float | None = None,
+    ) -> None:
+        self.url = url
+        self.codec = codec
+        self.name = name
+        self._port_kwargs: dict = dict(
+            baudrate=baudrate, bytesize=bytesize, parity=parity, stopbits=stopbits,
+            timeout=0, write_timeout=write_timeout_s,
+        )
+        if "://" not in url:
+            # A plain device path: refuse to share it, so two processes never
+            # interleave bytes on one sign.
+            self._port_kwargs["exclusive"] = True
+        self._backoff = Backoff(reconnect_min_s, reconnect_max_s)
+        self._chime_command = list(chime_command) if chime_command else None
+        self._write_timeout_s = write_timeout_s
+        self._probe_interval_s = probe_interval_s
+        self._refresh_s = refresh_s
+        self._status = LinkStatus(name)
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._calls: tuple[Call, ...] = ()
+        self._version = 0
+        self._chimed: Call | None = None  # worker-only: newest call the chime was run for
+        self._chimes: list[subprocess.Popen] = []
+        self._thread: threading.Thread | None = None
+        self.frames_sent = 0
+
+    # --- caller side ------------------------------------------------------------
+
+    def start(self) -> DisplaySupervisor:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"{self.name}-worker", daemon=True)
+            self._thread.start()
+        return self
+
+    def show(self, calls: Iterable[Call]) -> None:
+        """Make ``calls`` (newest first) the wanted state; the worker sends it."""
+        try:
+            wanted = tuple(calls)
+        except Exception as err:  # a caller bug must not reach the UI thread as a crash
+            logger.error("%s: show() got an unusable value (%s)", self.name, type(err).__name__)
+            return
+        with self._lock:
+            if self._version and wanted == self._calls:
+                return  # unchanged: polling callers must not cause traffic
+            self._calls = wanted
+            self._version += 1
+        self._wake.set()
+
+    @property
+    def state(self) -> LinkState:
+        return self._status.state
+
+    @property
+    def last_error(self) -> str | None:
+        return self._status.last_error
+
+    def add_listener(self, listener: StateListener) -> None:
+        self._status.add_listener(listener)
+
+    def remove_listener(self, listener: StateListener) -> None:
+        self._status.remove_listener(listener)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(self._write_timeout_s + 2.0)
+            if self._thread.is_alive():
+                logger.error("%s: worker did not stop", self.name)
+            self._thread = None
+
+    def __enter__(self) -> DisplaySupervisor:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- worker side ------------------------------------------------------------
+
+    def _run(self) -> None:
+        port: SerialBase | None = None
+        sent_version = 0
+        confirmed = False
+        last_write = 0.0
+        try:
+            while not self._stop.is_set():
+                if port is None:
+                    port = self._open()
+                    if port is None:
+                        self._pause(self._backoff.next_delay(), until_deadline=True)
+                        continue
+                    sent_version, confirmed = 0, False  # a reconnected sign gets the state again
+                calls, version = self._wanted()
+                refresh_due = (
+                    self._refresh_s is not None and version
+                    and time.monotonic() - last_write >= self._refresh_s
+                )
+                try:
+                    if version != sent_version or refresh_due:
+                        frame = self._frame(calls)
+                        if frame is not None:
+                            port.write(frame)  # one write: a gap > 1 s would end an Alpha packet
+                            self.frames_sent += 1
+                            last_write = time.monotonic()
+                        sent_version = version
+                    else:
+                        self._pause(self._probe_interval_s)
+                        port.read(256)  # fails once the device is gone; the sign's replies are not used
+                except _PORT_ERRORS as err:
+                    self._close_port(port)
+                    port = None
+                    self._status.set_offline(err)
+                    continue
+                if not confirmed:
+                    # ONLINE only after real I/O worked, so a port that opens but
+                    # cannot be written does not flap and reset the backoff.
+                    confirmed = True
+                    self._backoff.reset()
+                    self._status.set_online()
+        finally:
+            if port is not None:
+                self._close_port(port)
+
+    def _open(self) -> SerialBase | None:
+        try:
+            return serial_for_url(self.url, **self._port_kwargs)
+        except (*_PORT_ERRORS, ValueError) as err:
+            self._status.set_offline(err)
+            return None
+
+    def _close_port(self, port: SerialBase) -> None:
+        try:
+            port.close()
+        except Exception as err:  # closing a vanished device may fail; nothing left to do
+            logger.debug("%s: close failed: %s", self.name, short_error(err))
+
+    def _frame(self, calls: tuple[Call, ...]) -> bytes | None:
+        try:
+            return self.codec.frame(calls)
+        except Exception:
+            logger.exception("%s: codec failed; state not sent", self.name)
+            return None
+
+    def _pause(self, seconds: float, until_deadline: bool = False) -> None:
+        """Sleep until woken by show()/close(); with ``until_deadline`` a show() only
+        triggers the chime and the sleep goes on, so retries stay throttled."""
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if self._wake.wait(remaining):
+                self._wake.clear()
+                self._wanted()  # runs the chime even while the sign is offline
+                if not until_deadline:
+                    return
+
+    def _wanted(self) -> tuple[tuple[Call, ...], int]:
+        """The wanted state; starts the chime when its newest call is new.
+
+        Deciding here, on the state the worker is about to send, makes the chime
+        start no later than the frame that shows the new call.
+        """
+        with self._lock:
+            calls, version = self._calls, self._version
+        newest = calls[0] if calls else None
+        if newest is not None and newest != self._chimed:
+            self._chimed = newest
+            self._start_chime()
+        return calls, version
+
+    def _start_chime(self) -> None:
+        self._chimes = [p for p in self._chimes if p.poll() is None]  # reap finished ones
+        if not self._chime_command or self._stop.is_set():
+            return
+        try:
+            self._chimes.append(subprocess.Popen(
+                self._chime_command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True,
+            ))
+        except (OSError, ValueError) as err:
+            logger.warning("%s: chime command failed: %s", self.name, short_error(err))

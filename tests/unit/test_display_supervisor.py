@@ -1,0 +1,235 @@
+"""DisplaySupervisor with a fake port factory: sending, failure, recovery, chime; Backoff."""
+
+import logging
+import sys
+import threading
+import time
+
+import pytest
+from serial import SerialException
+
+from kiosk.devices.display import supervisor as supervisor_module
+from kiosk.devices.display.calls import Call
+from kiosk.devices.display.supervisor import DisplaySupervisor
+from kiosk.devices.reconnect import Backoff, LinkState
+
+
+def wait_for(predicate, timeout_s=5.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+class TextCodec:
+    def frame(self, calls):
+        return ("|".join(f"{c.number}>{c.counter}" for c in calls) + "\n").encode()
+
+
+class FakePort:
+    def __init__(self):
+        self.writes = []
+        self.closed = False
+        self.broken = threading.Event()
+
+    def write(self, data):
+        if self.broken.is_set():
+            raise SerialException("write failed: [Errno 5] Input/output error")
+        self.writes.append(bytes(data))
+        return len(data)
+
+    def read(self, size):
+        if self.broken.is_set():
+            raise SerialException("device reports readiness to read but returned no data")
+        return b""
+
+    def close(self):
+        self.closed = True
+
+
+class PortFactory:
+    """Stands in for serial_for_url: hands out prepared ports or raises prepared errors."""
+
+    def __init__(self, *outcomes):
+        self.outcomes = list(outcomes)
+        self.calls = []
+
+    def __call__(self, url, **kwargs):
+        self.calls.append((url, kwargs))
+        outcome = self.outcomes.pop(0) if len(self.outcomes) > 1 else self.outcomes[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+
+@pytest.fixture
+def factory(monkeypatch):
+    def install(*outcomes):
+        fake = PortFactory(*outcomes)
+        monkeypatch.setattr(supervisor_module, "serial_for_url", fake)
+        return fake
+    return install
+
+
+def test_show_sends_one_frame_and_skips_unchanged_state(factory):
+    port = FakePort()
+    factory(port)
+    with DisplaySupervisor("/dev/kiosk-display", TextCodec(), probe_interval_s=0.05) as sup:
+        sup.show([Call("A017", "Schalter 3")])
+        assert wait_for(lambda: port.writes == [b"A017>Schalter 3\n"])
+        sup.show([Call("A017", "Schalter 3")])
+        sup.show([Call("A018", "Schalter 1"), Call("A017", "Schalter 3")])
+        assert wait_for(lambda: len(port.writes) == 2)
+        assert port.writes[1] == b"A018>Schalter 1|A017>Schalter 3\n"
+        assert sup.state is LinkState.ONLINE and sup.last_error is None
+    assert port.closed
+
+
+def test_plain_path_is_opened_exclusively_but_urls_are_not(factory):
+    fake = factory(FakePort())
+    with DisplaySupervisor("/dev/kiosk-display", TextCodec(), baudrate=19200, parity="E", bytesize=7):
+        assert wait_for(lambda: fake.calls)
+    url, kwargs = fake.calls[0]
+    assert kwargs["exclusive"] is True
+    assert (kwargs["baudrate"], kwargs["parity"], kwargs["bytesize"]) == (19200, "E", 7)
+    fake = factory(FakePort())
+    with DisplaySupervisor("socket://localhost:7000", TextCodec()):
+        assert wait_for(lambda: fake.calls)
+    assert "exclusive" not in fake.calls[0][1]
+
+
+def test_write_failure_goes_offline_then_reconnects_and_resends(factory):
+    first, second = FakePort(), FakePort()
+    factory(first, second)
+    states = []
+    sup = DisplaySupervisor("/dev/x", TextCodec(), reconnect_min_s=0.01, probe_interval_s=0.02)
+    sup.add_listener(states.append)
+    with sup:
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: first.writes)
+        first.broken.set()
+        assert wait_for(lambda: second.writes == [b"A1>S1\n"])  # same state, new port
+    assert states == [LinkState.ONLINE, LinkState.OFFLINE, LinkState.ONLINE]
+    assert first.closed and second.closed
+
+
+def test_failed_retries_are_logged_once_and_recovery_is_logged(factory, caplog):
+    port = FakePort()
+    fake = factory(*[SerialException(2, "could not open port /dev/x: No such file")] * 4, port)
+    caplog.set_level(logging.INFO, logger="kiosk.devices.reconnect")
+    sup = DisplaySupervisor("/dev/x", TextCodec(), reconnect_min_s=0.01, reconnect_max_s=0.02)
+    with sup:
+        assert wait_for(lambda: sup.state is LinkState.ONLINE)
+    assert len(fake.calls) == 5
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("offline" in m for m in messages) == 1
+    assert "ENOENT" in next(m for m in messages if "offline" in m)
+    assert any("recovered" in m for m in messages)
+
+
+def test_state_is_offline_with_reason_while_the_device_is_missing(factory):
+    factory(FileNotFoundError(2, "No such file or directory"))
+    with DisplaySupervisor("/dev/x", TextCodec(), reconnect_min_s=0.01, reconnect_max_s=0.05) as sup:
+        assert wait_for(lambda: sup.last_error is not None)
+        assert sup.state is LinkState.OFFLINE
+        assert sup.last_error.startswith("ENOENT")
+
+
+def test_show_never_raises_and_a_codec_error_does_not_stop_the_worker(factory):
+    port = FakePort()
+    factory(port)
+
+    class FlakyCodec(TextCodec):
+        def frame(self, calls):
+            if calls and calls[0].number == "BAD":
+                raise RuntimeError("codec bug")
+            return super().frame(calls)
+
+    with DisplaySupervisor("/dev/x", FlakyCodec(), probe_interval_s=0.02) as sup:
+        sup.show(5)  # not iterable
+        sup.show([Call("BAD", "1")])
+        sup.show([Call("A2", "S2")])
+        assert wait_for(lambda: port.writes == [b"A2>S2\n"])
+
+
+def test_a_failing_listener_does_not_stop_the_worker(factory):
+    port = FakePort()
+    factory(port)
+    sup = DisplaySupervisor("/dev/x", TextCodec())
+
+    def bad_listener(state):
+        raise RuntimeError("listener bug")
+
+    sup.add_listener(bad_listener)
+    with sup:
+        sup.show([Call("A3", "S3")])
+        assert wait_for(lambda: port.writes == [b"A3>S3\n"])
+
+
+def test_refresh_resends_the_state_periodically(factory):
+    port = FakePort()
+    factory(port)
+    with DisplaySupervisor("/dev/x", TextCodec(), probe_interval_s=0.01, refresh_s=0.05) as sup:
+        sup.show([Call("A4", "S4")])
+        assert wait_for(lambda: len(port.writes) >= 3)
+    assert set(port.writes) == {b"A4>S4\n"}
+
+
+def test_chime_runs_only_when_the_newest_call_changes(factory, monkeypatch):
+    port = FakePort()
+    factory(port)
+    started = []
+
+    class FakePopen:
+        def __init__(self, command, **kwargs):
+            started.append(command)
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr(supervisor_module.subprocess, "Popen", FakePopen)
+    with DisplaySupervisor("/dev/x", TextCodec(), chime_command=["chime", "--loud"]) as sup:
+        # The worker starts the chime for a state before it writes that state.
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: len(port.writes) == 1)
+        assert started == [["chime", "--loud"]]
+        sup.show([Call("A1", "S1"), Call("A0", "S2")])  # newest unchanged
+        assert wait_for(lambda: len(port.writes) == 2)
+        assert len(started) == 1
+        sup.show([Call("A2", "S1"), Call("A1", "S1")])
+        assert wait_for(lambda: len(port.writes) == 3)
+        assert len(started) == 2
+
+
+def test_chime_command_really_runs(factory, tmp_path):
+    factory(FakePort())
+    log = tmp_path / "chimes"
+    command = [sys.executable, "-c", f"open({str(log)!r}, 'a').write('x')"]
+    with DisplaySupervisor("/dev/x", TextCodec(), chime_command=command) as sup:
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: log.exists() and log.read_text() == "x", 10)
+
+
+def test_missing_chime_program_is_logged_not_raised(factory, caplog):
+    port = FakePort()
+    factory(port)
+    with DisplaySupervisor("/dev/x", TextCodec(), chime_command=["/nonexistent/chime"]) as sup:
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: port.writes)
+        assert wait_for(lambda: any("chime command failed" in r.getMessage() for r in caplog.records))
+
+
+def test_backoff_doubles_up_to_the_cap_and_resets():
+    backoff = Backoff(0.2, 1.0)
+    assert [backoff.next_delay() for _ in range(5)] == [0.2, 0.4, 0.8, 1.0, 1.0]
+    backoff.reset()
+    assert backoff.next_delay() == 0.2
+
+
+def test_backoff_rejects_nonsense():
+    with pytest.raises(ValueError):
+        Backoff(0.0, 1.0)
+    with pytest.raises(ValueError):
+        Backoff(2.0, 1.0)
