@@ -169,9 +169,9 @@ class SimPrinter:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         self._next_number = _next_ticket_number(self.out_dir)
         self._saves: queue.Queue[bytes | None] = queue.Queue()
+        self.reappear()  # first: if the link cannot be made, no thread is left behind
         self._saver = threading.Thread(target=self._save_loop, name="sim-printer-save", daemon=True)
         self._saver.start()
-        self.reappear()
 
     # -- public API ----------------------------------------------------------------------
     @property
