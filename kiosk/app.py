@@ -70,14 +70,25 @@ class KioskApp(App):
     def build(self):
         from kiosk.widgets.root import KioskRoot
 
-        Window.bind(on_keyboard=self._on_keyboard, on_request_close=lambda *a: True,
-                    size=self._update_scale)
-        Window.bind(on_touch_down=self._on_any_touch)
+        Window.bind(on_keyboard=self._on_keyboard, size=self._update_scale,
+                    on_touch_down=self._on_any_touch)
+        if kivy_env.SETTINGS.fullscreen:
+            Window.bind(on_request_close=lambda *_a, **_k: True)  # no closing the kiosk
         Window.clearcolor = self.theme.rgba("background")
         self._update_scale()
         root = KioskRoot()
-        Clock.schedule_interval(self._check_idle, 0.5)
+        self._idle_event = Clock.schedule_interval(self._check_idle, 0.5)
         return root
+
+    def detach(self) -> None:
+        """Take this app off the window (tests and screenshots build several in turn)."""
+        self._idle_event.cancel()
+        Window.unbind(on_keyboard=self._on_keyboard, size=self._update_scale,
+                      on_touch_down=self._on_any_touch)
+        if self.root is not None and self.root.parent is not None:
+            Window.remove_widget(self.root)
+        # kv's `app` proxy caches the running app until on_stop: release it
+        self.dispatch("on_stop")
 
     def _update_scale(self, *_args) -> None:
         # px per mm of the real screen: a 20 mm target stays 20 mm at any window size
@@ -219,12 +230,18 @@ def step(frames: int = 3) -> None:
         EventLoop.idle()
 
 
+_loop_started = False
+
+
 def start_embedded(app: KioskApp) -> KioskApp:
     """Build the app and its window without entering the blocking main loop."""
+    global _loop_started
     from kivy.base import runTouchApp
 
     app._run_prepare()
-    runTouchApp(embedded=True)
+    if not _loop_started:
+        runTouchApp(embedded=True)
+        _loop_started = True
     step(3)
     return app
 

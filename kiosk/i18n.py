@@ -63,6 +63,18 @@ def font_path(code: str) -> str:
     return str(fontpkg.path(family))
 
 
+def needs_arabic_font(text: str) -> bool:
+    """True when the text has Arabic-script letters (Arabic, Persian)."""
+    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f"
+               or "\ufb50" <= ch <= "\ufefc" for ch in text)
+
+
+def font_for_text(text: str) -> str:
+    """Kivy has no font fallback: pick the font by the script of the text itself, so a
+    Latin number on an Arabic screen keeps Noto Sans's tighter line height."""
+    return font_path("ar" if needs_arabic_font(text) else "de")
+
+
 def _compile_po(po_path: Path) -> gettext.GNUTranslations:
     # Fallback for a source checkout whose catalogs were never compiled.
     from babel.messages.mofile import write_mo

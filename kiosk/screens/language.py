@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kivy.lang import Builder
 
-from kiosk.i18n import LANGUAGES, N_, font_path, gettext_for
+from kiosk.i18n import LANGUAGES, N_, gettext_for
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets.common import BigButton
 
@@ -26,10 +26,8 @@ class LanguageScreen(KioskScreen):
         grid = self.ids.grid
         grid.clear_widgets()
         for code in config.languages:
+            # each name in its own script; the button picks the font from the text
             button = BigButton(text=LANGUAGES[code].native_name, kind="primary", size_mm=9)
-            # each button in the font of its own script, whatever the current language
-            button.font_name = font_path(code)
-            button.base_direction = "rtl" if LANGUAGES[code].rtl else "ltr"
             button.bind(on_tap=lambda _b, c=code: self.choose(c))
             grid.add_widget(button)
 

@@ -56,7 +56,6 @@ class ServicesScreen(KioskScreen):
             row.add_widget(widget)
         message = self.ids.message
         message.text = refusal_text(self.tr, self.message_reason) if self.message_reason else ""
-        message.opacity = 1 if self.message_reason else 0
         body = self.ids.list
         body.clear_widgets()
         groups: dict[str, list] = {}

@@ -21,6 +21,7 @@ class KLabel(Label):
 
     size_mm = NumericProperty(8.5)
     role = StringProperty("text")  # a Theme attribute: text, muted_text, number, ...
+    align = StringProperty("start")  # start | center | end: start is right in RTL
 
 
 class BigButton(Button):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.lang import Builder
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
@@ -18,8 +18,20 @@ from kiosk.widgets.chime import play_warning_chime
 Builder.load_file(str(Path(__file__).with_name("root.kv")))
 
 
+class ThemedBox(BoxLayout):
+    """A box painted in theme colours. Canvas rules read the widget's own properties:
+    `app.theme` used directly inside a canvas rule did not follow a theme change."""
+
+    bg_key = StringProperty("background")
+    line_key = StringProperty("text")
+    bg_rgba = ListProperty([0, 0, 0, 0])
+    line_rgba = ListProperty([0, 0, 0, 0])
+
+
 class A11yBar(BoxLayout):
     """Larger text and high contrast, one tap each, on every screen."""
+
+    bg_rgba = ListProperty([0, 0, 0, 0])
 
     def refresh(self) -> None:
         app = App.get_running_app()
@@ -42,6 +54,8 @@ class IdleWarning(FloatLayout):
 
 
 class KioskRoot(FloatLayout):
+    bg_rgba = ListProperty([0, 0, 0, 0])
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         from kiosk.screens.language import LanguageScreen
@@ -53,7 +67,8 @@ class KioskRoot(FloatLayout):
                        TicketScreen(name="ticket")):
             self.manager.add_widget(screen)
         self.ids.body.add_widget(self.manager, index=1)
-        self._warning_visible = False
+        # added to the tree only while shown: a hidden overlay would still catch touches
+        self.warning = IdleWarning()
         app = App.get_running_app()
         app.bind(lang=lambda *_: self.refresh(), large_text=lambda *_: self.refresh(),
                  high_contrast=lambda *_: self.refresh())
@@ -72,24 +87,20 @@ class KioskRoot(FloatLayout):
 
     def refresh(self) -> None:
         self.ids.a11y.refresh()
-        self.ids.warning.refresh()
+        self.warning.refresh()
         self.manager.current_screen.refresh()
 
     def show_idle_warning(self, seconds: int) -> None:
-        warning = self.ids.warning
-        if not self._warning_visible:
-            self._warning_visible = True
-            warning.opacity, warning.disabled = 1, False
+        if not self.idle_warning_visible:
+            self.add_widget(self.warning)
             play_warning_chime()  # a second sense besides the visual warning
-        warning.seconds = seconds
-        warning.refresh()
+        self.warning.seconds = seconds
+        self.warning.refresh()
 
     def hide_idle_warning(self) -> None:
-        if self._warning_visible:
-            self._warning_visible = False
-            warning = self.ids.warning
-            warning.opacity, warning.disabled = 0, True
+        if self.idle_warning_visible:
+            self.remove_widget(self.warning)
 
     @property
     def idle_warning_visible(self) -> bool:
-        return self._warning_visible
+        return self.warning.parent is self

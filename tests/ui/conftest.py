@@ -1,0 +1,70 @@
+"""Headless Kivy for UI tests: one offscreen window per test process (real pixels via
+SDL offscreen + Mesa), a fresh app per test attached to it."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from kiosk import kivy_env
+
+WIDTH, HEIGHT = 1280, 720
+kivy_env.prepare(WIDTH, HEIGHT, fullscreen=False, headless=True)
+
+pytestmark = pytest.mark.ui
+
+
+class Ticks:
+    """Monotonic time the idle tests move by hand."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def ticks() -> Ticks:
+    return Ticks()
+
+
+@pytest.fixture
+def ui_config(config):
+    screen = dataclasses.replace(config.screen, width_px=WIDTH, height_px=HEIGHT)
+    return dataclasses.replace(config, screen=screen)
+
+
+@pytest.fixture
+def make_app(tmp_path, ui_config, ticks):
+    from kiosk.app import KioskApp, start_embedded
+    from kiosk.services.issue_ticket import TicketService
+    from kiosk.store.sqlite import SqliteStore
+    from kiosk.wiring import build_printer
+
+    made = []
+
+    def make(printer_config=None, config=None):
+        config = config or ui_config
+        store = SqliteStore(tmp_path / f"ui-{len(made)}.sqlite3", terminal_id="ui")
+        printer = build_printer(printer_config or config.printer)
+        app = KioskApp(config, TicketService(config, store, printer), monotonic=ticks)
+        app.store = store
+        made.append(app)
+        return start_embedded(app)
+
+    yield make
+    for app in made:
+        app.detach()
+        app.store.close()
+
+
+def screenshot(app, path: Path):
+    from PIL import Image
+
+    from kiosk.app import export_png
+
+    export_png(app, path)
+    return Image.open(path).convert("RGB")

@@ -1,0 +1,92 @@
+"""Accessibility on the rendered screens: text contrast >= 4.5:1, controls >= 3:1 against
+what they stand on, touch targets >= 20 mm and >= 2.5 mm apart, larger text works."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from kiosk.app import step
+from kiosk.ui_runner import apply_state
+from kiosk.widgets.common import BigButton, KLabel
+from tests.ui.contrast import crop, ratio, ring_colour, text_contrast
+from tests.ui.conftest import screenshot
+
+CASES = [(screen, lang, contrast) for screen in ("language", "services", "ticket")
+         for lang in ("de", "ar") for contrast in (False, True)]
+
+
+def _shown(widget) -> bool:
+    while widget is not None:
+        if widget.opacity == 0:
+            return False
+        widget = widget.parent if widget.parent is not widget else None
+    return True
+
+
+def _visible(root, kind):
+    return [w for w in root.walk(restrict=False) if isinstance(w, kind) and w.text
+            and w.get_root_window() is not None and w.width > 2 and w.height > 2
+            and _shown(w)]
+
+
+@pytest.mark.parametrize("screen,lang,high_contrast", CASES)
+def test_contrast_measured_on_pixels(make_app, tmp_path, screen, lang, high_contrast):
+    app = make_app()
+    state = {"high_contrast": "true"} if high_contrast else {}
+    if screen == "ticket":
+        state.update(number="A017", printed="false", people_ahead="4")
+    apply_state(app, screen, lang, state)
+    image = screenshot(app, tmp_path / f"{screen}-{lang}.png")
+    labels = _visible(app.root, KLabel)
+    buttons = _visible(app.root, BigButton)
+    assert labels and buttons
+    for widget in labels + buttons:
+        x, y = widget.to_window(widget.x, widget.y)
+        assert x >= -1 and y >= -1 and x + widget.width <= image.width + 1 and \
+            y + widget.height <= image.height + 1, f"{widget.text[:40]!r} is cut off"
+        measured, background, ink = text_contrast(crop(image, widget, inset=1))
+        assert measured >= 4.5, f"{widget.text[:40]!r}: {measured:.2f} ({ink} on {background})"
+    for button in buttons:
+        fill = text_contrast(crop(image, button, inset=2))[1]
+        around = ring_colour(image, button)
+        assert ratio(fill, around) >= 3.0, f"button {button.text[:30]!r}: {fill} on {around}"
+
+
+@pytest.mark.parametrize("screen", ["language", "services", "ticket"])
+def test_touch_targets_are_20_mm_and_apart(make_app, screen):
+    app = make_app()
+    apply_state(app, screen, "de", {"number": "A017"} if screen == "ticket" else {})
+    step(3)
+    min_px = 20 * app.px_per_mm - 1
+    buttons = _visible(app.root, BigButton)
+    for button in buttons:
+        assert button.height >= min_px and button.width >= min_px, button.text
+    gap = 2.5 * app.px_per_mm
+    for a, b in itertools.combinations(buttons, 2):
+        ax, ay = a.to_window(a.x, a.y)
+        bx, by = b.to_window(b.x, b.y)
+        apart_x = max(bx - (ax + a.width), ax - (bx + b.width))
+        apart_y = max(by - (ay + a.height), ay - (by + b.height))
+        assert max(apart_x, apart_y) >= gap - 0.5, (a.text, b.text)
+
+
+def test_larger_text_grows_every_label(make_app):
+    app = make_app()
+    apply_state(app, "ticket", "uk", {"number": "A017"})
+    step(3)
+    before = {id(w): w.font_size for w in _visible(app.root, KLabel)}
+    app.toggle_large_text()
+    step(3)
+    after = {id(w): w.font_size for w in _visible(app.root, KLabel)}
+    assert all(after[k] > before[k] * 1.3 for k in before)
+
+
+def test_body_text_is_at_least_the_en301549_size(make_app):
+    """Capital H >= 6.1 mm at 500 mm: a body font of 8.5 mm has caps of ~6.1 mm."""
+    app = make_app()
+    apply_state(app, "ticket", "de", {"number": "A017"})
+    step(3)
+    ahead = app.root.get_screen("ticket").ids.ahead
+    assert ahead.font_size / app.px_per_mm * 0.714 >= 6.0

@@ -1,0 +1,145 @@
+"""A visitor's walk: language -> service -> ticket, tapped through Kivy's input path."""
+
+from __future__ import annotations
+
+import threading
+
+from kiosk.app import find_button, step, tap, wait_until
+from kiosk.config import PrinterConfig
+from tests.ui.conftest import screenshot
+
+
+def _ticket_rows(app):
+    return app.store._db.execute("SELECT number, lang, printed FROM ticket").fetchall()
+
+
+def test_language_service_ticket(make_app, tmp_path):
+    app = make_app()
+    assert app.root.current == "language"
+    tap(find_button(app.root, "English"))
+    assert app.root.current == "services" and app.lang == "en"
+    tap(find_button(app.root, "Address registration"))
+    ticket = app.root.get_screen("ticket")
+    assert wait_until(lambda: ticket.printed is not None)
+    assert app.root.current == "ticket"
+    assert ticket.ids.number.text == "A001"
+    assert ticket.ids.ahead.text == "People ahead of you: 0"
+    assert ticket.ids.estimate.text == "Waiting time: not known yet"
+    assert ticket.ids.status.text == "Please take your ticket from the printer below."
+    assert _ticket_rows(app) == [("A001", "en", 1)]
+    printed = (tmp_path / "printer.bin").read_bytes()
+    assert b"A001" in printed and printed.endswith(b"\x1dV\x01")
+    image = screenshot(app, tmp_path / "ticket.png")
+    assert len(image.getcolors(maxcolors=100_000) or []) > 10  # real pixels, not a blank frame
+
+
+def test_double_tap_issues_one_ticket(make_app):
+    """Two touches on the service button before the next frame: one ticket."""
+    from kivy.tests import UnitTestTouch
+
+    app = make_app()
+    tap(find_button(app.root, "Deutsch"))
+    button = find_button(app.root, "Anmeldung einer Wohnung")
+    x, y = button.to_window(*button.center)
+    for _ in range(2):
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+    ticket = app.root.get_screen("ticket")
+    assert wait_until(lambda: ticket.printed is not None)
+    step(5)
+    assert [row[0] for row in _ticket_rows(app)] == ["A001"]
+
+
+def test_button_ignores_a_second_press_within_half_a_second(make_app):
+    app = make_app()
+    button = find_button(app.root, "English")
+    taps = []
+    button.bind(on_tap=lambda *_: taps.append(1))
+    button.dispatch("on_release")
+    button.dispatch("on_release")
+    assert taps == [1]
+
+
+def test_second_request_while_issuing_is_ignored(make_app, tmp_path):
+    app = make_app()
+    app.set_language("de")
+    gate = threading.Event()
+    original = app.tickets.issue
+
+    def slow_issue(*args):
+        gate.wait(5)
+        return original(*args)
+
+    app.tickets.issue = slow_issue
+    assert app.request_ticket("anmeldung") is True
+    assert app.request_ticket("anmeldung") is False
+    gate.set()
+    ticket = app.root.get_screen("ticket")
+    assert wait_until(lambda: ticket.printed is not None)
+    assert len(_ticket_rows(app)) == 1
+
+
+def test_dead_printer_still_gives_the_number(make_app, tmp_path):
+    """GIVEN a printer that is not there WHEN a ticket is taken THEN the number is on
+    screen, the visitor is told to note it, and the ticket is in the queue."""
+    dead = PrinterConfig(transport="serial", device=str(tmp_path / "no-such-printer"))
+    app = make_app(printer_config=dead)
+    tap(find_button(app.root, "English"))
+    tap(find_button(app.root, "Address registration"))
+    ticket = app.root.get_screen("ticket")
+    assert wait_until(lambda: ticket.printed is not None)
+    assert ticket.printed is False
+    assert ticket.ids.number.text == "A001"
+    assert "could not be printed" in ticket.ids.status.text and "A001" in ticket.ids.status.text
+    assert _ticket_rows(app) == [("A001", "en", 0)]
+
+
+def test_quota_reached_button_says_so_and_issues_nothing(make_app, ui_config):
+    app = make_app()
+    for _ in range(2):
+        app.tickets.issue("ausweis", "de")
+        app.tickets._last_issue = float("-inf")
+    tap(find_button(app.root, "English"))
+    button = find_button(app.root, "ID card")
+    assert "No more tickets today" in button.text
+    tap(button)
+    assert app.root.current == "services"
+    assert "All tickets for this service" in app.root.get_screen("services").ids.message.text
+    assert len(_ticket_rows(app)) == 2
+
+
+def test_finish_returns_to_start_and_forgets(make_app):
+    app = make_app()
+    tap(find_button(app.root, "English"))
+    tap(find_button(app.root, "Larger text"))
+    tap(find_button(app.root, "Address registration"))
+    ticket = app.root.get_screen("ticket")
+    assert wait_until(lambda: ticket.printed is not None)
+    tap(find_button(app.root, "Finish"))
+    assert app.root.current == "language" and app.lang == "de"
+    assert not app.large_text and ticket.number == ""
+
+
+def test_arabic_mirrors_the_layout(make_app):
+    app = make_app()
+    tap(find_button(app.root, "العربية"))
+    assert app.rtl
+    services = app.root.get_screen("services")
+    assert services.ids.back.x > services.ids.heading.x  # back button on the right
+    assert services.ids.heading.halign == "right"
+    app.set_language("en")
+    step(3)
+    assert services.ids.back.x < services.ids.heading.x
+
+
+def test_kiosk_keys_do_nothing(make_app):
+    from kivy.core.window import Window
+
+    app = make_app()
+    tap(find_button(app.root, "English"))
+    for key in (27, 282):  # Escape, F1
+        Window.dispatch("on_keyboard", key, 0, None, [])
+    step(3)
+    assert app.root.current == "services"
+    assert app.open_settings() is False
