@@ -16,12 +16,12 @@ Builder.load_file(str(Path(__file__).with_name("language.kv")))
 class LanguageScreen(KioskScreen):
     def refresh(self) -> None:
         config = self.app.kiosk_config
-        default = config.default_language
-        self.ids.heading.text = gettext_for(default)(N_("Welcome"))
-        self.ids.prompt.text = gettext_for(default)(N_("Please choose your language"))
-        # The English prompt helps visitors who do not read the office language.
+        # in the current language (the default after a reset), with an English line
+        # for visitors who do not read it
+        self.ids.heading.text = self.tr("Welcome")
+        self.ids.prompt.text = self.tr("Please choose your language")
         english = gettext_for("en")(N_("Please choose your language"))
-        self.ids.prompt_en.text = english if default != "en" else ""
+        self.ids.prompt_en.text = english if self.app.lang != "en" else ""
         self.ids.office.text = config.office
         grid = self.ids.grid
         grid.clear_widgets()

@@ -1,9 +1,11 @@
 """Turn a device-neutral Document into ESC/POS bytes for one printer profile.
 
-python-escpos renders formatting, images, QR and cut; text bytes and the code page are
-ours (ESC t n before every text line), see escpos_compat for why."""
+python-escpos renders images, QR and cut; text bytes, wrapping and the code page are ours
+(ESC t n whenever the page changes, never the library's guess), see escpos_compat."""
 
 from __future__ import annotations
+
+import textwrap
 
 from kiosk.devices.printer import escpos_compat
 from kiosk.devices.printer.profiles import CODE_PAGE_PREFERENCE, PrinterProfile
@@ -12,6 +14,7 @@ from kiosk.domain.documents import Align, Document, Feed, QrCode, Rule, Size, Te
 from kiosk.i18n import is_rtl
 
 ESC, GS = b"\x1b", b"\x1d"
+FONT_A_WIDTH_DOTS = 12
 
 # Characters outside the code pages that have a plain equivalent: a deliberate mapping
 # instead of the "?" an encoder would print.
@@ -109,7 +112,11 @@ def _text(printer, fmt: _Format, block: Text, profile: PrinterProfile) -> None:
         fmt.apply(Align.LEFT, False, 1)
         printer.image(image, center=False)
         return
-    page, payload = encoded
+    page, _payload = encoded
     fmt.apply(block.align, block.bold, block.size.value)
     fmt.code(page)
-    printer._raw(payload + b"\n")
+    # wrap at word boundaries ourselves: the printer would break inside a word
+    columns = max(1, profile.dots_per_line // (FONT_A_WIDTH_DOTS * block.size.value))
+    name = next(n for n, v in profile.code_pages.items() if v == page)
+    for line in textwrap.wrap(block.text.translate(TYPOGRAPHIC), columns) or [""]:
+        printer._raw(line.encode(name.lower()) + b"\n")
