@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -72,6 +73,7 @@ class SerialTransport:
         self.write_timeout_s = write_timeout_s
         self.description = f"serial {url} @ {baudrate}"
         self._port: serial.SerialBase | None = None
+        self._sent_until = 0.0  # monotonic time the last job has left the wire
 
     def _open(self) -> serial.SerialBase:
         if self._port is not None and self._port.is_open:
@@ -102,9 +104,16 @@ class SerialTransport:
         except (serial.SerialException, OSError) as err:
             self.close()
             raise TransportError(f"write to {self.url} failed: {_short(err)}") from err
+        # flush() waits for the UART on real ports but returns at once on a pty or a
+        # USB adapter's buffer: a status request sent now would queue behind the job
+        # and look like silence. 10 bits per byte on the wire.
+        self._sent_until = time.monotonic() + len(data) * 10 / self.baudrate
 
     def status(self) -> PrinterStatus | None:
         port = self._open()
+        wait = self._sent_until - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         try:
             return query_status(port)
         except (serial.SerialException, OSError) as err:

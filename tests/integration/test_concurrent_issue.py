@@ -1,0 +1,78 @@
+"""Four processes issue numbers into one SQLite file at once: no duplicate, no gap."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from datetime import date, datetime, timedelta, timezone
+
+from kiosk.domain.clock import business_day
+
+PER_PROCESS = 150
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+
+
+def _issue_many(path: str, start, results) -> None:
+    from kiosk.store.sqlite import SqliteStore
+
+    store = SqliteStore(path, terminal_id="proc")
+    start.wait()
+    numbers = [store.issue("anmeldung", "A", "de", NOW, business_day(NOW), None).number
+               for _ in range(PER_PROCESS)]
+    store.close()
+    results.put(numbers)
+
+
+def test_four_processes_no_duplicate_no_gap(tmp_path):
+    ctx = mp.get_context("spawn")
+    start, results = ctx.Event(), ctx.Queue()
+    path = str(tmp_path / "shared.sqlite3")
+    procs = [ctx.Process(target=_issue_many, args=(path, start, results)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    start.set()
+    numbers = [n for _ in procs for n in results.get(timeout=60)]
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    expected = [f"A{i:03d}" for i in range(1, 4 * PER_PROCESS + 1)]
+    assert sorted(numbers) == expected
+
+
+def _issue_until_killed(path: str, ready) -> None:
+    from kiosk.store.sqlite import SqliteStore
+
+    store = SqliteStore(path, terminal_id="victim")
+    ready.set()
+    issued = 0
+    while True:  # a new day every 900 numbers, so the loop never meets the 999 limit
+        day = NOW + timedelta(days=issued // 900)
+        store.issue("anmeldung", "A", "de", day, business_day(day), None)
+        issued += 1
+
+
+def test_killed_process_leaves_no_hole_or_duplicate(tmp_path):
+    """GIVEN a process issuing in a loop WHEN it is killed mid-transaction THEN the file
+    holds a gapless sequence and the next number continues it."""
+    from kiosk.store.sqlite import SqliteStore
+
+    ctx = mp.get_context("spawn")
+    path = str(tmp_path / "killed.sqlite3")
+    ready = ctx.Event()
+    proc = ctx.Process(target=_issue_until_killed, args=(path, ready))
+    proc.start()
+    assert ready.wait(30)
+    import time
+
+    time.sleep(0.5)
+    proc.kill()
+    proc.join()
+    store = SqliteStore(path)
+    days = [r[0] for r in store._db.execute("SELECT DISTINCT business_day FROM ticket")]
+    last_day = max(days)
+    for day in days:
+        numbers = store.all_numbers(date.fromisoformat(day))
+        assert numbers == [f"A{i:03d}" for i in range(1, len(numbers) + 1)]
+    when = datetime.fromisoformat(last_day + "T09:00:00+00:00")
+    numbers = store.all_numbers(date.fromisoformat(last_day))
+    nxt = store.issue("anmeldung", "A", "de", when, business_day(when), None).number
+    assert nxt == f"A{len(numbers) + 1:03d}"
