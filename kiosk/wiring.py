@@ -19,38 +19,48 @@ def open_store(config: Config):
     return SqliteStore(store_path(config), terminal_id=config.terminal_id)
 
 
-def build_printer(printer: PrinterConfig):
-    from kiosk.devices.printer.driver import TicketPrinter
-    from kiosk.devices.printer.profiles import PROFILES
-    from kiosk.devices.printer.transports import FileTransport, SerialTransport
-
-    profile = PROFILES[printer.profile].with_width(printer.width_mm)
+def build_transport(printer: PrinterConfig):
+    """The transport named in the config; nothing is opened until first use."""
     if printer.transport == "serial":
-        transport = SerialTransport(printer.device, printer.baudrate, printer.flow_control,
-                                    printer.timeout_s)
-    elif printer.transport == "file":
-        transport = FileTransport(printer.path)
-    else:
-        transport = _unsupported(printer.transport)
-    return TicketPrinter(transport, profile)
+        from kiosk.devices.printer.transports import SerialTransport
+
+        return SerialTransport(printer.device, printer.baudrate, printer.flow_control,
+                               printer.timeout_s)
+    if printer.transport == "usb":
+        from kiosk.devices.printer.usb_transport import UsbTransport
+
+        return UsbTransport(printer.vendor_id, printer.product_id, printer.timeout_s)
+    if printer.transport == "lp":
+        from kiosk.devices.printer.lp_transport import LpTransport
+
+        return LpTransport(printer.device, printer.timeout_s)
+    if printer.transport == "network":
+        from kiosk.devices.printer.net_transport import NetworkTransport
+
+        return NetworkTransport(printer.host, printer.port, write_timeout_s=printer.timeout_s)
+    from kiosk.devices.printer.transports import FileTransport
+
+    return FileTransport(printer.path)
 
 
-def _unsupported(name: str):
-    from kiosk.devices.printer.transports import TransportError
+def printer_profile(printer: PrinterConfig):
+    from kiosk.devices.printer.profiles import PROFILES
 
-    class Unsupported:
-        description = f"{name} (not available in this version)"
+    return PROFILES[printer.profile].with_width(printer.width_mm)
 
-        def write(self, data: bytes) -> None:
-            raise TransportError(f"transport {name!r} is not available in this version")
 
-        def status(self):
-            raise TransportError(f"transport {name!r} is not available in this version")
+def build_printer(printer: PrinterConfig):
+    """Synchronous printer for one-shot commands."""
+    from kiosk.devices.printer.driver import TicketPrinter
 
-        def close(self) -> None:
-            pass
+    return TicketPrinter(build_transport(printer), printer_profile(printer))
 
-    return Unsupported()
+
+def build_printer_supervisor(printer: PrinterConfig):
+    """The app's printer: its own worker, status polling and reconnect."""
+    from kiosk.devices.printer.supervisor import PrinterSupervisor
+
+    return PrinterSupervisor(build_transport(printer), printer_profile(printer)).start()
 
 
 def ticket_service(config: Config, store=None, printer=None, **kwargs):

@@ -1,10 +1,13 @@
 """Print a Document on a ticket printer: check status, render, send, and say honestly
-whether it came out. Never raises to the caller; the visitor keeps their number."""
+whether it came out. Never raises to the caller; the visitor keeps their number.
+
+`send_job` is the one place with the print sequence; the synchronous TicketPrinter
+(CLI commands) and the PrinterSupervisor (the app's worker thread) both use it."""
 
 from __future__ import annotations
 
-import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from kiosk.devices.printer.profiles import PrinterProfile
@@ -13,7 +16,9 @@ from kiosk.devices.printer.status import PrinterState, PrinterStatus
 from kiosk.devices.printer.transports import PrinterTransport, TransportError
 from kiosk.domain.documents import Document
 
-log = logging.getLogger(__name__)
+
+LATE_REPLY_RETRIES = 3
+LATE_REPLY_WAIT_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -24,53 +29,65 @@ class PrintResult:
     bytes_sent: int = 0
 
 
+def describe(status: PrinterStatus) -> str:
+    text = status.state.value.replace("_", " ")
+    return f"{text} ({status.cause})" if status.cause else text
+
+
+def ask_status(transport: PrinterTransport) -> PrinterStatus:
+    """The printer's status; a transport that cannot read status counts as online once
+    its port opened, and an unreachable one as offline."""
+    try:
+        status = transport.status()
+    except TransportError as err:
+        return PrinterStatus(PrinterState.OFFLINE, err.reason)
+    return status if status is not None else PrinterStatus(PrinterState.ONLINE,
+                                                           "status not readable")
+
+
+def send_job(transport: PrinterTransport, data: bytes,
+             before: PrinterStatus | None = None) -> tuple[PrintResult, PrinterStatus]:
+    """Status, write, status again. Returns the result and the last status seen."""
+    before = before or ask_status(transport)
+    if not before.ok_to_print:
+        return PrintResult(False, describe(before), before.state), before
+    try:
+        transport.write(data)
+    except TransportError as err:
+        # bytes may have reached the paper: report, never resend (no double tickets)
+        gone = PrinterStatus(PrinterState.OFFLINE, err.reason)
+        return PrintResult(False, f"interrupted: {err.reason}", PrinterState.OFFLINE), gone
+    after = ask_status(transport)
+    for _ in range(LATE_REPLY_RETRIES):
+        # right after a long job the reply can queue behind its last bytes
+        if after.state is not PrinterState.OFFLINE:
+            break
+        time.sleep(LATE_REPLY_WAIT_S)
+        after = ask_status(transport)
+    if not after.ok_to_print:
+        # e.g. paper ran out mid-ticket: the visitor may hold half a ticket
+        return PrintResult(False, "stopped while printing: " + describe(after),
+                           after.state), after
+    return PrintResult(True, None, PrinterState.ONLINE, len(data)), after
+
+
 class TicketPrinter:
+    """Synchronous printing for one-shot commands (`kiosk ticket`, `kiosk print-test`)."""
+
     def __init__(self, transport: PrinterTransport, profile: PrinterProfile) -> None:
         self.transport = transport
         self.profile = profile
         self._lock = threading.Lock()  # one job at a time, never interleaved bytes
-        self._last_state: PrinterState | None = None
 
-    def status(self) -> PrinterStatus | None:
-        try:
-            return self.transport.status()
-        except TransportError as err:
-            return PrinterStatus(PrinterState.OFFLINE, err.reason)
+    def status(self) -> PrinterStatus:
+        return ask_status(self.transport)
 
     def print_document(self, doc: Document) -> PrintResult:
-        data = render_document(doc, self.profile)
+        return self.print_bytes(render_document(doc, self.profile))
+
+    def print_bytes(self, data: bytes) -> PrintResult:
         with self._lock:
-            try:
-                before = self.transport.status()
-                if before is not None and not before.ok_to_print:
-                    return self._failed(before.state, _reason(before))
-                self.transport.write(data)
-                after = self.transport.status()
-                if after is not None and not after.ok_to_print:
-                    # e.g. paper ran out mid-ticket: the visitor may hold half a ticket
-                    return self._failed(after.state, "stopped while printing: " + _reason(after))
-            except TransportError as err:
-                return self._failed(PrinterState.OFFLINE, err.reason)
-            self._note(PrinterState.ONLINE, None)
-            return PrintResult(True, None, PrinterState.ONLINE, len(data))
-
-    def _failed(self, state: PrinterState, reason: str) -> PrintResult:
-        self._note(state, reason)
-        return PrintResult(False, reason, state)
-
-    def _note(self, state: PrinterState, reason: str | None) -> None:
-        # log on change only: a dead printer must not flood the log all day
-        if state != self._last_state:
-            if state is PrinterState.ONLINE:
-                log.info("printer %s is printing again", self.transport.description)
-            else:
-                log.warning("printer %s: %s", self.transport.description, reason)
-        self._last_state = state
+            return send_job(self.transport, data)[0]
 
     def close(self) -> None:
         self.transport.close()
-
-
-def _reason(status: PrinterStatus) -> str:
-    text = status.state.value.replace("_", " ")
-    return f"{text} ({status.cause})" if status.cause else text

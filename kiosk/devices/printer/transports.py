@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import logging
 import os
+import termios
 import time
 from pathlib import Path
 from typing import Protocol
 
 import serial
+
+# termios.error is no OSError: a vanished pty raises it from tcflush (seen in tests)
+_PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 
 from kiosk.devices.printer.status import PrinterStatus, query_status
 
@@ -92,7 +96,7 @@ class SerialTransport:
             text = str(err)
             if "exclusively lock" in text or "Resource temporarily unavailable" in text:
                 raise DeviceBusy(f"device busy: {self.url} is held by another process") from err
-            raise TransportError(f"cannot open {self.url}: {_short(err)}") from err
+            raise TransportError(f"cannot open {self.url}: {short_reason(err)}") from err
         self._port = port
         return port
 
@@ -101,9 +105,9 @@ class SerialTransport:
         try:
             port.write(data)
             port.flush()
-        except (serial.SerialException, OSError) as err:
+        except _PORT_ERRORS as err:
             self.close()
-            raise TransportError(f"write to {self.url} failed: {_short(err)}") from err
+            raise TransportError(f"write to {self.url} failed: {short_reason(err)}") from err
         # flush() waits for the UART on real ports but returns at once on a pty or a
         # USB adapter's buffer: a status request sent now would queue behind the job
         # and look like silence. 10 bits per byte on the wire.
@@ -116,19 +120,19 @@ class SerialTransport:
             time.sleep(wait)
         try:
             return query_status(port)
-        except (serial.SerialException, OSError) as err:
+        except _PORT_ERRORS as err:
             self.close()
-            raise TransportError(f"status from {self.url} failed: {_short(err)}") from err
+            raise TransportError(f"status from {self.url} failed: {short_reason(err)}") from err
 
     def close(self) -> None:
         port, self._port = self._port, None
         if port is not None:
             try:
                 port.close()
-            except (serial.SerialException, OSError):
+            except _PORT_ERRORS:
                 pass
 
 
-def _short(err: Exception) -> str:
+def short_reason(err: Exception) -> str:
     text = getattr(err, "strerror", None) or str(err)
     return text.splitlines()[0][:120]

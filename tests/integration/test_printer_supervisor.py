@@ -1,0 +1,139 @@
+"""The app's printer worker against the simulator with injected faults: each fault
+shows the terminal recovering without a restart."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from kiosk.devices.printer.profiles import PROFILES
+from kiosk.devices.printer.simulator import SimPrinter
+from kiosk.devices.printer.status import PrinterState
+from kiosk.devices.printer.supervisor import PrinterSupervisor
+from kiosk.devices.printer.transports import SerialTransport
+from kiosk.domain.documents import Document, Text
+
+DOC = Document((Text("A017"),))
+
+
+@pytest.fixture
+def sim(tmp_path):
+    with SimPrinter(out_dir=tmp_path / "out", pty_link=tmp_path / "printer",
+                    preview=False) as printer:
+        yield printer
+
+
+@pytest.fixture
+def supervisor(sim, tmp_path):
+    transport = SerialTransport(str(tmp_path / "printer"), 115200)
+    with PrinterSupervisor(transport, PROFILES["TM-T88V"], poll_interval_s=0.1,
+                           retry_window_s=1.0) as sup:
+        yield sup
+
+
+def _wait(predicate, timeout_s=5.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_prints_and_reports_online(supervisor, sim):
+    assert supervisor.print_document(DOC).printed
+    assert sim.wait_for_jobs(1, 5)
+    assert supervisor.status.state is PrinterState.ONLINE
+
+
+@pytest.mark.parametrize("fault,state", [("paper_out", PrinterState.PAPER_OUT),
+                                         ("cover_open", PrinterState.COVER_OPEN),
+                                         ("cutter_error", PrinterState.ERROR)])
+def test_fault_is_an_event_and_clears(supervisor, sim, fault, state):
+    seen = []
+    supervisor.add_listener(lambda status: seen.append(status.state))
+    sim.set_fault(**{fault: True})
+    assert _wait(lambda: supervisor.status.state is state)
+    result = supervisor.print_document(DOC)
+    assert not result.printed and result.state is state
+    sim.set_fault(**{fault: False})
+    assert _wait(lambda: supervisor.status.state is PrinterState.ONLINE)
+    assert state in seen and seen[-1] is PrinterState.ONLINE
+    assert supervisor.print_document(DOC).printed
+
+
+def test_paper_near_end_still_prints(supervisor, sim):
+    sim.set_fault(paper_near_end=True)
+    assert _wait(lambda: supervisor.status.state is PrinterState.PAPER_NEAR_END)
+    assert supervisor.print_document(DOC).printed
+
+
+def test_silent_printer_is_offline_not_fine(supervisor, sim):
+    sim.set_fault(silent=True)
+    assert _wait(lambda: supervisor.status.state is PrinterState.OFFLINE)
+    assert not supervisor.print_document(DOC).printed
+    sim.set_fault(silent=False)
+    assert _wait(lambda: supervisor.status.state is PrinterState.ONLINE)
+
+
+def test_unplug_and_replug_recovers_within_five_seconds(supervisor, sim):
+    """GIVEN a working printer WHEN it disappears (pty closed) THEN the worker says
+    offline; WHEN it returns THEN printing works again within 5 s, no restart."""
+    assert supervisor.print_document(DOC).printed
+    sim.disappear()
+    assert _wait(lambda: supervisor.status.state is PrinterState.OFFLINE)
+    time.sleep(1.0)  # let the backoff grow a little
+    sim.reappear()
+    returned = time.monotonic()
+    assert _wait(lambda: supervisor.status.state is PrinterState.ONLINE, timeout_s=5.0)
+    assert time.monotonic() - returned <= 5.0
+    assert supervisor.print_document(DOC).printed
+    assert sim.wait_for_jobs(2, 5)
+
+
+def test_job_waits_briefly_for_a_returning_printer_and_prints_once(supervisor, sim):
+    sim.disappear()
+    assert _wait(lambda: supervisor.status.state is PrinterState.OFFLINE)
+    future = supervisor.submit(DOC)
+    threading.Timer(0.3, sim.reappear).start()
+    result = future.result(timeout=10)
+    assert result.printed
+    assert sim.wait_for_jobs(1, 5)
+    time.sleep(0.5)
+    assert len(sim.jobs) == 1  # printed exactly once
+
+
+def test_job_fails_when_printer_stays_away(supervisor, sim):
+    sim.disappear()
+    assert _wait(lambda: supervisor.status.state is PrinterState.OFFLINE)
+    result = supervisor.print_document(DOC)
+    assert not result.printed and result.state is PrinterState.OFFLINE
+    sim.reappear()
+    assert _wait(lambda: supervisor.status.state is PrinterState.ONLINE)
+    time.sleep(0.3)
+    assert sim.jobs == []  # the failed job is not printed later behind the visitor's back
+
+
+def test_paper_out_mid_job_is_reported_not_printed(sim, tmp_path):
+    """At 9600 baud a long job takes ~2 s on the wire; the paper runs out meanwhile."""
+    big = Document(tuple(Text(f"Zeile {i} mit etwas Text") for i in range(60)))
+    sim.set_baudrate(9600)
+    transport = SerialTransport(str(tmp_path / "printer"), 9600)
+    with PrinterSupervisor(transport, PROFILES["TM-T88V"], poll_interval_s=5) as sup:
+        future = sup.submit(big)
+        time.sleep(0.5)
+        sim.set_fault(paper_out=True)
+        result = future.result(timeout=20)
+    assert not result.printed
+    assert result.state is PrinterState.PAPER_OUT
+    assert sim.jobs == []  # the simulator did not count the spoiled ticket as printed
+
+
+def test_close_fails_queued_jobs_instead_of_hanging(sim, tmp_path):
+    transport = SerialTransport(str(tmp_path / "printer"), 115200)
+    sup = PrinterSupervisor(transport, PROFILES["TM-T88V"])  # never started
+    future = sup.submit(DOC)
+    sup.close()
+    assert future.done() is False or future.result().printed is False
