@@ -34,7 +34,7 @@ from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,  
                              StringProperty)
 
 from kiosk.config import Config  # noqa: E402
-from kiosk.i18n import LANGUAGES, font_path, gettext_for, is_rtl  # noqa: E402
+from kiosk.i18n import LANGUAGES, font_path, gettext_for, is_rtl, translations  # noqa: E402
 from kiosk.theme import HIGH_CONTRAST, LARGE_TEXT_SCALE, STANDARD  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,16 @@ class KioskApp(App):
     lang = StringProperty("de")
     large_text = BooleanProperty(False)
     high_contrast = BooleanProperty(False)
+    printer_ok = BooleanProperty(True)  # False: tell visitors before they choose
     use_kivy_settings = False
 
-    def __init__(self, config: Config, tickets, monotonic=time.monotonic, **kwargs):
+    def __init__(self, config: Config, tickets, monotonic=time.monotonic, printer=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.tickets = tickets  # services.issue_ticket.TicketService
+        if printer is not None and hasattr(printer, "add_listener"):
+            printer.add_listener(self._on_printer_status)  # called on the printer's thread
         self.monotonic = monotonic
         self.last_activity = monotonic()
         self._issuing = threading.Lock()
@@ -80,9 +84,32 @@ class KioskApp(App):
         self._idle_event = Clock.schedule_interval(self._check_idle, 0.5)
         return root
 
+    def on_start(self) -> None:
+        # systemd: READY after the first frame is really drawn; the watchdog is fed
+        # from the UI thread, so a frozen UI stops feeding it and gets restarted
+        from kiosk import systemd_notify
+
+        def first_frame(*_args):
+            Window.unbind(on_flip=first_frame)
+            systemd_notify.ready()
+            systemd_notify.status("running")
+
+        Window.bind(on_flip=first_frame)
+        interval = systemd_notify.watchdog_interval_s()
+        if interval:
+            self._watchdog_event = Clock.schedule_interval(
+                lambda _dt: systemd_notify.watchdog_ping(), interval / 2)
+
+    def on_stop(self) -> None:
+        from kiosk import systemd_notify
+
+        systemd_notify.stopping()
+
     def detach(self) -> None:
         """Take this app off the window (tests and screenshots build several in turn)."""
         self._idle_event.cancel()
+        if getattr(self, "_watchdog_event", None) is not None:
+            self._watchdog_event.cancel()
         Window.unbind(on_keyboard=self._on_keyboard, size=self._update_scale,
                       on_touch_down=self._on_any_touch)
         if self.root is not None and self.root.parent is not None:
@@ -104,6 +131,9 @@ class KioskApp(App):
 
     def tr(self, message: str) -> str:
         return gettext_for(self.lang)(message)
+
+    def ntr(self, singular: str, plural: str, n: int) -> str:
+        return translations(self.lang).ngettext(singular, plural, n)
 
     def set_language(self, code: str) -> None:
         if code not in LANGUAGES:
@@ -171,6 +201,14 @@ class KioskApp(App):
     def stay(self) -> None:
         self.touch()
         self.root.hide_idle_warning()
+
+    # -- devices ---------------------------------------------------------------------
+
+    @mainthread
+    def _on_printer_status(self, status) -> None:
+        self.printer_ok = bool(status.ok_to_print)
+        if self.root is not None and self.root.current == "services":
+            self.root.get_screen("services").refresh()
 
     # -- tickets ---------------------------------------------------------------------
 

@@ -131,6 +131,48 @@ def _finish(args, method: str) -> int:
     return 0
 
 
+def cmd_devices(args) -> int:
+    from kiosk.device_probes import configured_probes
+    from kiosk.services.device_check import probe_all
+
+    reports = probe_all(configured_probes(_load(args.config)))
+    if args.json:
+        print(json.dumps({"ok": all(r.ok for r in reports),
+                          "devices": [r.as_dict() for r in reports]}, ensure_ascii=False))
+    else:
+        for report in reports:
+            print(report.line())
+    bad = [r for r in reports if not r.ok]
+    if bad:
+        first = bad[0]
+        print(f"kiosk: {first.kind} {first.name}: {first.state.replace('_', ' ')}"
+              f"{' (' + first.cause + ')' if first.cause else ''}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_print_test(args) -> int:
+    from kiosk.domain.clock import utc_now
+    from kiosk.services.device_check import test_page
+    from kiosk.wiring import build_printer
+
+    config = _load(args.config)
+    printer = build_printer(config.printer)
+    try:
+        page = test_page(config.office, config.terminal_id,
+                         printer.profile.dots_per_line // 12, utc_now())
+        result = printer.print_document(page)
+        status = printer.status()
+    finally:
+        printer.close()
+    cause = f" ({status.cause})" if status.cause else ""
+    print(f"printer {config.printer.profile}: {status.state.value.replace('_', ' ')}{cause}")
+    if not result.printed:
+        raise Failure(f"test page not printed: {result.error}")
+    print(f"test page printed ({result.bytes_sent} bytes)")
+    return 0
+
+
 def cmd_screenshot(args) -> int:
     from kiosk.ui_runner import render_screenshot
 
@@ -176,7 +218,7 @@ def cmd_simulate(args) -> int:
         from kiosk.devices.printer.simulator import run_simulator_cli
 
         out = Path(args.out) if args.out else Path.cwd() / "printer-out"
-        return run_simulator_cli(Path(args.pty_link), out, args.baudrate)
+        return run_simulator_cli(Path(args.pty_link), out, args.baudrate, tuple(args.fault))
     from kiosk.devices.display.simulator import run_display_simulator_cli
 
     return run_display_simulator_cli(Path(args.pty_link), Path(args.out) if args.out else None,
@@ -220,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("number")
         p.set_defaults(func=lambda a, m=method: _finish(a, m))
 
+    p = with_config(sub.add_parser("devices", help="probe every configured device"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_devices)
+
+    p = with_config(sub.add_parser("print-test", help="print a test page, report status"))
+    p.set_defaults(func=cmd_print_test)
+
     p = sub.add_parser("screenshot", help="render one screen headless to PNG")
     p.add_argument("screen")
     p.add_argument("--lang", required=True)
@@ -235,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out")
     p.add_argument("--baudrate", type=int, default=115200)
     p.add_argument("--framing", choices=["alpha", "line"], default="alpha")
+    p.add_argument("--fault", action="append", default=[],
+                   choices=["paper_near_end", "paper_out", "cover_open", "cutter_error",
+                            "silent"], help="printer: start with this fault (repeatable); "
+                                            "switch faults on stdin while running")
     p.set_defaults(func=cmd_simulate)
     return parser
 

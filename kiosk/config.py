@@ -18,6 +18,8 @@ TRANSPORTS = ("serial", "usb", "lp", "network", "file")
 FLOW_CONTROLS = ("none", "rtscts", "dsrdtr")
 STORE_BACKENDS = ("sqlite",)
 DISPLAY_FRAMINGS = ("alpha", "line")
+SCANNER_TRANSPORTS = ("serial", "hid")
+SCANNER_LAYOUTS = ("de", "us")
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,19 @@ class DisplayConfig:
     lines: int = 2
     encoding: str = "cp437"
     max_calls: int = 3
+    counter_format: str = "Schalter {counter}"
+    parity: str = "N"
+    chime_command: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScannerConfig:
+    transport: str  # serial | hid
+    device: str
+    baudrate: int = 9600
+    terminator: str = "\r"
+    layout: str = "de"
+    max_length: int = 512
 
 
 @dataclass(frozen=True)
@@ -126,6 +141,7 @@ class Config:
     store: StoreConfig
     health: HealthConfig
     displays: tuple[DisplayConfig, ...] = ()
+    scanner: ScannerConfig | None = None
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     def service(self, service_id: str) -> ServiceConfig | None:
@@ -206,7 +222,8 @@ def load_config(path: str | Path) -> Config:
 def parse_config(data: dict, file: str, index: LineIndex) -> Config:
     problems: list[Problem] = []
     r = _Reader(file, index, problems)
-    r.table(data, (), {"terminal", "hours", "service", "printer", "store", "health", "display"})
+    r.table(data, (), {"terminal", "hours", "service", "printer", "store", "health", "display",
+                       "scanner"})
 
     term = r.table(data.get("terminal", {}), ("terminal",),
                    {"id", "office", "languages", "default_language", "idle_timeout_s",
@@ -244,6 +261,7 @@ def parse_config(data: dict, file: str, index: LineIndex) -> Config:
     store = _store(r, data.get("store", {}), ("store",))
     health = _health(r, data.get("health", {}), ("health",))
     displays = _displays(r, data.get("display", []))
+    scanner = _scanner(r, data["scanner"], ("scanner",)) if "scanner" in data else None
 
     for position, service in enumerate(services):
         missing = [lang for lang in languages if lang not in service.names]
@@ -258,7 +276,7 @@ def parse_config(data: dict, file: str, index: LineIndex) -> Config:
         source=file, terminal_id=terminal_id, office=office, languages=tuple(languages),
         default_language=default_language, idle_timeout_s=idle_timeout_s,
         idle_warning_s=idle_warning_s, screen=screen, hours=hours, services=tuple(services),
-        printer=printer, store=store, health=health, displays=tuple(displays),
+        printer=printer, store=store, health=health, displays=tuple(displays), scanner=scanner,
         warnings=tuple(p for p in problems if p.warning),
     )
 
@@ -432,7 +450,7 @@ def _displays(r: _Reader, data: Any) -> list[DisplayConfig]:
         return []
     displays = []
     known = {"id", "device", "framing", "baudrate", "address", "width", "lines", "encoding",
-             "max_calls"}
+             "max_calls", "counter_format", "parity", "chime_command"}
     for i, raw in enumerate(data):
         path = ("display", i)
         raw = r.table(raw, path, known)
@@ -447,10 +465,50 @@ def _displays(r: _Reader, data: Any) -> list[DisplayConfig]:
             "x".encode(encoding)
         except LookupError:
             r.error(path + ("encoding",), f"unknown encoding {encoding!r}")
+        counter_format = r.get(raw, path, "counter_format", str, "Schalter {counter}")
+        try:
+            counter_format.format(counter="3")
+        except (KeyError, IndexError, ValueError):
+            r.error(path + ("counter_format",), "may only use the placeholder {counter}")
+            counter_format = "Schalter {counter}"
+        parity = r.get(raw, path, "parity", str, "N")
+        if parity not in ("N", "E", "O"):
+            r.error(path + ("parity",), "must be N, E or O")
+        chime = r.get(raw, path, "chime_command", list, [])
+        if not all(isinstance(part, str) for part in chime):
+            r.error(path + ("chime_command",), "must be a list of strings (program and "
+                    "arguments)")
+            chime = []
+        max_calls = r.get(raw, path, "max_calls", int, 3)
+        if not 1 <= max_calls <= 10:
+            r.error(path + ("max_calls",), "must be between 1 and 10")
+            max_calls = 3
         displays.append(DisplayConfig(
             id=r.get(raw, path, "id", str, f"display-{i}"),
             device=r.get(raw, path, "device", str, "", required=True), framing=framing,
             baudrate=r.get(raw, path, "baudrate", int, 9600), address=address,
             width=r.get(raw, path, "width", int, 20), lines=r.get(raw, path, "lines", int, 2),
-            encoding=encoding, max_calls=r.get(raw, path, "max_calls", int, 3)))
+            encoding=encoding, max_calls=max_calls, counter_format=counter_format,
+            parity=parity, chime_command=tuple(chime)))
     return displays
+
+
+def _scanner(r: _Reader, data: Any, path: tuple) -> ScannerConfig | None:
+    data = r.table(data, path, {"transport", "device", "baudrate", "terminator", "layout",
+                                "max_length"})
+    transport = r.get(data, path, "transport", str, "serial", required=True)
+    if transport not in SCANNER_TRANSPORTS:
+        r.error(path + ("transport",), f"must be one of {', '.join(SCANNER_TRANSPORTS)}")
+    layout = r.get(data, path, "layout", str, "de")
+    if layout not in SCANNER_LAYOUTS:
+        r.error(path + ("layout",), f"must be one of {', '.join(SCANNER_LAYOUTS)}")
+    terminator = r.get(data, path, "terminator", str, "\r")
+    if terminator not in ("\r", "\n", "\r\n", "\t"):
+        r.error(path + ("terminator",), 'must be "\\r", "\\n", "\\r\\n" or "\\t"')
+    max_length = r.get(data, path, "max_length", int, 512)
+    if not 16 <= max_length <= 4096:
+        r.error(path + ("max_length",), "must be between 16 and 4096")
+    return ScannerConfig(transport=transport, device=r.get(data, path, "device", str, "",
+                                                           required=True),
+                         baudrate=r.get(data, path, "baudrate", int, 9600),
+                         terminator=terminator, layout=layout, max_length=max_length)

@@ -13,7 +13,7 @@ from kiosk.config import Config
 SCREENS = ("language", "services", "ticket")
 STATE_KEYS = {
     "language": {"large_text", "high_contrast", "idle_warning"},
-    "services": {"large_text", "high_contrast", "idle_warning", "message"},
+    "services": {"large_text", "high_contrast", "idle_warning", "message", "printer_ok"},
     "ticket": {"large_text", "high_contrast", "idle_warning", "number", "service",
                "people_ahead", "estimate_min", "printed"},
 }
@@ -61,20 +61,26 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
             people_ahead=int(state.get("people_ahead", "3")),
             estimate_min=int(estimate) if estimate.isdigit() else None,
             printed=None if printed == "pending" else _flag(printed))
-    elif screen == "services" and state.get("message"):
-        app.root.get_screen("services").message_reason = state["message"]
+    elif screen == "services":
+        app.root.get_screen("services").message_reason = state.get("message", "")
+        app.printer_ok = _flag(state.get("printer_ok", "true"))
     app.root.show(screen)
     if state.get("idle_warning"):
         app.root.show_idle_warning(int(state["idle_warning"]))
 
 
 def run_app(config: Config, windowed: bool = False) -> int:
-    from kiosk.wiring import ticket_service
+    """The touchscreen app; this process owns the printer, displays and scanner."""
+    from kiosk.wiring import Terminal
 
     headless = not kivy_env.has_display()
     kivy_env.prepare(config.screen.width_px, config.screen.height_px,
                      fullscreen=not windowed, headless=headless)
     from kiosk.app import KioskApp
 
-    KioskApp(config, ticket_service(config)).run()
+    terminal = Terminal(config)
+    try:
+        KioskApp(config, terminal.tickets, printer=terminal.printer).run()
+    finally:
+        terminal.close()
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.config import Config, PrinterConfig
+from kiosk.config import Config, DisplayConfig, PrinterConfig
 from kiosk.paths import data_dir
 
 
@@ -69,3 +69,50 @@ def ticket_service(config: Config, store=None, printer=None, **kwargs):
     store = store if store is not None else open_store(config)
     printer = printer if printer is not None else build_printer(config.printer)
     return TicketService(config, store, printer, **kwargs)
+
+
+def build_display(display: DisplayConfig):
+    """A started worker for one call-up sign (Alpha protocol or plain lines)."""
+    from kiosk.devices.display.alpha import AlphaCodec
+    from kiosk.devices.display.line import LineCodec
+    from kiosk.devices.display.supervisor import DisplaySupervisor
+
+    if display.framing == "alpha":
+        codec = AlphaCodec(address=display.address, max_calls=display.max_calls)
+    else:
+        codec = LineCodec(width=display.width, lines=display.lines, encoding=display.encoding,
+                          max_calls=display.max_calls)
+    return DisplaySupervisor(display.device, codec, baudrate=display.baudrate,
+                             parity=display.parity, name=f"display {display.id}",
+                             chime_command=display.chime_command or None).start()
+
+
+def build_callup_feed(config: Config, store, displays):
+    """Feed the recorded calls to the started display workers (same order as config)."""
+    from kiosk.devices.display.calls import Call
+    from kiosk.services.callup import CallupFeed
+
+    entries = [(worker, cfg.max_calls, cfg.counter_format)
+               for worker, cfg in zip(displays, config.displays)]
+    return CallupFeed(store, entries, Call).start()
+
+
+class Terminal:
+    """Everything the touchscreen process owns: store, printer worker, displays, feed."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.store = open_store(config)
+        self.printer = build_printer_supervisor(config.printer)
+        self.displays = [build_display(d) for d in config.displays]
+        self.feed = build_callup_feed(config, self.store, self.displays) \
+            if self.displays else None
+        self.tickets = ticket_service(config, self.store, self.printer)
+
+    def close(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
+        for display in self.displays:
+            display.close()
+        self.printer.close()
+        self.store.close()

@@ -123,3 +123,23 @@ class LinkStatus:
                 listener(state)
             except Exception:
                 logger.exception("%s: state listener failed", self.name)
+
+
+class LinkStatusOwner:
+    """The status surface every device worker shares; the worker sets `self._status`."""
+
+    _status: LinkStatus
+
+    @property
+    def state(self) -> LinkState:
+        return self._status.state
+
+    @property
+    def last_error(self) -> str | None:
+        return self._status.last_error
+
+    def add_listener(self, listener: StateListener) -> None:
+        self._status.add_listener(listener)
+
+    def remove_listener(self, listener: StateListener) -> None:
+        self._status.remove_listener(listener)

@@ -34,6 +34,11 @@ class QrCode:
 
 
 @dataclass(frozen=True)
+class Barcode:
+    data: str  # CODE128, ASCII only
+
+
+@dataclass(frozen=True)
 class Rule:
     pass
 
@@ -43,7 +48,7 @@ class Feed:
     lines: int = 1
 
 
-Block = Text | QrCode | Rule | Feed
+Block = Text | QrCode | Barcode | Rule | Feed
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,13 @@ class ServicesScreen(KioskScreen):
         for widget in self.ordered([self.ids.back, self.ids.heading]):
             row.add_widget(widget)
         message = self.ids.message
-        message.text = refusal_text(self.tr, self.message_reason) if self.message_reason else ""
+        if self.message_reason:
+            message.text = refusal_text(self.tr, self.message_reason)
+        elif not app.printer_ok:
+            message.text = self.tr("The ticket printer is not working at the moment. You "
+                                   "will still get your number on the screen.")
+        else:
+            message.text = ""
         body = self.ids.list
         body.clear_widgets()
         groups: dict[str, list] = {}

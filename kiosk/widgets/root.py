@@ -48,8 +48,11 @@ class IdleWarning(FloatLayout):
     def refresh(self) -> None:
         app = App.get_running_app()
         self.ids.title.text = app.tr("Do you need more time?")
-        self.ids.body.text = app.tr("The screen will start over in {seconds} seconds and "
-                                    "forget your entries.").format(seconds=int(self.seconds))
+        seconds = int(self.seconds)
+        self.ids.body.text = app.ntr(
+            "The screen will start over in {seconds} second and forget your entries.",
+            "The screen will start over in {seconds} seconds and forget your entries.",
+            seconds).format(seconds=seconds)
         self.ids.stay.text = app.tr("Yes, I need more time")
 
 

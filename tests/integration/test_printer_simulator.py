@@ -220,3 +220,39 @@ def test_dle_eot_inside_raster_data_is_answered_but_kept(sim, port):
     assert port.read(1) == b"\x12"  # the accepted limitation: a spurious status byte
     assert sim.wait_for_jobs(1, timeout_s=5)
     assert sim.jobs == [data]
+
+
+def test_cli_faults_switched_on_stdin(tmp_path):
+    """GIVEN `kiosk simulate printer` running WHEN "paper_out on" is typed THEN it answers
+    status like a printer without paper; "paper_out off" brings it back."""
+    from kiosk.devices.printer.status import PrinterState, query_status
+
+    link = tmp_path / "printer"
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "simulate", "printer",
+                             "--pty-link", str(link), "--out", str(tmp_path / "out"),
+                             "--fault", "paper_near_end"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert "simulated printer on" in proc.stdout.readline()
+        port = serial.serial_for_url(str(link), timeout=1.0)
+        try:
+            assert query_status(port).state is PrinterState.PAPER_NEAR_END
+            proc.stdin.write("paper_out on\n")
+            proc.stdin.flush()
+            assert proc.stdout.readline().strip() == "paper_out on"
+            assert query_status(port).state is PrinterState.PAPER_OUT
+            proc.stdin.write("paper_out off\npaper_near_end off\n")
+            proc.stdin.flush()
+            proc.stdout.readline()
+            proc.stdout.readline()
+            assert query_status(port).state is PrinterState.ONLINE
+        finally:
+            port.close()
+        proc.stdin.write("quit\n")
+        proc.stdin.flush()
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.app import find_button, step, tap, wait_until
+from kiosk.app import find_button, tap, wait_until
 
 
 def test_warning_then_stay_then_reset(make_app, ticks):

@@ -143,3 +143,17 @@ def test_kiosk_keys_do_nothing(make_app):
     step(3)
     assert app.root.current == "services"
     assert app.open_settings() is False
+
+
+def test_printer_trouble_is_announced_before_choosing(make_app):
+    from kiosk.devices.printer.status import PrinterState, PrinterStatus
+
+    app = make_app()
+    tap(find_button(app.root, "English"))
+    app._on_printer_status(PrinterStatus(PrinterState.PAPER_OUT, "paper end"))
+    step(3)
+    message = app.root.get_screen("services").ids.message.text
+    assert "printer is not working" in message and "number on the screen" in message
+    app._on_printer_status(PrinterStatus(PrinterState.ONLINE))
+    step(3)
+    assert app.root.get_screen("services").ids.message.text == ""

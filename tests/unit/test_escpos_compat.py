@@ -49,3 +49,16 @@ def test_library_encoding_state_survives_init_the_fault_we_avoid():
     before = len(p.output)
     p.text("€\n")
     assert b"\x1bt" not in p.output[before:]  # no code page re-selected after INIT
+
+
+def test_barcode_chatter_on_stdout_is_swallowed(capsys):
+    """The fault: python-escpos prints 'Using hardware barcode renderer' to stdout."""
+    from kiosk.devices.printer.escpos_compat import _escpos_printer, barcode128, byte_collector
+
+    raw = _escpos_printer.Dummy(profile="TM-T88V")
+    raw.barcode("{BX1", "CODE128", function_type="B")
+    assert "barcode renderer" in capsys.readouterr().out
+    ours = byte_collector("TM-T88V", 512)
+    barcode128(ours, "KIOSK-1")
+    assert capsys.readouterr().out == ""
+    assert b"\x1dkI\x09{BKIOSK-1" in ours.output

@@ -16,14 +16,19 @@ from collections.abc import Iterable, Sequence
 from serial import SerialBase, SerialException, serial_for_url
 
 from kiosk.devices.display.calls import Call, DisplayCodec
-from kiosk.devices.reconnect import Backoff, LinkState, LinkStatus, StateListener, short_error
+from kiosk.devices.reconnect import (
+    Backoff,
+    LinkStatus,
+    LinkStatusOwner,
+    short_error,
+)
 
 logger = logging.getLogger(__name__)
 
 _PORT_ERRORS = (SerialException, OSError)
 
 
-class DisplaySupervisor:
+class DisplaySupervisor(LinkStatusOwner):
     """Owner of one display port.
 
     ``show`` never blocks and never raises. Listeners and the chime run on the
@@ -97,20 +102,6 @@ class DisplaySupervisor:
             self._calls = wanted
             self._version += 1
         self._wake.set()
-
-    @property
-    def state(self) -> LinkState:
-        return self._status.state
-
-    @property
-    def last_error(self) -> str | None:
-        return self._status.last_error
-
-    def add_listener(self, listener: StateListener) -> None:
-        self._status.add_listener(listener)
-
-    def remove_listener(self, listener: StateListener) -> None:
-        self._status.remove_listener(listener)
 
     def close(self) -> None:
         self._stop.set()

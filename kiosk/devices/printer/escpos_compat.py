@@ -4,6 +4,8 @@ Faults handled here (each has a test in tests/unit/test_escpos_compat.py):
 - importing `escpos` calls logging.basicConfig() (installs a root handler) and creates
   a temporary directory for its capability cache: we point the cache at our own
   directory and restore the root logger afterwards;
+- barcode() prints "Using hardware barcode renderer" to stdout on every call, which
+  would corrupt `--json` output: we swallow the library's stdout there;
 - after INIT (ESC @) the printer is back on its default code page while the library
   thinks the old one is selected, and its automatic encoding may pick code pages the
   printer lacks: we never use its text encoding and select ESC t n ourselves.
@@ -11,7 +13,9 @@ Faults handled here (each has a test in tests/unit/test_escpos_compat.py):
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import logging
 import os
 import tempfile
@@ -49,3 +53,10 @@ def byte_collector(escpos_profile: str, dots_per_line: int):
     media = dummy.profile.profile_data.setdefault("media", {})
     media["width"] = {"mm": media.get("width", {}).get("mm", 80), "pixels": dots_per_line}
     return dummy
+
+
+def barcode128(printer, data: str) -> None:
+    """CODE128 (code set B) through the printer's own barcode command, quietly."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        printer.barcode("{B" + data, "CODE128", function_type="B", height=64, width=2,
+                        pos="BELOW")

@@ -10,7 +10,7 @@ import textwrap
 from kiosk.devices.printer import escpos_compat
 from kiosk.devices.printer.profiles import CODE_PAGE_PREFERENCE, PrinterProfile
 from kiosk.devices.printer.raster import render_line
-from kiosk.domain.documents import Align, Document, Feed, QrCode, Rule, Size, Text
+from kiosk.domain.documents import Align, Barcode, Document, Feed, QrCode, Rule, Text
 from kiosk.i18n import is_rtl
 
 ESC, GS = b"\x1b", b"\x1d"
@@ -93,6 +93,10 @@ def render_document(doc: Document, profile: PrinterProfile) -> bytes:
                 printer.qr(block.data, size=6, native=True)
             else:
                 printer.qr(block.data, size=6, native=False, center=True)
+        elif isinstance(block, Barcode):
+            fmt.apply(Align.CENTER, False, 1)
+            escpos_compat.barcode128(printer, block.data)
+            fmt.align = None  # the library set the alignment itself
         elif isinstance(block, Rule):
             fmt.apply(Align.LEFT, False, 1)
             printer._raw(b"-" * (profile.dots_per_line // 12) + b"\n")

@@ -402,8 +402,45 @@ def _next_ticket_number(out_dir: Path | None) -> int:
     return max(numbers, default=0) + 1
 
 
-def run_simulator_cli(pty_link: Path, out_dir: Path, baudrate: int) -> int:
-    """`kiosk simulate printer`: serve on pty_link until SIGINT/SIGTERM, one line per job."""
+FAULT_NAMES = ("paper_near_end", "paper_out", "cover_open", "cutter_error", "silent")
+CONTROL_HELP = ("commands: <fault> on|off (faults: " + ", ".join(FAULT_NAMES) +
+                "), unplug, replug, baud <n>, quit")
+
+
+def apply_command(sim: SimPrinter, line: str) -> str:
+    """One fault-injection command typed (or piped) into `kiosk simulate printer`."""
+    words = line.split()
+    if not words:
+        return ""
+    if words[0] in FAULT_NAMES and len(words) == 2 and words[1] in ("on", "off"):
+        sim.set_fault(**{words[0]: words[1] == "on"})
+        return f"{words[0]} {words[1]}"
+    if words == ["unplug"]:
+        sim.disappear()
+        return "unplugged"
+    if words == ["replug"]:
+        sim.reappear()
+        return "plugged in again"
+    if words[0] == "baud" and len(words) == 2 and words[1].isdigit():
+        sim.set_baudrate(int(words[1]))
+        return f"{words[1]} baud"
+    return CONTROL_HELP
+
+
+def _control_loop(sim: SimPrinter, stop: threading.Event) -> None:
+    for line in sys.stdin:
+        if line.strip() == "quit":
+            stop.set()
+            return
+        answer = apply_command(sim, line)
+        if answer:
+            print(answer, flush=True)
+
+
+def run_simulator_cli(pty_link: Path, out_dir: Path, baudrate: int,
+                      faults: tuple[str, ...] = ()) -> int:
+    """`kiosk simulate printer`: serve on pty_link until SIGINT/SIGTERM, one line per job.
+    Faults can be set at start (`--fault paper_out`) and switched on stdin."""
     stop = threading.Event()
 
     def report(job: SavedJob) -> None:
@@ -423,8 +460,13 @@ def run_simulator_cli(pty_link: Path, out_dir: Path, baudrate: int) -> int:
             print(f"cannot start the printer simulator: {err}", file=sys.stderr, flush=True)
             return 1
         with sim:
+            for fault in faults:
+                sim.set_fault(**{fault: True})
             print(f"simulated printer on {pty_link} at {baudrate} baud, tickets go to {out_dir}",
                   flush=True)
+            if sys.stdin is not None and not sys.stdin.closed:
+                print(CONTROL_HELP, file=sys.stderr, flush=True)
+                threading.Thread(target=_control_loop, args=(sim, stop), daemon=True).start()
             while not stop.wait(0.5):
                 pass
         return 0

@@ -14,11 +14,27 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from kiosk.devices.reconnect import Backoff, LinkState, LinkStatus, StateListener
-from kiosk.devices.scanner.events import RejectCallback, ScanCallback, ScanRejected, ScanSink
+from kiosk.devices.reconnect import (
+    Backoff,
+    LinkStatus,
+    LinkStatusOwner,
+)
+from kiosk.devices.scanner.events import (
+    RejectCallback,
+    ScanCallback,
+    ScanRejected,
+    ScanSink,
+)
 from kiosk.devices.scanner.hid_layouts import (
-    CTRL_KEYS, END_KEYS, EV_KEY, IGNORED_KEYS, KEY_CAPSLOCK, KEY_LEFTALT, KEY_RIGHTALT,
-    LAYOUTS, SHIFT_KEYS,
+    CTRL_KEYS,
+    END_KEYS,
+    EV_KEY,
+    IGNORED_KEYS,
+    KEY_CAPSLOCK,
+    KEY_LEFTALT,
+    KEY_RIGHTALT,
+    LAYOUTS,
+    SHIFT_KEYS,
 )
 from kiosk.devices.scanner.validate import validate_payload
 
@@ -177,7 +193,7 @@ def open_evdev_device(path: str) -> EvdevSource:
     return EvdevSource(device)
 
 
-class HidScanner:
+class HidScanner(LinkStatusOwner):
     """One keyboard-mode scanner; ``on_scan`` / ``on_reject`` run on its worker thread."""
 
     def __init__(
@@ -222,20 +238,6 @@ class HidScanner:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    @property
-    def state(self) -> LinkState:
-        return self._status.state
-
-    @property
-    def last_error(self) -> str | None:
-        return self._status.last_error
-
-    def add_listener(self, listener: StateListener) -> None:
-        self._status.add_listener(listener)
-
-    def remove_listener(self, listener: StateListener) -> None:
-        self._status.remove_listener(listener)
 
     def consume(self, events: Iterable[Any]) -> None:
         """Decode events until they end or close() is called."""

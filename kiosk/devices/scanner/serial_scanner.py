@@ -12,8 +12,18 @@ from collections.abc import Iterator
 
 from serial import SerialBase, SerialException, serial_for_url
 
-from kiosk.devices.reconnect import Backoff, LinkState, LinkStatus, StateListener, short_error
-from kiosk.devices.scanner.events import RejectCallback, ScanCallback, ScanRejected, ScanSink
+from kiosk.devices.reconnect import (
+    Backoff,
+    LinkStatus,
+    LinkStatusOwner,
+    short_error,
+)
+from kiosk.devices.scanner.events import (
+    RejectCallback,
+    ScanCallback,
+    ScanRejected,
+    ScanSink,
+)
 from kiosk.devices.scanner.validate import validate_payload
 
 logger = logging.getLogger(__name__)
@@ -73,7 +83,7 @@ class LineSplitter:
         yield line
 
 
-class SerialScanner:
+class SerialScanner(LinkStatusOwner):
     """One serial scanner; ``on_scan`` / ``on_reject`` run on its worker thread."""
 
     def __init__(
@@ -126,20 +136,6 @@ class SerialScanner:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    @property
-    def state(self) -> LinkState:
-        return self._status.state
-
-    @property
-    def last_error(self) -> str | None:
-        return self._status.last_error
-
-    def add_listener(self, listener: StateListener) -> None:
-        self._status.add_listener(listener)
-
-    def remove_listener(self, listener: StateListener) -> None:
-        self._status.remove_listener(listener)
 
     def feed(self, data: bytes) -> None:
         """Process received bytes (the worker's path; also usable without a port)."""
