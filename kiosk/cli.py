@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -292,8 +294,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _setup_logging(command: str) -> None:
+    """Logs go to stderr (the journal under systemd): ids, counts and states only."""
+    default = "INFO" if command in ("run", "demo", "simulate") else "WARNING"
+    level = os.environ.get("KIOSK_LOG_LEVEL", default).upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                        format="%(levelname)s %(name)s: %(message)s")
+    # Kivy logs its start-up chatter at INFO; keep its warnings and errors
+    logging.getLogger("kivy").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _setup_logging(args.command)
     try:
         return args.func(args)
     except ConfigError as err:

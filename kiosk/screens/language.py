@@ -8,7 +8,7 @@ from kivy.lang import Builder
 
 from kiosk.i18n import LANGUAGES, N_, gettext_for
 from kiosk.screens.base import KioskScreen
-from kiosk.widgets.common import BigButton
+from kiosk.widgets.common import BigButton, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("language.kv")))
 
@@ -25,11 +25,14 @@ class LanguageScreen(KioskScreen):
         self.ids.office.text = config.office
         grid = self.ids.grid
         grid.clear_widgets()
+        buttons = []
         for code in config.languages:
             # each name in its own script; the button picks the font from the text
             button = BigButton(text=LANGUAGES[code].native_name, kind="primary", size_mm=9)
             button.bind(on_tap=lambda _b, c=code: self.choose(c))
             grid.add_widget(button)
+            buttons.append(button)
+        equalize_heights(buttons, self.app.px_per_mm)
 
     def choose(self, code: str) -> None:
         self.app.set_language(code)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from kivy.lang import Builder
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.widget import Widget
 
 from kiosk.screens.base import KioskScreen
-from kiosk.widgets.common import BigButton, KLabel
+from kiosk.widgets.common import BigButton, KLabel, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("services.kv")))
 
@@ -86,11 +87,15 @@ class ServicesScreen(KioskScreen):
                 button.service_id = service.id
                 button.bind(on_tap=lambda b, sid=service.id, st=state: self.choose(sid, st))
                 buttons.append(button)
-            # in RTL the first service stands on the right of each row
+            equalize_heights(buttons, app.px_per_mm)
+            # in RTL the first service stands on the right of each row; an odd last
+            # button gets an empty partner so it stays in its column
             for i in range(0, len(buttons), 2):
-                for button in self.ordered(buttons[i:i + 2] + ([] if i + 1 < len(buttons)
-                                                              else [_spacer()])):
-                    grid.add_widget(button)
+                row = buttons[i:i + 2]
+                if len(row) == 1:
+                    row.append(Widget(size_hint_y=None, height=0))
+                for widget in self.ordered(row):
+                    grid.add_widget(widget)
             body.add_widget(grid)
 
     def choose(self, service_id: str, state: str) -> None:
@@ -100,8 +105,3 @@ class ServicesScreen(KioskScreen):
         self.message_reason = ""
         self.app.request_ticket(service_id)
 
-
-def _spacer():
-    from kivy.uix.widget import Widget
-
-    return Widget(size_hint_y=None, height=0)

@@ -29,6 +29,7 @@ class BigButton(Button):
     second press within 0.5 s does not fire."""
 
     size_mm = NumericProperty(8.5)
+    min_height_mm = NumericProperty(20.0)  # touch target, EN 301 549
     kind = StringProperty("primary")  # primary | secondary | disabled
     _last_tap = -REPEAT_GUARD_S
 
@@ -45,3 +46,18 @@ class BigButton(Button):
 
     def on_tap(self):
         pass
+
+
+def equalize_heights(buttons: list[BigButton], px_per_mm: float) -> None:
+    """Give buttons that share rows one height: scripts differ in line height (Arabic is
+    taller), and a grid row of uneven buttons looks broken."""
+
+    def apply(*_args):
+        tallest = max((b.texture_size[1] for b in buttons), default=0)
+        needed = (tallest / px_per_mm) + 6 if px_per_mm else 20
+        for button in buttons:
+            button.min_height_mm = max(20.0, needed)
+
+    for button in buttons:
+        button.bind(texture_size=apply)
+    apply()

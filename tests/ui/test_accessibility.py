@@ -90,3 +90,11 @@ def test_body_text_is_at_least_the_en301549_size(make_app):
     step(3)
     ahead = app.root.get_screen("ticket").ids.ahead
     assert ahead.font_size / app.px_per_mm * 0.714 >= 6.0
+
+
+def test_language_buttons_share_one_height_across_scripts(make_app):
+    app = make_app()
+    step(3)
+    grid = app.root.get_screen("language").ids.grid
+    heights = {round(b.height) for b in grid.children}
+    assert len(heights) == 1, heights
