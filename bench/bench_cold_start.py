@@ -1,0 +1,195 @@
+"""Measurement 3: cold start -> start screen rendered to PNG, each in a fresh process.
+
+What (kiosk): a child process does what `kiosk screenshot language --lang de` does
+(kiosk/ui_runner.py render_screenshot) with the shipped demo configuration at its
+1920x1080 screen size, stamping the time at each phase:
+  interpreter start (parent's spawn -> child's first line),
+  import      kivy_env.prepare(...) + `import kiosk.app` (Kivy, SDL offscreen window, GL)
+              + the service/store modules,
+  build+frame KioskApp(...) + start_embedded (build, 3 frames) + apply_state("language")
+              + export_png (3 more frames, read back, PNG written).
+The `kiosk screenshot language --lang de --out ...` command itself is timed end to end
+from the outside as well.
+
+Against, in the same run (fresh processes, interleaved): a bare Kivy app with six
+Buttons in a BoxLayout, same environment (kiosk.kivy_env.prepare: SDL_VIDEODRIVER=
+offscreen, KIVY_TEXT=pil, ...; same Kivy config and window size), same phases.
+
+Also the child's VmRSS when the PNG is written (the memory floor of measurement 4).
+Median of 5 runs each after one warm-up run each (page cache, Kivy home, font caches);
+headless rendering is Mesa on the CPU (no GPU on this machine).
+Target: build + first frame to PNG <= 0.6 s (import reported separately).
+Run: /work/venv/bin/python bench/bench_cold_start.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD_MARK = "COLD_START "
+
+
+def child_kiosk(out: Path) -> dict:
+    t = {"main": time.time()}
+    from kiosk import kivy_env
+    from kiosk.config import load_config
+    from kiosk.paths import config_resource
+
+    config = load_config(config_resource("demo.toml"))
+    kivy_env.prepare(config.screen.width_px, config.screen.height_px, fullscreen=False,
+                     headless=True)
+    from kiosk.app import KioskApp, export_png, start_embedded
+    from kiosk.services.issue_ticket import TicketService
+    from kiosk.store.sqlite import SqliteStore
+    from kiosk.ui_runner import apply_state
+
+    t["imported"] = time.time()
+    store = SqliteStore(out.with_suffix(".sqlite3"), terminal_id=config.terminal_id)
+    app = KioskApp(config, TicketService(config, store, None))
+    start_embedded(app)
+    t["built"] = time.time()
+    apply_state(app, "language", "de", {})
+    export_png(app, out)
+    t["png"] = time.time()
+    t["rss_mib"] = _rss()
+    return t
+
+
+def _rss() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) / 1024 for line in status
+                    if line.startswith("VmRSS:"))
+
+
+def child_bare(out: Path) -> dict:
+    t = {"main": time.time()}
+    from kiosk import kivy_env
+
+    kivy_env.prepare(1920, 1080, fullscreen=False, headless=True)
+    from kivy.config import Config as KivyConfig
+
+    KivyConfig.set("graphics", "width", "1920")
+    KivyConfig.set("graphics", "height", "1080")
+    KivyConfig.set("graphics", "fullscreen", "0")
+    KivyConfig.set("kivy", "exit_on_escape", "0")
+    from kivy.app import App
+    from kivy.base import EventLoop, runTouchApp
+    from kivy.uix.boxlayout import BoxLayout
+    from kivy.uix.button import Button
+
+    t["imported"] = time.time()
+
+    class Bare(App):
+        def build(self):
+            box = BoxLayout(orientation="vertical", padding=40, spacing=20)
+            for name in ("Deutsch", "English", "Türkçe", "Українська", "Русский", "Polski"):
+                box.add_widget(Button(text=name, font_size=48))
+            return box
+
+    app = Bare()
+    app._run_prepare()
+    runTouchApp(embedded=True)
+    for _ in range(3):
+        EventLoop.idle()
+    t["built"] = time.time()
+    for _ in range(3):
+        EventLoop.idle()
+    app.root.export_to_png(str(out))
+    t["png"] = time.time()
+    t["rss_mib"] = _rss()
+    return t
+
+
+def spawn(kind: str, out: Path) -> dict:
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    started = time.time()
+    proc = subprocess.run([sys.executable, __file__, "--child", kind, "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    ended = time.time()
+    line = next((x for x in proc.stdout.splitlines() if x.startswith(CHILD_MARK)), None)
+    if proc.returncode != 0 or line is None or not out.exists():
+        raise RuntimeError(f"{kind} child failed: {proc.stderr[-2000:]}")
+    t = json.loads(line[len(CHILD_MARK):])
+    return {"interpreter": t["main"] - started, "import": t["imported"] - t["main"],
+            "build_frame": t["png"] - t["imported"], "build_only": t["built"] - t["imported"],
+            "total": ended - started, "rss_mib": t["rss_mib"]}
+
+
+def spawn_cli(out: Path) -> float:
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    started = time.time()
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "screenshot", "language", "--lang",
+                           "de", "--out", str(out)], capture_output=True, text=True,
+                          timeout=120, env=env)
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(f"kiosk screenshot failed: {proc.stderr[-2000:]}")
+    return time.time() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--child", choices=("kiosk", "bare"))
+    parser.add_argument("--out")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        fn = child_kiosk if args.child == "kiosk" else child_bare
+        print(CHILD_MARK + json.dumps(fn(Path(args.out))), flush=True)
+        return
+
+    from _common import emit, log, median, row, verdict
+
+    results: dict[str, list[dict]] = {"kiosk": [], "bare": []}
+    cli: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-cold-") as tmp_name:
+        tmp = Path(tmp_name)
+        for i in range(args.runs + 1):  # run 0 warms caches and is not counted
+            for kind in ("kiosk", "bare"):
+                t = spawn(kind, tmp / f"{kind}-{i}.png")
+                if i:
+                    results[kind].append(t)
+                log(f"[cold] run {i} {kind}: " + ", ".join(
+                    f"{k} {v * 1000:.0f} ms" for k, v in t.items() if k != "rss_mib")
+                    + f", RSS {t['rss_mib']:.0f} MiB")
+            took = spawn_cli(tmp / f"cli-{i}.png")
+            if i:
+                cli.append(took)
+            log(f"[cold] run {i} kiosk screenshot CLI: {took * 1000:.0f} ms")
+    rows = []
+    labels = {"kiosk": "kiosk start screen (de), 1920x1080, as `kiosk screenshot`",
+              "bare": "bare Kivy app, six Buttons, 1920x1080, same env"}
+    for kind, runs in results.items():
+        m = {k: median([r[k] for r in runs]) for k in runs[0]}
+        result = (f"build + first frame to PNG {m['build_frame'] * 1000:.0f} ms (of which "
+                  f"build + 3 frames {m['build_only'] * 1000:.0f} ms); import "
+                  f"{m['import'] * 1000:.0f} ms; interpreter start "
+                  f"{m['interpreter'] * 1000:.0f} ms; process total {m['total'] * 1000:.0f} ms"
+                  f" (median of {len(runs)}); RSS at the PNG {m['rss_mib']:.0f} MiB")
+        if kind == "kiosk":
+            rows.append(row("3 cold start", labels[kind], result,
+                            "build + first frame <= 0.6 s",
+                            verdict(m["build_frame"] <= 0.6)))
+        else:
+            rows.append(row("3 cold start", labels[kind], result))
+    rows.append(row("3 cold start", "`kiosk screenshot language --lang de --out F` (wall)",
+                    f"{median(cli) * 1000:.0f} ms median of {len(cli)} "
+                    f"({min(cli) * 1000:.0f}–{max(cli) * 1000:.0f} ms)"))
+    notes = ["cold start: one uncounted warm-up run each first; fresh Python process per "
+             "run; SDL offscreen + Mesa software GL (no GPU); DISPLAY unset"]
+    emit(rows, notes)
+
+
+if __name__ == "__main__":
+    main()

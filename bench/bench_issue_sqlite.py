@@ -1,0 +1,244 @@
+"""Measurement 1: issuing numbers on SQLite from 4 processes at once into one file.
+
+What: throughput (numbers/s) and per-call latency p50/p99/p99.9 of
+`kiosk.store.sqlite.SqliteStore.issue` (WAL, synchronous=FULL, as shipped), 4 processes
+(multiprocessing "spawn"), a fixed count per process (default 2,000), all released by one
+start barrier after each has opened its connection.
+
+Against, in the same run (variants interleaved round by round, fresh file per round):
+- a minimal bare sqlite3 transactional counter: BEGIN IMMEDIATE; UPDATE counter SET
+  value = value + 1; SELECT value; COMMIT  (WAL, synchronous=FULL, same busy timeout);
+- the same store with synchronous=NORMAL (set on the store's connection after opening),
+  to show what durability costs;
+- for information: the shipped store on a file that already holds one year of history
+  (365 days x 500 finished tickets), because every issue() first runs an UPDATE over
+  the earlier days (`_expire`).
+
+The 999-per-day limit: all processes issue on the same business day; the prefix (and
+service id) changes every 200 numbers of each process (A for its numbers 0-199, B for
+200-399, ...), so at most 4 x 200 = 800 numbers share one (day, prefix) counter and the
+four processes still contend for the same counters and the same write lock.
+
+Target: >= 3,000 numbers/s and p99.9 <= 50 ms for the shipped store (FULL).
+Files live in a temporary directory (on the disk, see the header: not tmpfs).
+Run: /work/venv/bin/python bench/bench_issue_sqlite.py [--per-process N] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import queue
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from _common import emit, fill_history, fs_type, log, median, percentile, row, verdict
+
+PROCESSES = 4
+BLOCK = 200  # numbers per process per prefix: 4 * 200 = 800 <= 999 per (day, prefix)
+PREFIXES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+HISTORY_DAYS, HISTORY_PER_DAY = 365, 500
+
+VARIANTS = {
+    "store_full": "kiosk `SqliteStore.issue`, synchronous=FULL (shipped)",
+    "bare_full": "bare sqlite3 counter (BEGIN IMMEDIATE; UPDATE; COMMIT), FULL",
+    "store_normal": "kiosk `SqliteStore.issue`, synchronous=NORMAL",
+    "store_full_history": "kiosk `SqliteStore.issue`, FULL, file with 1 year of history "
+                          f"({HISTORY_DAYS * HISTORY_PER_DAY:,} tickets), 4 x "
+                          "{history_count} per round (info)",
+}
+HISTORY_COUNT = 250  # per process: this variant is ~40x slower
+
+
+def _open(variant: str, path: str):
+    """Connection/callable for one worker; returns issue_one(i) -> str."""
+    if variant.startswith("store"):
+        from kiosk.domain.clock import business_day
+        from kiosk.store.sqlite import SqliteStore
+
+        store = SqliteStore(path, terminal_id="bench")
+        if variant == "store_normal":
+            store._db.execute("PRAGMA synchronous = NORMAL")  # bench only: the cost of FULL
+        day = business_day(NOW)
+
+        def issue_one(i: int) -> str:
+            prefix = PREFIXES[i // BLOCK]
+            return store.issue(f"svc-{prefix}", prefix, "de", NOW, day, None).number
+
+        return issue_one, store.close
+    db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+    db.execute("PRAGMA busy_timeout = 10000")
+    assert db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() == "wal"
+    db.execute("PRAGMA synchronous = FULL")
+
+    def bump(_i: int) -> str:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("UPDATE counter SET value = value + 1 WHERE id = 1")
+            value = db.execute("SELECT value FROM counter WHERE id = 1").fetchone()[0]
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return str(value)
+
+    return bump, db.close
+
+
+def _worker(variant: str, path: str, count: int, barrier, results) -> None:
+    """Always reports: (start_ns, end_ns, latencies_ns, failures, first_error)."""
+    lat: list[int] = []
+    failures, first_error, start = 0, "", time.monotonic_ns()
+    try:
+        issue_one, close = _open(variant, path)
+        barrier.wait(timeout=60)
+        start = time.monotonic_ns()
+        for i in range(count):
+            t0 = time.monotonic_ns()
+            try:
+                issue_one(i)
+            except Exception as err:  # noqa: BLE001 - e.g. "database is locked" after 10 s
+                failures += 1
+                first_error = first_error or f"{type(err).__name__}: {err}"
+                continue
+            lat.append(time.monotonic_ns() - t0)
+        close()
+    except Exception as err:  # noqa: BLE001
+        first_error = first_error or f"{type(err).__name__}: {err}"
+        failures += 1
+    results.put((start, time.monotonic_ns(), lat, failures, first_error))
+
+
+def _prepare(variant: str, path: Path) -> None:
+    if variant.startswith("store"):
+        from kiosk.store.sqlite import SqliteStore
+
+        store = SqliteStore(path, terminal_id="bench")
+        if variant == "store_full_history":
+            fill_history(store._db, NOW.date(), HISTORY_DAYS, HISTORY_PER_DAY)
+        store.close()
+        return
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)")
+    db.execute("INSERT INTO counter VALUES (1, 0)")
+    db.close()
+
+
+def run_round(variant: str, per_process: int, tmp: Path) -> tuple[float, list[int], int, str]:
+    path = tmp / f"{variant}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    _prepare(variant, path)
+    ctx = mp.get_context("spawn")
+    barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(variant, str(path), per_process, barrier,
+                                               results), daemon=True)
+             for _ in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    got, deadline = [], time.monotonic() + 600
+    try:
+        while len(got) < len(procs):
+            try:
+                got.append(results.get(timeout=1))
+            except queue.Empty:
+                if time.monotonic() > deadline or not any(p.is_alive() for p in procs):
+                    raise RuntimeError(f"{variant}: workers gave no result") from None
+    finally:
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.terminate()
+    start = min(g[0] for g in got)
+    end = max(g[1] for g in got)
+    lat = [x for g in got for x in g[2]]
+    failures = sum(g[3] for g in got)
+    error = next((g[4] for g in got if g[4]), "")
+    _check(variant, path, len(lat))
+    return len(lat) / ((end - start) / 1e9), lat, failures, error
+
+
+def _check(variant: str, path: Path, total: int) -> None:
+    """Every number issued exactly once: as many as succeeded, no duplicate, no gap."""
+    db = sqlite3.connect(path)
+    if variant.startswith("store"):
+        since = NOW.date().isoformat()
+        n, distinct = db.execute("SELECT COUNT(*), COUNT(DISTINCT prefix || seq) FROM ticket "
+                                 "WHERE business_day >= ?", (since,)).fetchone()
+        assert n == distinct == total, (variant, n, distinct, total)
+        for prefix, count, top in db.execute(
+                "SELECT prefix, COUNT(*), MAX(seq) FROM ticket WHERE business_day >= ? "
+                "GROUP BY prefix", (since,)):
+            assert count == top, (variant, prefix, count, top)  # 1..top, no gap
+    else:
+        assert db.execute("SELECT value FROM counter").fetchone()[0] == total
+    db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-process", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.per_process > BLOCK * len(PREFIXES):
+        sys.exit(f"--per-process at most {BLOCK * len(PREFIXES)}")
+    tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-issue-"))
+    log(f"[issue] temp dir {tmp} on {fs_type(tmp)}; {PROCESSES} processes x "
+        f"{args.per_process}, {args.rounds} rounds")
+    through: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    lats: dict[str, list[int]] = {v: [] for v in VARIANTS}
+    fails: dict[str, int] = {v: 0 for v in VARIANTS}
+    errors: dict[str, str] = {v: "" for v in VARIANTS}
+    try:
+        for r in range(args.rounds):
+            for variant in VARIANTS:
+                count = min(args.per_process, HISTORY_COUNT) \
+                    if variant == "store_full_history" else args.per_process
+                rate, lat, failed, error = run_round(variant, count, tmp)
+                through[variant].append(rate)
+                lats[variant].extend(lat)
+                fails[variant] += failed
+                errors[variant] = errors[variant] or error
+                log(f"[issue] round {r + 1} {variant}: {rate:,.0f}/s, "
+                    f"p99.9 {percentile(lat, 99.9) / 1e6:.1f} ms")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    rows = []
+    for variant, label in VARIANTS.items():
+        label = label.format(history_count=min(args.per_process, HISTORY_COUNT))
+        rate = median(through[variant])
+        lat = lats[variant]
+        p50, p99, p999 = (percentile(lat, p) / 1e6 for p in (50, 99, 99.9))
+        result = (f"{rate:,.0f}/s (rounds {min(through[variant]):,.0f}–"
+                  f"{max(through[variant]):,.0f}); p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+                  f"p99.9 {p999:.2f} ms, max {max(lat) / 1e6:.1f} ms")
+        if fails[variant]:
+            result += f"; **{fails[variant]} calls FAILED** ({errors[variant]})"
+        if variant == "store_full":
+            rows.append(row("1 issuance, 4 processes", label, result,
+                            ">= 3,000/s, p99.9 <= 50 ms",
+                            verdict(rate >= 3000 and p999 <= 50 and not fails[variant])))
+        else:
+            rows.append(row("1 issuance, 4 processes", label, result))
+    full, normal = median(through["store_full"]), median(through["store_normal"])
+    bare = median(through["bare_full"])
+    notes = [f"issuance: {PROCESSES} x {args.per_process} per round, {args.rounds} rounds, "
+             "throughput = median of the rounds' numbers/(first start..last end); "
+             "latency percentiles over all calls of all rounds; prefix changes every "
+             f"{BLOCK} numbers per process (<= 800 per day and prefix); every round "
+             "checked for no duplicate and no gap",
+             f"issuance: FULL/NORMAL throughput ratio {full / normal:.2f}; shipped store "
+             f"reaches {full / bare:.0%} of the bare counter"]
+    emit(rows, notes)
+
+
+if __name__ == "__main__":
+    main()

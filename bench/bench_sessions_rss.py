@@ -1,0 +1,288 @@
+"""Measurement 4: resident memory over many simulated visitor sessions in one headless app.
+
+What: one process builds the real KioskApp headless (kiosk_env.prepare, start_embedded,
+shipped demo configuration: 12 languages, 6 services, 1920x1080) with the printer as a
+FileTransport to a temporary file, built as `kiosk run` builds it (kiosk.wiring.
+build_printer_supervisor, a worker thread; build_printer on older commits) and passed
+to KioskApp as in ui_runner.run_app, a fresh SQLite store
+(synchronous=FULL) and a TicketService with min_interval_s=0 and a fake wall clock that
+moves 150 s per session (so numbers roll over to a new business day every 576 sessions,
+far from the 999 limit and the 120/day quota). The app's idle clock is a fake monotonic
+clock that never moves, so the idle reset never fires on its own.
+
+One session calls what the taps call, rendering frames in between (kiosk.app.step):
+  LanguageScreen.choose(lang)   -> app.set_language + app.go("services")   (1 frame)
+  ServicesScreen.choose(id, "open") -> app.request_ticket (worker thread: issue, print
+                                   to the file, results back through Clock)   (frames
+                                   until the ticket screen says printed)
+  app.reset_visit()              (the ticket screen's "Finish" button)       (1 frame)
+Languages cycle through all 12 (Arabic and Persian included), services through all 6.
+
+RSS = VmRSS from /proc/self/status, sampled at 0, 100, 200, ... (every 100) and at
+1,000, 2,000, ... sessions.
+Against, in the same run: (a) RSS of the same process right after start, before any
+session; (b) a fresh process without Kivy doing 10,000 sessions of the non-UI part only
+(TicketService.issue + print_ticket to the FileTransport, same clock, same store kind),
+to separate store/printer growth from UI growth.
+Target: RSS <= 300 MiB after 10,000 sessions and growth <= 5 MiB between 1,000 and 10,000.
+
+Bounded: the UI run stops at --sessions (10,000) or when --budget-s (default 240 s) is
+used up, whichever comes first; it then says how many sessions ran, how long 100 took,
+and (when it stopped early) the growth per 1,000 sessions after the first 100 with a
+linear extrapolation to 10,000, labelled as such. A full UI session costs ~0.4 s of CPU
+here (text rendering of rebuilt widgets), so 10,000 take about an hour: run that by hand
+with --sessions 10000 --budget-s 6000 (it is the only run that measures the target).
+Run: /work/venv/bin/python bench/bench_sessions_rss.py [--sessions N] [--budget-s S]
+     [--engine-sessions N] [--mode both|ui|engine]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from _common import Ticks, demo_config, emit, log, row, verdict
+
+ENGINE_MARK = "ENGINE_RSS "
+SESSION_STEP = timedelta(seconds=150)
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 2, 7, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def file_printer_config(tmp: Path):
+    from kiosk.config import PrinterConfig
+
+    config = demo_config(tmp)
+    return dataclasses.replace(config, printer=PrinterConfig(
+        transport="file", path=str(tmp / "printer.bin"), profile="TM-T88V", width_mm=80))
+
+
+def app_printer(printer_config):
+    """The app's printer (`build_printer_supervisor`, as `kiosk run`), or `build_printer`
+    on commits from before the printer worker."""
+    import kiosk.wiring as wiring
+
+    if hasattr(wiring, "build_printer_supervisor"):
+        return wiring.build_printer_supervisor(printer_config), "build_printer_supervisor"
+    return wiring.build_printer(printer_config), "build_printer"
+
+
+def run_engine(sessions: int) -> dict:
+    """Child process, no Kivy: the non-UI half of each session, 10,000 times."""
+    from kiosk.services.issue_ticket import TicketService
+    from kiosk.store.sqlite import SqliteStore
+
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-rss-engine-") as tmp_name:
+        tmp = Path(tmp_name)
+        config = file_printer_config(tmp)
+        clock = Clock()
+        store = SqliteStore(tmp / "kiosk.sqlite3", terminal_id="bench")
+        printer, _kind = app_printer(config.printer)
+        tickets = TicketService(config, store, printer, clock=clock, min_interval_s=0)
+        langs, ids = list(config.languages), [s.id for s in config.services]
+        samples = [(0, rss_mib(), 0.0)]
+        started = time.perf_counter()
+        for done in range(1, sessions + 1):
+            clock.now += SESSION_STEP
+            issued = tickets.issue(ids[done % len(ids)], langs[done % len(langs)])
+            if not tickets.print_ticket(issued).printed:
+                raise RuntimeError("engine: not printed")
+            if done in (100, 1000) or done % 1000 == 0:
+                samples.append((done, rss_mib(), time.perf_counter() - started))
+        printer.close()
+        store.close()
+    return {"samples": samples}
+
+
+def run_ui(sessions: int, budget_s: float) -> dict:
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-rss-") as tmp_name:
+        tmp = Path(tmp_name)
+        config = file_printer_config(tmp)
+        from kiosk import kivy_env
+
+        kivy_env.prepare(config.screen.width_px, config.screen.height_px, fullscreen=False,
+                         headless=True)
+        from kiosk.app import KioskApp, start_embedded, step
+        from kiosk.services.issue_ticket import TicketService
+        from kiosk.store.sqlite import SqliteStore
+
+        clock = Clock()
+        store = SqliteStore(tmp / "kiosk.sqlite3", terminal_id="bench")
+        printer, printer_kind = app_printer(config.printer)
+        tickets = TicketService(config, store, printer, clock=clock, min_interval_s=0)
+        try:
+            app = KioskApp(config, tickets, monotonic=Ticks(), printer=printer)
+        except TypeError:  # commits before the printer worker: no printer argument
+            app = KioskApp(config, tickets, monotonic=Ticks())
+        app = start_embedded(app)
+        language = app.root.get_screen("language")
+        services = app.root.get_screen("services")
+        ticket = app.root.get_screen("ticket")
+        langs, ids = list(config.languages), [s.id for s in config.services]
+
+        samples = [(0, rss_mib(), 0.0)]
+        log(f"[rss] UI start: {samples[0][1]:.1f} MiB; up to {sessions} sessions or "
+            f"{budget_s:.0f} s")
+        threads_before = threading.active_count()
+        started = time.perf_counter()
+        done = 0
+        while done < sessions and time.perf_counter() - started < budget_s:
+            clock.now += SESSION_STEP
+            language.choose(langs[done % len(langs)])           # tap: a language
+            step(1)
+            services.choose(ids[done % len(ids)], "open")      # tap: a service
+            deadline = time.perf_counter() + 10
+            while ticket.printed is None or ticket.number == "":
+                step(1)
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"session {done}: no ticket within 10 s (screen "
+                                       f"{app.root.current}, {services.message_reason!r})")
+                time.sleep(0.0005)
+            if not ticket.printed:
+                raise RuntimeError(f"session {done}: ticket not printed")
+            app.reset_visit()                                   # tap: Finish
+            step(1)
+            done += 1
+            if done % 100 == 0 or done == sessions:
+                samples.append((done, rss_mib(), time.perf_counter() - started))
+                if done % 1000 == 0 or done in (100, 500):
+                    log(f"[rss] UI {done} sessions: {samples[-1][1]:.1f} MiB after "
+                        f"{samples[-1][2]:.0f} s")
+        if samples[-1][0] != done:
+            samples.append((done, rss_mib(), time.perf_counter() - started))
+        gc.collect()
+        after_gc = rss_mib()
+        result = {"samples": samples, "after_gc": after_gc, "threads": (
+            threads_before, threading.active_count()),
+            "printed_bytes": (tmp / "printer.bin").stat().st_size, "printer": printer_kind}
+        app.detach()
+        printer.close()
+        store.close()
+    return result
+
+
+def growth(samples, start_n: int) -> tuple[float, float] | None:
+    """(least-squares MiB growth per 1,000 sessions over the samples from start_n on,
+    last RSS); None with fewer than 3 such samples."""
+    points = [(n, r) for n, r, _ in samples if n >= start_n]
+    if len(points) < 3:
+        return None
+    mean_n = sum(n for n, _ in points) / len(points)
+    mean_r = sum(r for _, r in points) / len(points)
+    var = sum((n - mean_n) ** 2 for n, _ in points)
+    slope = sum((n - mean_n) * (r - mean_r) for n, r in points) / var
+    return slope * 1000, samples[-1][1]
+
+
+def summarize_ui(ui: dict, sessions: int, budget_s: float) -> dict:
+    samples = ui["samples"]
+    by_n = {n: r for n, r, _ in samples}
+    done, final, elapsed = samples[-1]
+    t100 = next((t for n, _r, t in samples if n == 100), None)
+    at = ", ".join(f"{n:,}: {r:.1f}" for n, r, _ in samples
+                   if n in (0, 100, 1000, 5000, 10000) or n == done)
+    speed = (f"100 sessions took {t100:.0f} s" if t100 else "") + \
+        f" ({elapsed / max(done, 1) * 1000:.0f} ms/session)"
+    if done >= 10_000 and 1000 in by_n:
+        grow = by_n[10_000] - by_n[1000]
+        result = (f"{by_n[10_000]:.1f} MiB after 10,000 sessions, {grow:+.1f} MiB from "
+                  f"1,000 to 10,000 (RSS MiB at {at}); {speed}")
+        return {"result": result, "verdict": verdict(by_n[10_000] <= 300 and grow <= 5)}
+    why = "the time budget" if done < sessions else "--sessions"
+    ref = 1000 if done > 1000 else 200 if done >= 400 else 100
+    g = growth(samples, ref)
+    if g is None:
+        return {"result": f"ran only {done:,} sessions: too few to say (RSS MiB at {at}); "
+                          f"{speed}", "verdict": "not measured"}
+    per_k, _last = g
+    trend = max(per_k, 0.0)
+    estimate = final + trend * (10_000 - done) / 1000
+    result = (f"RAN ONLY {done:,} sessions (stopped by {why}; 10,000 not run); {speed}. "
+              f"{final:.1f} MiB at {done:,}; from {ref:,} sessions on (least squares over "
+              f"the samples every 100) {per_k:+.2f} MiB per 1,000; linear extrapolation of any upward "
+              f"trend to 10,000: {estimate:.1f} MiB, 1k->10k {trend * 9:+.1f} MiB "
+              f"(RSS MiB at {at})")
+    ok = estimate <= 300 and trend * 9 <= 5
+    return {"result": result, "verdict": "not measured (extrapolation "
+                                         f"{'within' if ok else 'outside'} target)"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--budget-s", type=float, default=240.0)
+    parser.add_argument("--engine-sessions", type=int, default=10_000)
+    parser.add_argument("--mode", choices=("both", "ui", "engine", "engine-child"),
+                        default="both")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.mode == "engine-child":
+        print(ENGINE_MARK + json.dumps(run_engine(args.engine_sessions)), flush=True)
+        return
+
+    rows, notes = [], []
+    if args.mode in ("both", "engine"):
+        log(f"[rss] engine child: {args.engine_sessions} sessions without UI")
+        proc = subprocess.run([sys.executable, __file__, "--mode", "engine-child",
+                               "--engine-sessions", str(args.engine_sessions)],
+                              capture_output=True, text=True, timeout=900)
+        line = next((x for x in proc.stdout.splitlines() if x.startswith(ENGINE_MARK)), None)
+        if proc.returncode != 0 or line is None:
+            raise RuntimeError(f"engine child failed: {proc.stderr[-2000:]}")
+        eng = json.loads(line[len(ENGINE_MARK):])["samples"]
+        by_n = {n: r for n, r, _ in eng}
+        n_last, r_last, t_last = eng[-1]
+        grow = r_last - by_n.get(1000, float("nan"))
+        rows.append(row("4 RSS over visitor sessions", "no UI: `issue` + `print_ticket` to "
+                        "the file, fresh process without Kivy (alternative)",
+                        f"{r_last:.1f} MiB after {n_last:,} sessions, {grow:+.1f} MiB from "
+                        f"1,000 to {n_last:,}; start {eng[0][1]:.1f} MiB; "
+                        f"{t_last / n_last * 1000:.1f} ms/session"))
+        notes.append("RSS no-UI samples (sessions: MiB @ s): " + "; ".join(
+            f"{n:,}: {r:.1f} @ {t:.0f}" for n, r, t in eng))
+        log(f"[rss] engine: {rows[-1]['result']}")
+    if args.mode in ("both", "ui"):
+        ui = run_ui(args.sessions, args.budget_s)
+        summary = summarize_ui(ui, args.sessions, args.budget_s)
+        samples = ui["samples"]
+        rows.insert(0, row("4 RSS over visitor sessions", "kiosk app, full UI sessions "
+                           "(language -> service -> ticket -> Finish), headless 1920x1080",
+                           summary["result"], "<= 300 MiB at 10k, growth <= 5 MiB 1k->10k",
+                           summary["verdict"]))
+        rows.insert(1, row("4 RSS over visitor sessions", "same UI process before its first "
+                           "session (baseline)", f"{samples[0][1]:.1f} MiB; after the last "
+                           f"session and gc.collect() {ui['after_gc']:.1f} MiB"))
+        notes.append(f"RSS UI: printer from `{ui['printer']}` with a FileTransport; "
+                     f"{samples[-1][0]:,} sessions, {ui['printed_bytes']:,} bytes "
+                     f"printed to the file, threads before/after {ui['threads'][0]}/"
+                     f"{ui['threads'][1]}; samples (sessions: MiB @ s): " + "; ".join(
+                         f"{n:,}: {r:.1f} @ {t:.0f}" for n, r, t in samples
+                         if n % 500 == 0 or n in (100, samples[-1][0])))
+    emit(rows, notes)
+
+
+if __name__ == "__main__":
+    main()

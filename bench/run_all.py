@@ -1,0 +1,118 @@
+"""Run every benchmark in bench/ (each in its own process, one after the other) and print
+one markdown table with the environment it ran in.
+
+Each script stops by itself (fixed counts and a time budget); this runner also gives each
+a hard timeout. Takes about 9-10 minutes on a 2-core machine, most of it the 4-minute
+UI session budget of bench_sessions_rss.py.
+
+Run: /work/venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes] [--quick]
+                                            [--at REV]
+  --quick  small counts for a smoke run of the scripts (the numbers are not results)
+  --at REV measure the kiosk package of commit REV instead of the work tree: a clean
+           `git archive REV` snapshot in a temporary directory first on PYTHONPATH (the
+           bench scripts themselves stay those of the work tree). Use it when others have
+           uncommitted changes in kiosk/, so the results belong to one commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+from _common import (BENCH_DIR, JSON_MARK, REPO, describe_environment, environment,
+                     markdown_table)
+
+SCRIPTS = {
+    "issue": ("bench_issue_sqlite.py", [], ["--per-process", "300", "--rounds", "1"]),
+    "history": ("bench_store_history.py", [], []),
+    "print": ("bench_print_latency.py", [], ["--runs-115200", "5", "--runs-9600", "3"]),
+    "cold": ("bench_cold_start.py", [], ["--runs", "1"]),
+    "rss": ("bench_sessions_rss.py", [], ["--budget-s", "30", "--engine-sessions", "1000"]),
+    "bytes": ("bench_ticket_bytes.py", [], []),
+}
+TIMEOUT_S = 1200
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated subset of " + ",".join(SCRIPTS))
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--at", metavar="REV")
+    args = parser.parse_args()
+    chosen = args.only.split(",") if args.only else list(SCRIPTS)
+    unknown = set(chosen) - set(SCRIPTS)
+    if unknown:
+        parser.error(f"unknown: {', '.join(sorted(unknown))}")
+
+    child_env = dict(os.environ)
+    snapshot_dir = None
+    if args.at:
+        sha = subprocess.run(["git", "rev-parse", "--verify", args.at + "^{commit}"], cwd=REPO,
+                             capture_output=True, text=True, check=True).stdout.strip()
+        archive = subprocess.run(["git", "archive", "--format=tar", sha], cwd=REPO,
+                                 capture_output=True, check=True).stdout
+        snapshot_dir = tempfile.mkdtemp(prefix="kiosk-bench-src-")
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(snapshot_dir, filter="data")
+        child_env["PYTHONPATH"] = os.pathsep.join(
+            [snapshot_dir] + ([child_env["PYTHONPATH"]] if child_env.get("PYTHONPATH") else []))
+        child_env["KIOSK_BENCH_SNAPSHOT"] = sha
+        os.environ["KIOSK_BENCH_SNAPSHOT"] = sha
+        print(f"== measuring a snapshot of {sha[:7]} in {snapshot_dir}", file=sys.stderr)
+    try:
+        return run(args, chosen, child_env)
+    finally:
+        if snapshot_dir:
+            shutil.rmtree(snapshot_dir, ignore_errors=True)
+
+
+def run(args, chosen: list[str], child_env: dict) -> int:
+    env = environment()
+    where = subprocess.run([sys.executable, "-c", "import kiosk; print(kiosk.__file__)"],
+                           capture_output=True, text=True, env=child_env, cwd=BENCH_DIR)
+    rows, notes, failed = [], [f"kiosk imported from {where.stdout.strip() or '?'}"], []
+    for name in chosen:
+        script, normal, quick = SCRIPTS[name]
+        cmd = [sys.executable, str(BENCH_DIR / script), "--json",
+               *(quick if args.quick else normal)]
+        print(f"== {script} {' '.join(cmd[3:])}", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        try:
+            # stderr (progress) goes straight through; stdout carries the result line
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=TIMEOUT_S,
+                                  cwd=BENCH_DIR, env=child_env)
+        except subprocess.TimeoutExpired:
+            failed.append(f"{script}: killed after {TIMEOUT_S} s")
+            continue
+        line = next((x for x in proc.stdout.splitlines() if x.startswith(JSON_MARK)), None)
+        if proc.returncode != 0 or line is None:
+            failed.append(f"{script}: exit {proc.returncode}")
+            continue
+        data = json.loads(line[len(JSON_MARK):])
+        rows += data["rows"]
+        notes += data["notes"]
+        notes.append(f"{script} took {time.perf_counter() - started:.0f} s; load average "
+                     f"at its end {data['loadavg_end']}")
+
+    print(describe_environment(env) + (" · QUICK SMOKE RUN: not results" if args.quick
+                                       else ""))
+    print()
+    print(markdown_table(rows))
+    print()
+    for note in notes:
+        print(f"- {note}")
+    for failure in failed:
+        print(f"- FAILED: {failure}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
