@@ -39,7 +39,7 @@ def ticket_document(*, office: str, number: str, service_name_de: str,
         Text(local(issued_at).strftime("%d.%m.%Y %H:%M"), lang=OFFICE_LANGUAGE),
         Text(people_ahead_text(_, estimate.people_ahead), lang=lang),
         Text(estimate_text(_, estimate), lang=lang),
-        Text(_("Please watch the display: you will be called by your number."), lang=lang),
+        Text(_("Please watch the display."), lang=lang),
     ]
     if reference:
         blocks.append(QrCode(reference))

@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS ticket (
 );
 CREATE INDEX IF NOT EXISTS ticket_waiting ON ticket (business_day, service, state, seq);
 CREATE INDEX IF NOT EXISTS ticket_number ON ticket (business_day, number);
+CREATE INDEX IF NOT EXISTS ticket_state_day ON ticket (state, business_day);
+CREATE INDEX IF NOT EXISTS ticket_service_called ON ticket (service, called_at);
 """
 
 
@@ -102,7 +104,7 @@ class SqliteStore:
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
               daily_quota: int | None) -> Ticket:
         """Issue the next number of the day for the service, or raise QuotaReached."""
-        reference = secrets.token_hex(8)
+        reference = secrets.token_urlsafe(9)  # 72 random bits, 12 characters
         day_text = day.isoformat()
         try:
             with self._write() as db:

@@ -39,7 +39,7 @@ def test_supervisor_shows_calls_on_the_simulated_sign(sim):
     with DisplaySupervisor(sim.port, AlphaCodec()) as sup:
         sup.show(CALLS)
         assert sim.wait_until(lambda s: s.shown == ["A017 -> Schalter 3", "B002 -> Büro 4"], 5)
-        assert sup.state is LinkState.ONLINE
+        assert wait_for(lambda: sup.state is LinkState.ONLINE, 2)  # set after the write returns
     assert sim.frames == 1 and sim.bad_frames == 0
 
 

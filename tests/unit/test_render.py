@@ -59,3 +59,31 @@ def test_formatting_is_sent_only_on_change():
     data = render_document(Document(tuple(Text(f"line {i}") for i in range(5)), cut=False),
                            T88V)
     assert data.count(b"\x1ba") == 1 and data.count(b"\x1bt") == 1
+
+
+def _ticket(lang: str, name: str):
+    from datetime import datetime, timezone
+
+    from kiosk.domain.estimate import WaitEstimate
+    from kiosk.services.ticket_document import ticket_document
+
+    return ticket_document(office="Bürgerbüro Mitte", number="A017",
+                           service_name_de="Anmeldung einer Wohnung",
+                           service_name_visitor=name, lang=lang,
+                           issued_at=datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc),
+                           estimate=WaitEstimate(3, 12), reference="abcdefghijkl")
+
+
+def test_latin_ticket_with_qr_fits_in_256_bytes():
+    data = render_document(_ticket("de", "Anmeldung einer Wohnung"), T88V)
+    assert len(data) <= 256, len(data)
+    assert b"\x1d(k" in data and b"1A" not in data  # native QR, no redundant model command
+
+
+def test_raster_lines_send_only_their_ink():
+    """An Arabic line is cropped to its text and placed with ESC a, not sent full width."""
+    data = render_document(Document((Text("رقمك", lang="ar"),), cut=False), T88V)
+    header = data.index(b"\x1dv0") + 4
+    width_bytes = data[header] | data[header + 1] << 8
+    assert width_bytes * 8 < T88V.dots_per_line / 2
+    assert b"\x1ba\x01" in data  # centred by the printer

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import textwrap
 
+from PIL import ImageOps
+
 from kiosk.devices.printer import escpos_compat
 from kiosk.devices.printer.profiles import CODE_PAGE_PREFERENCE, PrinterProfile
 from kiosk.devices.printer.raster import render_line
@@ -56,9 +58,10 @@ class _Format:
 
     def __init__(self, printer) -> None:
         self.printer = printer
-        self.align: bytes | None = None
-        self.bold: bool | None = None
-        self.size: int | None = None
+        # what INIT (ESC @) leaves selected: no need to send it again
+        self.align: int | None = 0
+        self.bold: bool | None = False
+        self.size: int | None = 1
         self.code_page: int | None = None  # unknown after INIT until we select one
 
     def code(self, page: int) -> None:
@@ -80,6 +83,19 @@ class _Format:
             self.printer._raw(out)
 
 
+def native_qr(data: str, module_size: int) -> bytes:
+    """GS ( k: module size, error correction M, store, print. Model 2 is the printers'
+    default, so python-escpos's model command (9 bytes) is left out."""
+    payload = data.encode("ascii")
+
+    def fn(code: bytes, body: bytes) -> bytes:
+        size = len(body) + 2
+        return GS + b"(k" + bytes([size & 0xFF, size >> 8]) + b"1" + code + body
+
+    return (fn(b"C", bytes([module_size])) + fn(b"E", b"1")
+            + fn(b"P", b"0" + payload) + fn(b"Q", b"0"))
+
+
 def render_document(doc: Document, profile: PrinterProfile) -> bytes:
     printer = escpos_compat.byte_collector(profile.escpos_profile, profile.dots_per_line)
     printer._raw(ESC + b"@")  # INIT: printer back to its defaults (code page included)
@@ -90,7 +106,7 @@ def render_document(doc: Document, profile: PrinterProfile) -> bytes:
         elif isinstance(block, QrCode):
             fmt.apply(Align.CENTER, False, 1)
             if profile.native_qr:
-                printer.qr(block.data, size=6, native=True)
+                printer._raw(native_qr(block.data, module_size=6))
             else:
                 printer.qr(block.data, size=6, native=False, center=True)
         elif isinstance(block, Barcode):
@@ -111,9 +127,16 @@ def _text(printer, fmt: _Format, block: Text, profile: PrinterProfile) -> None:
     encoded = None if is_rtl(block.lang) else encode_line(block.text, profile)
     if encoded is None:
         image = render_line(block.text, block.lang, profile.dots_per_line,
-                            scale=block.size.value, bold=block.bold,
-                            align=_ALIGN[block.align])
-        fmt.apply(Align.LEFT, False, 1)
+                            scale=block.size.value, bold=block.bold, align="center")
+        # send only the inked columns and let ESC a place them: a third of the bytes
+        ink = ImageOps.invert(image.convert("L")).getbbox()
+        if ink:
+            image = image.crop((max(0, ink[0] - 4), 0, min(image.width, ink[2] + 4),
+                                image.height))
+        align = block.align
+        if is_rtl(block.lang) and align is not Align.CENTER:
+            align = Align.LEFT if align is Align.RIGHT else Align.RIGHT  # start is right
+        fmt.apply(align, False, 1)
         printer.image(image, center=False)
         return
     page, _payload = encoded

@@ -102,6 +102,10 @@ class SerialTransport:
 
     def write(self, data: bytes) -> None:
         port = self._open()
+        # a long raster ticket at 9600 baud needs longer than the configured timeout:
+        # allow its wire time with a margin, so a slow line is not taken for a dead one
+        wire_s = len(data) * 10 / self.baudrate
+        port.write_timeout = max(self.write_timeout_s, wire_s * 1.5 + 1.0)
         try:
             port.write(data)
             port.flush()
