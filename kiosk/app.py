@@ -293,10 +293,10 @@ def export_png(app: KioskApp, out: Path) -> Path:
 
 def tap(widget) -> None:
     """A real touch at the widget's centre, through Kivy's input path (demo and tests)."""
-    from kivy.tests import UnitTestTouch
+    from kiosk.widgets.touch import SyntheticTouch
 
     x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
+    touch = SyntheticTouch(x, y)
     touch.touch_down()
     step(1)
     touch.touch_up()

@@ -35,14 +35,14 @@ def test_language_service_ticket(make_app, tmp_path):
 
 def test_double_tap_issues_one_ticket(make_app):
     """Two touches on the service button before the next frame: one ticket."""
-    from kivy.tests import UnitTestTouch
+    from kiosk.widgets.touch import SyntheticTouch
 
     app = make_app()
     tap(find_button(app.root, "Deutsch"))
     button = find_button(app.root, "Anmeldung einer Wohnung")
     x, y = button.to_window(*button.center)
     for _ in range(2):
-        touch = UnitTestTouch(x, y)
+        touch = SyntheticTouch(x, y)
         touch.touch_down()
         touch.touch_up()
     ticket = app.root.get_screen("ticket")
