@@ -212,7 +212,7 @@ def cmd_run(args) -> int:
 def cmd_demo(args) -> int:
     from kiosk.demo import run_demo
 
-    return run_demo(Path(args.out) if args.out else None, windowed=args.windowed)
+    return run_demo(Path(args.out) if args.out else None, windowed=not args.fullscreen)
 
 
 def cmd_simulate(args) -> int:
@@ -242,7 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the app with a simulated printer and demo config")
     p.add_argument("--out", help="folder for tickets and screenshots")
-    p.add_argument("--windowed", action="store_true")
+    p.add_argument("--fullscreen", action="store_true",
+                   help="full screen like a terminal (Escape will not leave it); "
+                        "default: a window you can close")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check-config", help="validate a configuration")
