@@ -74,6 +74,7 @@ class PrinterConfig:
     transport: str
     device: str | None = None
     baudrate: int = 9600
+    parity: str = "N"
     flow_control: str = "none"
     vendor_id: int | None = None
     product_id: int | None = None
@@ -387,7 +388,8 @@ def _printer(r: _Reader, data: Any, path: tuple) -> PrinterConfig:
     if data is None:
         r.error(path, "missing table [printer]")
         return PrinterConfig(transport="file", path="/dev/null")
-    known = {"transport", "device", "baudrate", "flow_control", "vendor_id", "product_id",
+    known = {"transport", "device", "baudrate", "parity", "flow_control", "vendor_id",
+             "product_id",
              "host", "port", "path", "profile", "width_mm", "qr", "timeout_s"}
     data = r.table(data, path, known)
     transport = r.get(data, path, "transport", str, "file", required=True)
@@ -402,6 +404,9 @@ def _printer(r: _Reader, data: Any, path: tuple) -> PrinterConfig:
     flow = r.get(data, path, "flow_control", str, "none")
     if flow not in FLOW_CONTROLS:
         r.error(path + ("flow_control",), f"must be one of {', '.join(FLOW_CONTROLS)}")
+    parity = r.get(data, path, "parity", str, "N")
+    if parity not in ("N", "E", "O"):
+        r.error(path + ("parity",), "must be N, E or O")
     baudrate = r.get(data, path, "baudrate", int, 9600)
     if baudrate not in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400):
         r.error(path + ("baudrate",), f"unusual baud rate {baudrate}")
@@ -419,7 +424,7 @@ def _printer(r: _Reader, data: Any, path: tuple) -> PrinterConfig:
                 f"{', '.join(sorted(PROFILES))})")
     return PrinterConfig(
         transport=transport, device=r.get(data, path, "device", str), baudrate=baudrate,
-        flow_control=flow, vendor_id=r.get(data, path, "vendor_id", int),
+        parity=parity, flow_control=flow, vendor_id=r.get(data, path, "vendor_id", int),
         product_id=r.get(data, path, "product_id", int), host=r.get(data, path, "host", str),
         port=r.get(data, path, "port", int, 9100), path=r.get(data, path, "path", str),
         profile=profile, width_mm=width, qr=r.get(data, path, "qr", bool, True),

@@ -25,7 +25,7 @@ def build_transport(printer: PrinterConfig):
         from kiosk.devices.printer.transports import SerialTransport
 
         return SerialTransport(printer.device, printer.baudrate, printer.flow_control,
-                               printer.timeout_s)
+                               printer.timeout_s, printer.parity)
     if printer.transport == "usb":
         from kiosk.devices.printer.usb_transport import UsbTransport
 

@@ -30,11 +30,13 @@ def sim(tmp_path):
         yield printer
 
 
-@pytest.mark.parametrize("flow", ["none", "rtscts", "dsrdtr"])
-def test_serial_prints_and_reads_status(sim, tmp_path, flow):
-    transport = SerialTransport(str(tmp_path / "printer"), 115200, flow)
+@pytest.mark.parametrize("flow,parity", [("none", "N"), ("rtscts", "N"), ("dsrdtr", "N"),
+                                         ("none", "E")])
+def test_serial_prints_and_reads_status(sim, tmp_path, flow, parity):
+    transport = SerialTransport(str(tmp_path / "printer"), 115200, flow, parity=parity)
     printer = TicketPrinter(transport, T88V)
     result = printer.print_document(DOC)
+    assert transport._port.parity == parity and transport._port.rtscts == (flow == "rtscts")
     printer.close()
     assert result.printed, result.error
     assert sim.wait_for_jobs(1, 5)

@@ -72,8 +72,9 @@ class SerialTransport:
     stand in. Opened exclusively: a second process gets 'device busy', never mixed bytes."""
 
     def __init__(self, url: str, baudrate: int = 9600, flow_control: str = "none",
-                 write_timeout_s: float = 5.0) -> None:
+                 write_timeout_s: float = 5.0, parity: str = "N") -> None:
         self.url, self.baudrate, self.flow_control = url, baudrate, flow_control
+        self.parity = parity
         self.write_timeout_s = write_timeout_s
         self.description = f"serial {url} @ {baudrate}"
         self._port: serial.SerialBase | None = None
@@ -85,6 +86,7 @@ class SerialTransport:
         try:
             port = serial.serial_for_url(self.url, do_not_open=True)
             port.baudrate = self.baudrate
+            port.parity = self.parity
             port.rtscts = self.flow_control == "rtscts"
             port.dsrdtr = self.flow_control == "dsrdtr"
             port.write_timeout = self.write_timeout_s
