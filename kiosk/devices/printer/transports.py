@@ -94,7 +94,7 @@ class SerialTransport:
             if "://" not in self.url:
                 port.exclusive = True
             port.open()
-        except serial.SerialException as err:
+        except _PORT_ERRORS as err:
             text = str(err)
             if "exclusively lock" in text or "Resource temporarily unavailable" in text:
                 raise DeviceBusy(f"device busy: {self.url} is held by another process") from err
@@ -107,8 +107,10 @@ class SerialTransport:
         # a long raster ticket at 9600 baud needs longer than the configured timeout:
         # allow its wire time with a margin, so a slow line is not taken for a dead one
         wire_s = len(data) * 10 / self.baudrate
-        port.write_timeout = max(self.write_timeout_s, wire_s * 1.5 + 1.0)
+        needed = max(self.write_timeout_s, wire_s * 1.5 + 1.0)
         try:
+            if port.write_timeout != needed:
+                port.write_timeout = needed  # reconfigures the port: may fail like open
             port.write(data)
             port.flush()
         except _PORT_ERRORS as err:
