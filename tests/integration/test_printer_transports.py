@@ -42,12 +42,10 @@ def test_serial_prints_and_reads_status(sim, tmp_path, flow):
     assert "Wartenummer A017 - Größe €" in decode_text(sim.jobs[0])
 
 
-def test_setting_the_port_cannot_take_is_a_clean_reason(sim, tmp_path):
-    """A pty refuses parity (EINVAL from termios, which is no OSError): the visitor's
-    ticket is reported not printed with a reason, nothing crashes."""
+def test_parity_from_the_config_reaches_the_port(sim, tmp_path):
     transport = SerialTransport(str(tmp_path / "printer"), 115200, parity="E")
-    result = TicketPrinter(transport, T88V).print_document(DOC)
-    assert not result.printed and "Invalid argument" in result.error
+    assert TicketPrinter(transport, T88V).print_document(DOC).printed
+    assert transport._port.parity == "E"
 
 
 def test_serial_url_through_pyserial_spy(sim, tmp_path):
