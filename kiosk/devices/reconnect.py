@@ -125,10 +125,47 @@ class LinkStatus:
                 logger.exception("%s: state listener failed", self.name)
 
 
-class LinkStatusOwner:
-    """The status surface every device worker shares; the worker sets `self._status`."""
+class DeviceWorker:
+    """What every device worker shares: one thread running `_run`, start/close, context
+    manager, and the status surface. Subclasses set name, _status, _stop (an Event)
+    and _thread = None in __init__, and may wake a sleeping worker in `_interrupt`."""
 
+    name: str
     _status: LinkStatus
+    _stop: threading.Event
+    _thread: threading.Thread | None
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _interrupt(self) -> None:
+        """Wake the worker so it sees _stop (default: it polls _stop by itself)."""
+
+    def _join_timeout_s(self) -> float:
+        return 5.0
+
+    def start(self):
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name=f"{self.name}-worker",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        self._interrupt()
+        if self._thread is not None:
+            self._thread.join(self._join_timeout_s())
+            if self._thread.is_alive():
+                logger.error("%s: worker did not stop", self.name)
+            self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def state(self) -> LinkState:

@@ -18,7 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.devices.display.alpha import (
-    EOT, SOH, WRITE_TEXT, AlphaFrameError, Colour, parse_frames, parse_text_file,
+    EOT,
+    SOH,
+    WRITE_TEXT,
+    AlphaFrameError,
+    Colour,
+    parse_frames,
+    parse_text_file,
 )
 
 logger = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from serial import SerialBase, SerialException, serial_for_url
 from kiosk.devices.display.calls import Call, DisplayCodec
 from kiosk.devices.reconnect import (
     Backoff,
+    DeviceWorker,
     LinkStatus,
-    LinkStatusOwner,
     short_error,
 )
 
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 _PORT_ERRORS = (SerialException, OSError)
 
 
-class DisplaySupervisor(LinkStatusOwner):
+class DisplaySupervisor(DeviceWorker):
     """Owner of one display port.
 
     ``show`` never blocks and never raises. Listeners and the chime run on the
@@ -83,12 +83,6 @@ class DisplaySupervisor(LinkStatusOwner):
 
     # --- caller side ------------------------------------------------------------
 
-    def start(self) -> DisplaySupervisor:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=f"{self.name}-worker", daemon=True)
-            self._thread.start()
-        return self
-
     def show(self, calls: Iterable[Call]) -> None:
         """Make ``calls`` (newest first) the wanted state; the worker sends it."""
         try:
@@ -103,20 +97,11 @@ class DisplaySupervisor(LinkStatusOwner):
             self._version += 1
         self._wake.set()
 
-    def close(self) -> None:
-        self._stop.set()
+    def _join_timeout_s(self) -> float:
+        return self._write_timeout_s + 2.0
+
+    def _interrupt(self) -> None:
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(self._write_timeout_s + 2.0)
-            if self._thread.is_alive():
-                logger.error("%s: worker did not stop", self.name)
-            self._thread = None
-
-    def __enter__(self) -> DisplaySupervisor:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # --- worker side ------------------------------------------------------------
 

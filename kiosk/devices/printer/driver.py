@@ -16,7 +16,6 @@ from kiosk.devices.printer.status import PrinterState, PrinterStatus
 from kiosk.devices.printer.transports import PrinterTransport, TransportError
 from kiosk.domain.documents import Document
 
-
 LATE_REPLY_RETRIES = 3
 LATE_REPLY_WAIT_S = 0.2
 

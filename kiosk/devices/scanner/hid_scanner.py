@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 from kiosk.devices.reconnect import (
     Backoff,
+    DeviceWorker,
     LinkStatus,
-    LinkStatusOwner,
 )
 from kiosk.devices.scanner.events import (
     RejectCallback,
@@ -193,7 +193,7 @@ def open_evdev_device(path: str) -> EvdevSource:
     return EvdevSource(device)
 
 
-class HidScanner(LinkStatusOwner):
+class HidScanner(DeviceWorker):
     """One keyboard-mode scanner; ``on_scan`` / ``on_reject`` run on its worker thread."""
 
     def __init__(
@@ -218,26 +218,8 @@ class HidScanner(LinkStatusOwner):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> HidScanner:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=f"{self.name}-worker", daemon=True)
-            self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5.0)
-            if self._thread.is_alive():
-                logger.error("%s: worker did not stop", self.name)
-            self._thread = None
-
-    def __enter__(self) -> HidScanner:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def _join_timeout_s(self) -> float:
+        return 5.0
 
     def consume(self, events: Iterable[Any]) -> None:
         """Decode events until they end or close() is called."""

@@ -14,8 +14,8 @@ from serial import SerialBase, SerialException, serial_for_url
 
 from kiosk.devices.reconnect import (
     Backoff,
+    DeviceWorker,
     LinkStatus,
-    LinkStatusOwner,
     short_error,
 )
 from kiosk.devices.scanner.events import (
@@ -83,7 +83,7 @@ class LineSplitter:
         yield line
 
 
-class SerialScanner(LinkStatusOwner):
+class SerialScanner(DeviceWorker):
     """One serial scanner; ``on_scan`` / ``on_reject`` run on its worker thread."""
 
     def __init__(
@@ -116,26 +116,8 @@ class SerialScanner(LinkStatusOwner):
         self._thread: threading.Thread | None = None
         self._read_timeout_s = read_timeout_s
 
-    def start(self) -> SerialScanner:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=f"{self.name}-worker", daemon=True)
-            self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(self._read_timeout_s + 5.0)
-            if self._thread.is_alive():
-                logger.error("%s: worker did not stop", self.name)
-            self._thread = None
-
-    def __enter__(self) -> SerialScanner:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def _join_timeout_s(self) -> float:
+        return self._read_timeout_s + 5.0
 
     def feed(self, data: bytes) -> None:
         """Process received bytes (the worker's path; also usable without a port)."""
