@@ -107,10 +107,11 @@ def test_example_and_demo_configs_are_valid():
 def test_example_config_documents_every_key():
     """Every key and table the loader accepts appears in the example config."""
     import kiosk.config as module
+    import kiosk.config_devices as devices
     from kiosk.paths import config_resource
 
     text = config_resource("kiosk.example.toml").read_text(encoding="utf-8")
-    source = open(module.__file__, encoding="utf-8").read()
+    source = "".join(open(m.__file__, encoding="utf-8").read() for m in (module, devices))
     known = set()
     for found in re.findall(r"r\.table\([^{]*\{([^}]*)\}", source):
         known |= set(re.findall(r'"([a-z_]+)"', found))

@@ -1,0 +1,153 @@
+"""The device and backend tables of the configuration: [printer], [store], [health],
+[[display]] and [scanner], each validated with precise FILE:LINE errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kiosk.config_model import (DisplayConfig, HealthConfig, PrinterConfig, ScannerConfig,
+                                StoreConfig)
+from kiosk.config_reader import Reader
+
+TRANSPORTS = ("serial", "usb", "lp", "network", "file")
+FLOW_CONTROLS = ("none", "rtscts", "dsrdtr")
+STORE_BACKENDS = ("sqlite",)
+DISPLAY_FRAMINGS = ("alpha", "line")
+SCANNER_TRANSPORTS = ("serial", "hid")
+SCANNER_LAYOUTS = ("de", "us")
+
+
+def read_printer(r: Reader, data: Any, path: tuple) -> PrinterConfig:
+    if data is None:
+        r.error(path, "missing table [printer]")
+        return PrinterConfig(transport="file", path="/dev/null")
+    known = {"transport", "device", "baudrate", "parity", "flow_control", "vendor_id",
+             "product_id",
+             "host", "port", "path", "profile", "width_mm", "qr", "timeout_s"}
+    data = r.table(data, path, known)
+    transport = r.get(data, path, "transport", str, "file", required=True)
+    if transport not in TRANSPORTS:
+        r.error(path + ("transport",), f"must be one of {', '.join(TRANSPORTS)}, got "
+                f"{transport!r}")
+    needs = {"serial": ("device",), "lp": ("device",), "usb": ("vendor_id", "product_id"),
+             "network": ("host",), "file": ("path",)}.get(transport, ())
+    for key in needs:
+        if key not in data:
+            r.error(path, f"transport {transport!r} needs the key '{key}'")
+    flow = r.get(data, path, "flow_control", str, "none")
+    if flow not in FLOW_CONTROLS:
+        r.error(path + ("flow_control",), f"must be one of {', '.join(FLOW_CONTROLS)}")
+    parity = r.get(data, path, "parity", str, "N")
+    if parity not in ("N", "E", "O"):
+        r.error(path + ("parity",), "must be N, E or O")
+    baudrate = r.get(data, path, "baudrate", int, 9600)
+    if baudrate not in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400):
+        r.error(path + ("baudrate",), f"unusual baud rate {baudrate}")
+    width = r.get(data, path, "width_mm", int, None)
+    if width is not None and width not in (58, 80):
+        r.error(path + ("width_mm",), "must be 58 or 80")
+    timeout = r.get(data, path, "timeout_s", (int, float), 5.0)
+    if not 0.1 <= timeout <= 60:
+        r.error(path + ("timeout_s",), "must be between 0.1 and 60 seconds")
+    from kiosk.devices.printer.profiles import PROFILES  # data only, no device I/O
+
+    profile = r.get(data, path, "profile", str, "TM-T88V")
+    if profile not in PROFILES:
+        r.error(path + ("profile",), f"unknown profile {profile!r} (known: "
+                f"{', '.join(sorted(PROFILES))})")
+    return PrinterConfig(
+        transport=transport, device=r.get(data, path, "device", str), baudrate=baudrate,
+        parity=parity, flow_control=flow, vendor_id=r.get(data, path, "vendor_id", int),
+        product_id=r.get(data, path, "product_id", int), host=r.get(data, path, "host", str),
+        port=r.get(data, path, "port", int, 9100), path=r.get(data, path, "path", str),
+        profile=profile, width_mm=width, qr=r.get(data, path, "qr", bool, True),
+        timeout_s=float(timeout),
+    )
+
+
+def read_store(r: Reader, data: Any, path: tuple) -> StoreConfig:
+    data = r.table(data, path, {"backend", "path"})
+    backend = r.get(data, path, "backend", str, "sqlite")
+    if backend not in STORE_BACKENDS:
+        r.error(path + ("backend",), f"must be one of {', '.join(STORE_BACKENDS)}")
+    return StoreConfig(backend=backend, path=r.get(data, path, "path", str))
+
+
+def read_health(r: Reader, data: Any, path: tuple) -> HealthConfig:
+    data = r.table(data, path, {"bind", "port", "token_file"})
+    port = r.get(data, path, "port", int, 8470)
+    if not 1 <= port <= 65535:
+        r.error(path + ("port",), "must be between 1 and 65535")
+    return HealthConfig(bind=r.get(data, path, "bind", str, "127.0.0.1"), port=port,
+                        token_file=r.get(data, path, "token_file", str))
+
+
+def read_displays(r: Reader, data: Any) -> list[DisplayConfig]:
+    if not isinstance(data, list):
+        r.error(("display",), "use [[display]] (an array of tables)")
+        return []
+    displays = []
+    known = {"id", "device", "framing", "baudrate", "address", "width", "lines", "encoding",
+             "max_calls", "counter_format", "parity", "chime_command"}
+    for i, raw in enumerate(data):
+        path = ("display", i)
+        raw = r.table(raw, path, known)
+        framing = r.get(raw, path, "framing", str, "alpha")
+        if framing not in DISPLAY_FRAMINGS:
+            r.error(path + ("framing",), f"must be one of {', '.join(DISPLAY_FRAMINGS)}")
+        address = r.get(raw, path, "address", str, "00")
+        if not re.fullmatch(r"[0-9A-F]{2}", address):
+            r.error(path + ("address",), "must be two uppercase hex digits, e.g. \"00\"")
+        encoding = r.get(raw, path, "encoding", str, "cp437")
+        try:
+            "x".encode(encoding)
+        except LookupError:
+            r.error(path + ("encoding",), f"unknown encoding {encoding!r}")
+        counter_format = r.get(raw, path, "counter_format", str, "Schalter {counter}")
+        try:
+            counter_format.format(counter="3")
+        except (KeyError, IndexError, ValueError):
+            r.error(path + ("counter_format",), "may only use the placeholder {counter}")
+            counter_format = "Schalter {counter}"
+        parity = r.get(raw, path, "parity", str, "N")
+        if parity not in ("N", "E", "O"):
+            r.error(path + ("parity",), "must be N, E or O")
+        chime = r.get(raw, path, "chime_command", list, [])
+        if not all(isinstance(part, str) for part in chime):
+            r.error(path + ("chime_command",), "must be a list of strings (program and "
+                    "arguments)")
+            chime = []
+        max_calls = r.get(raw, path, "max_calls", int, 3)
+        if not 1 <= max_calls <= 10:
+            r.error(path + ("max_calls",), "must be between 1 and 10")
+            max_calls = 3
+        displays.append(DisplayConfig(
+            id=r.get(raw, path, "id", str, f"display-{i}"),
+            device=r.get(raw, path, "device", str, "", required=True), framing=framing,
+            baudrate=r.get(raw, path, "baudrate", int, 9600), address=address,
+            width=r.get(raw, path, "width", int, 20), lines=r.get(raw, path, "lines", int, 2),
+            encoding=encoding, max_calls=max_calls, counter_format=counter_format,
+            parity=parity, chime_command=tuple(chime)))
+    return displays
+
+
+def read_scanner(r: Reader, data: Any, path: tuple) -> ScannerConfig | None:
+    data = r.table(data, path, {"transport", "device", "baudrate", "terminator", "layout",
+                                "max_length"})
+    transport = r.get(data, path, "transport", str, "serial", required=True)
+    if transport not in SCANNER_TRANSPORTS:
+        r.error(path + ("transport",), f"must be one of {', '.join(SCANNER_TRANSPORTS)}")
+    layout = r.get(data, path, "layout", str, "de")
+    if layout not in SCANNER_LAYOUTS:
+        r.error(path + ("layout",), f"must be one of {', '.join(SCANNER_LAYOUTS)}")
+    terminator = r.get(data, path, "terminator", str, "\r")
+    if terminator not in ("\r", "\n", "\r\n", "\t"):
+        r.error(path + ("terminator",), 'must be "\\r", "\\n", "\\r\\n" or "\\t"')
+    max_length = r.get(data, path, "max_length", int, 512)
+    if not 16 <= max_length <= 4096:
+        r.error(path + ("max_length",), "must be between 16 and 4096")
+    return ScannerConfig(transport=transport, device=r.get(data, path, "device", str, "",
+                                                           required=True),
+                         baudrate=r.get(data, path, "baudrate", int, 9600),
+                         terminator=terminator, layout=layout, max_length=max_length)

@@ -1,0 +1,117 @@
+"""The validated configuration as frozen objects (what the rest of the kiosk reads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kiosk.config_reader import Problem
+from kiosk.domain.hours import OpeningHours
+
+
+@dataclass(frozen=True)
+class ScreenGeometry:
+    width_mm: float
+    height_mm: float
+    width_px: int
+    height_px: int
+
+    @property
+    def px_per_mm(self) -> float:
+        return self.width_px / self.width_mm
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    id: str
+    prefix: str
+    names: dict[str, str]
+    group: dict[str, str] | None
+    enabled: bool
+    daily_quota: int | None
+    hours: OpeningHours | None  # None: the office hours apply
+
+    def name(self, lang: str, fallback: str) -> str:
+        return self.names.get(lang) or self.names.get(fallback) or self.id
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    transport: str
+    device: str | None = None
+    baudrate: int = 9600
+    parity: str = "N"
+    flow_control: str = "none"
+    vendor_id: int | None = None
+    product_id: int | None = None
+    host: str | None = None
+    port: int = 9100
+    path: str | None = None
+    profile: str = "TM-T88V"
+    width_mm: int | None = None
+    qr: bool = True
+    timeout_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    id: str
+    device: str
+    framing: str = "alpha"
+    baudrate: int = 9600
+    address: str = "00"
+    width: int = 20
+    lines: int = 2
+    encoding: str = "cp437"
+    max_calls: int = 3
+    counter_format: str = "Schalter {counter}"
+    parity: str = "N"
+    chime_command: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScannerConfig:
+    transport: str  # serial | hid
+    device: str
+    baudrate: int = 9600
+    terminator: str = "\r"
+    layout: str = "de"
+    max_length: int = 512
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    backend: str = "sqlite"
+    path: str | None = None  # default: $KIOSK_DATA_DIR/kiosk.sqlite3
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    bind: str = "127.0.0.1"
+    port: int = 8470
+    token_file: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str
+    terminal_id: str
+    office: str
+    languages: tuple[str, ...]
+    default_language: str
+    idle_timeout_s: int
+    idle_warning_s: int
+    screen: ScreenGeometry
+    hours: OpeningHours
+    services: tuple[ServiceConfig, ...]
+    printer: PrinterConfig
+    store: StoreConfig
+    health: HealthConfig
+    displays: tuple[DisplayConfig, ...] = ()
+    scanner: ScannerConfig | None = None
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+
+    def service(self, service_id: str) -> ServiceConfig | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def hours_for(self, service: ServiceConfig) -> OpeningHours:
+        return service.hours if service.hours is not None else self.hours
