@@ -10,6 +10,7 @@ import threading
 class TcpPrinter:
     def __init__(self) -> None:
         self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.1)  # before the thread starts: close() may come at once
         self.port = self.server.getsockname()[1]
         self.received = bytearray()
         self.status_byte = {1: 0x12, 2: 0x12, 3: 0x12, 4: 0x12}
@@ -19,7 +20,6 @@ class TcpPrinter:
         self._thread.start()
 
     def _serve(self) -> None:
-        self.server.settimeout(0.1)
         while not self._stop.is_set():
             try:
                 conn, _ = self.server.accept()
