@@ -208,9 +208,14 @@ def summarize_ui(ui: dict, sessions: int, budget_s: float) -> dict:
         f" ({elapsed / max(done, 1) * 1000:.0f} ms/session)"
     if done >= 10_000 and 1000 in by_n:
         grow = by_n[10_000] - by_n[1000]
+        trend = growth([x for x in samples if x[0] <= 10_000], 1000)
+        trend_txt = f"; least-squares trend 1k->10k {trend[0] * 9:+.1f} MiB" if trend else ""
         result = (f"{by_n[10_000]:.1f} MiB after 10,000 sessions, {grow:+.1f} MiB from "
-                  f"1,000 to 10,000 (RSS MiB at {at}); {speed}")
-        return {"result": result, "verdict": verdict(by_n[10_000] <= 300 and grow <= 5)}
+                  f"1,000 to 10,000{trend_txt} (RSS MiB at {at}); {speed}")
+        ok = by_n[10_000] <= 300 and grow <= 5
+        borderline = trend is not None and (trend[0] * 9 > 5) == ok
+        return {"result": result, "verdict": verdict(ok) + (" (trend disagrees)"
+                                                             if borderline else "")}
     why = "the time budget" if done < sessions else "--sessions"
     ref = 1000 if done > 1000 else 200 if done >= 400 else 100
     g = growth(samples, ref)

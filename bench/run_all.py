@@ -2,7 +2,7 @@
 one markdown table with the environment it ran in.
 
 Each script stops by itself (fixed counts and a time budget); this runner also gives each
-a hard timeout. Takes about 9-10 minutes on a 2-core machine, most of it the 4-minute
+a hard timeout. Takes about 8 minutes on a 2-core machine, most of it the 4-minute
 UI session budget of bench_sessions_rss.py.
 
 Run: /work/venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes] [--quick]
