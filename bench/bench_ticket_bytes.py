@@ -117,7 +117,7 @@ def main() -> None:
         rows.append(row("5 ticket bytes", label, result, "<= 256 B" if is_target else "—",
                         verdict(len(data) <= 256) if is_target else "—"))
     notes = ["ticket bytes: German ticket = office, service (de), number (size 6), date/time, "
-             "people ahead, estimate, 'watch the display', QR of the 16-hex-digit reference, "
+             "people ahead, estimate, 'watch the display', QR of the ticket's reference, "
              "cut; the stock variants send the same lines with set()/text()"]
     emit(rows, notes)
 
