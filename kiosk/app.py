@@ -138,10 +138,12 @@ class KioskApp(App):
     def set_language(self, code: str) -> None:
         if code not in LANGUAGES:
             return
-        self.lang = code
+        changed = code != self.lang
         self.rtl = is_rtl(code)
         self.font_name = font_path(code)
-        self.refresh_screens()
+        self.lang = code  # the root refreshes the screens when the language changes
+        if not changed:
+            self.refresh_screens()
 
     def toggle_large_text(self) -> None:
         self.large_text = not self.large_text

@@ -108,6 +108,7 @@ class SerialTransport:
         # allow its wire time with a margin, so a slow line is not taken for a dead one
         wire_s = len(data) * 10 / self.baudrate
         needed = max(self.write_timeout_s, wire_s * 1.5 + 1.0)
+        started = time.monotonic()
         try:
             if port.write_timeout != needed:
                 port.write_timeout = needed  # reconfigures the port: may fail like open
@@ -119,7 +120,8 @@ class SerialTransport:
         # flush() waits for the UART on real ports but returns at once on a pty or a
         # USB adapter's buffer: a status request sent now would queue behind the job
         # and look like silence. 10 bits per byte on the wire.
-        self._sent_until = time.monotonic() + len(data) * 10 / self.baudrate
+        # counted from the start of the write: a write that blocked already waited
+        self._sent_until = started + wire_s
 
     def status(self) -> PrinterStatus | None:
         port = self._open()
