@@ -16,6 +16,7 @@ from kiosk.devices.display.line import LineCodec
 from kiosk.devices.display.simulator import SimDisplay
 from kiosk.devices.display.supervisor import DisplaySupervisor
 from kiosk.devices.reconnect import LinkState
+from tests.waiting import wait_for
 
 CALLS = [Call("A017", "Schalter 3"), Call("B002", "Büro 4")]
 
@@ -24,15 +25,6 @@ CALLS = [Call("A017", "Schalter 3"), Call("B002", "Büro 4")]
 def sim(tmp_path):
     with SimDisplay(tmp_path / "display") as display:
         yield display
-
-
-def wait_for(predicate, timeout_s=5.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def test_supervisor_shows_calls_on_the_simulated_sign(sim):

@@ -14,6 +14,7 @@ from kiosk.devices.printer.status import PrinterState
 from kiosk.devices.printer.supervisor import PrinterSupervisor
 from kiosk.devices.printer.transports import SerialTransport
 from kiosk.domain.documents import Document, Text
+from tests.waiting import wait_for
 
 DOC = Document((Text("A017"),))
 
@@ -33,15 +34,6 @@ def supervisor(sim, tmp_path):
         yield sup
 
 
-def _wait(predicate, timeout_s=5.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
 def test_prints_and_reports_online(supervisor, sim):
     assert supervisor.print_document(DOC).printed
     assert sim.wait_for_jobs(1, 5)
@@ -55,27 +47,27 @@ def test_fault_is_an_event_and_clears(supervisor, sim, fault, state):
     seen = []
     supervisor.add_listener(lambda status: seen.append(status.state))
     sim.set_fault(**{fault: True})
-    assert _wait(lambda: supervisor.status.state is state)
+    assert wait_for(lambda: supervisor.status.state is state)
     result = supervisor.print_document(DOC)
     assert not result.printed and result.state is state
     sim.set_fault(**{fault: False})
-    assert _wait(lambda: supervisor.status.state is PrinterState.ONLINE)
+    assert wait_for(lambda: supervisor.status.state is PrinterState.ONLINE)
     assert state in seen and seen[-1] is PrinterState.ONLINE
     assert supervisor.print_document(DOC).printed
 
 
 def test_paper_near_end_still_prints(supervisor, sim):
     sim.set_fault(paper_near_end=True)
-    assert _wait(lambda: supervisor.status.state is PrinterState.PAPER_NEAR_END)
+    assert wait_for(lambda: supervisor.status.state is PrinterState.PAPER_NEAR_END)
     assert supervisor.print_document(DOC).printed
 
 
 def test_silent_printer_is_offline_not_fine(supervisor, sim):
     sim.set_fault(silent=True)
-    assert _wait(lambda: supervisor.status.state is PrinterState.OFFLINE)
+    assert wait_for(lambda: supervisor.status.state is PrinterState.OFFLINE)
     assert not supervisor.print_document(DOC).printed
     sim.set_fault(silent=False)
-    assert _wait(lambda: supervisor.status.state is PrinterState.ONLINE)
+    assert wait_for(lambda: supervisor.status.state is PrinterState.ONLINE)
 
 
 def test_unplug_and_replug_recovers_within_five_seconds(supervisor, sim):
@@ -83,11 +75,11 @@ def test_unplug_and_replug_recovers_within_five_seconds(supervisor, sim):
     offline; WHEN it returns THEN printing works again within 5 s, no restart."""
     assert supervisor.print_document(DOC).printed
     sim.disappear()
-    assert _wait(lambda: supervisor.status.state is PrinterState.OFFLINE)
+    assert wait_for(lambda: supervisor.status.state is PrinterState.OFFLINE)
     time.sleep(1.0)  # let the backoff grow a little
     sim.reappear()
     returned = time.monotonic()
-    assert _wait(lambda: supervisor.status.state is PrinterState.ONLINE, timeout_s=5.0)
+    assert wait_for(lambda: supervisor.status.state is PrinterState.ONLINE, timeout_s=5.0)
     assert time.monotonic() - returned <= 5.0
     assert supervisor.print_document(DOC).printed
     assert sim.wait_for_jobs(2, 5)
@@ -95,7 +87,7 @@ def test_unplug_and_replug_recovers_within_five_seconds(supervisor, sim):
 
 def test_job_waits_briefly_for_a_returning_printer_and_prints_once(supervisor, sim):
     sim.disappear()
-    assert _wait(lambda: supervisor.status.state is PrinterState.OFFLINE)
+    assert wait_for(lambda: supervisor.status.state is PrinterState.OFFLINE)
     future = supervisor.submit(DOC)
     threading.Timer(0.3, sim.reappear).start()
     result = future.result(timeout=10)
@@ -107,11 +99,11 @@ def test_job_waits_briefly_for_a_returning_printer_and_prints_once(supervisor, s
 
 def test_job_fails_when_printer_stays_away(supervisor, sim):
     sim.disappear()
-    assert _wait(lambda: supervisor.status.state is PrinterState.OFFLINE)
+    assert wait_for(lambda: supervisor.status.state is PrinterState.OFFLINE)
     result = supervisor.print_document(DOC)
     assert not result.printed and result.state is PrinterState.OFFLINE
     sim.reappear()
-    assert _wait(lambda: supervisor.status.state is PrinterState.ONLINE)
+    assert wait_for(lambda: supervisor.status.state is PrinterState.ONLINE)
     time.sleep(0.3)
     assert sim.jobs == []  # the failed job is not printed later behind the visitor's back
 

@@ -11,6 +11,7 @@ import pytest
 from kiosk.devices.reconnect import LinkState
 from kiosk.devices.scanner.events import ScanEvent, ScanRejected
 from kiosk.devices.scanner.serial_scanner import SerialScanner
+from tests.waiting import wait_for
 
 
 class ScannerPty:
@@ -58,15 +59,6 @@ def scanner(device):
     with sc:
         wait_for(lambda: sc.state is LinkState.ONLINE)
         yield sc
-
-
-def wait_for(predicate, timeout_s=5.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def test_one_terminated_payload_gives_one_scan_event(device, scanner):

@@ -3,7 +3,6 @@
 import logging
 import sys
 import threading
-import time
 
 import pytest
 from serial import SerialException
@@ -12,15 +11,7 @@ from kiosk.devices.display import supervisor as supervisor_module
 from kiosk.devices.display.calls import Call
 from kiosk.devices.display.supervisor import DisplaySupervisor
 from kiosk.devices.reconnect import Backoff, LinkState
-
-
-def wait_for(predicate, timeout_s=5.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
+from tests.waiting import wait_for
 
 
 class TextCodec:
