@@ -229,6 +229,8 @@ def cmd_simulate(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Self-service terminal.")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="debug logging, including Kivy's start-up lines")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_config(p):
@@ -296,19 +298,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(command: str) -> None:
+class _QuietKivy(logging.Filter):
+    """Drops Kivy's records below WARNING (its start-up chatter: versions, GL, providers).
+
+    A filter on the handler, not a logger level: importing Kivy resets the 'kivy'
+    logger's level from its own config, which would undo a setLevel made before."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not (
+            record.name == "kivy" or record.name.startswith("kivy."))
+
+
+def _setup_logging(command: str, verbose: bool = False) -> None:
     """Logs go to stderr (the journal under systemd): ids, counts and states only."""
-    default = "INFO" if command in ("run", "demo", "simulate") else "WARNING"
-    level = os.environ.get("KIOSK_LOG_LEVEL", default).upper()
+    default = "INFO" if command in ("run", "demo", "simulate") or verbose else "WARNING"
+    level = os.environ.get("KIOSK_LOG_LEVEL", "DEBUG" if verbose else default).upper()
     logging.basicConfig(level=getattr(logging, level, logging.INFO),
                         format="%(levelname)s %(name)s: %(message)s")
-    # Kivy logs its start-up chatter at INFO; keep its warnings and errors
-    logging.getLogger("kivy").setLevel(max(logging.WARNING, logging.getLogger().level))
+    if not verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_QuietKivy())
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.command)
+    _setup_logging(args.command, args.verbose)
     try:
         return args.func(args)
     except ConfigError as err:
