@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 
 from kiosk.services.queue_ops import QueueOperations
 from kiosk.wiring import Terminal, ticket_service
@@ -39,6 +40,7 @@ def test_snapshot_counts_tickets_and_holds_nothing_that_identifies_one(config, d
                         and _read(path)["print_jobs"] == {"printed": 4, "failed": 0}, 20)
     finally:
         terminal.close()
+    assert "state-snapshot" not in {t.name for t in threading.enumerate()}  # closed with it
     raw = path.read_text(encoding="utf-8")
     data = json.loads(raw)
     assert set(data) == TOP_LEVEL_KEYS  # a new field is a review, not an accident
