@@ -134,10 +134,11 @@ def _finish(args, method: str) -> int:
 
 
 def cmd_devices(args) -> int:
-    from kiosk.device_probes import configured_probes
+    from kiosk.device_probes import configured_probes, running_kiosk
     from kiosk.services.device_check import probe_all
 
-    reports = probe_all(configured_probes(_load(args.config)))
+    # a device the running kiosk holds is reported as the kiosk itself sees it
+    reports = probe_all(configured_probes(_load(args.config)), running=running_kiosk)
     if args.json:
         print(json.dumps({"ok": all(r.ok for r in reports),
                           "devices": [r.as_dict() for r in reports]}, ensure_ascii=False))
@@ -146,9 +147,7 @@ def cmd_devices(args) -> int:
             print(report.line())
     bad = [r for r in reports if not r.ok]
     if bad:
-        first = bad[0]
-        print(f"kiosk: {first.kind} {first.name}: {first.state.replace('_', ' ')}"
-              f"{' (' + first.cause + ')' if first.cause else ''}", file=sys.stderr)
+        print(f"kiosk: {bad[0].reason()}", file=sys.stderr)
         return 1
     return 0
 

@@ -1,11 +1,13 @@
 """Probe functions for `kiosk devices`: open each configured device briefly, ask what
-it can tell, close it. A device another process holds is reported busy, not broken."""
+it can tell, close it. A device another process holds is HELD: the running kiosk's
+state snapshot (`running_kiosk`) then answers for it."""
 
 from __future__ import annotations
 
 import os
 
 from kiosk.config import Config, DisplayConfig, PrinterConfig, ScannerConfig
+from kiosk.services.device_check import HELD
 
 
 def printer_where(p: PrinterConfig) -> str:
@@ -16,6 +18,7 @@ def printer_where(p: PrinterConfig) -> str:
 
 def probe_printer(printer: PrinterConfig):
     from kiosk.devices.printer.driver import ask_status
+    from kiosk.devices.printer.transports import DeviceBusy, TransportError
     from kiosk.wiring import build_transport
 
     def probe() -> tuple[str, str]:
@@ -23,7 +26,14 @@ def probe_printer(printer: PrinterConfig):
         try:
             if printer.transport == "file":
                 transport.write(b"")  # the file must be writable
-            status = ask_status(transport)
+            try:
+                status = transport.status()
+            except DeviceBusy as err:  # another process has it open: not a fault
+                return HELD, err.reason
+            except TransportError:
+                status = None
+            if status is None:
+                status = ask_status(transport)  # its wording for silence and unreachable
         finally:
             transport.close()
         return status.state.value, status.cause
@@ -42,7 +52,7 @@ def _probe_serial(url: str, baudrate: int, what: str):
         except serial.SerialException as err:
             text = str(err)
             if "exclusively lock" in text:
-                return "online", "busy: held by the running kiosk"
+                return HELD, "device busy"
             return "offline", text.splitlines()[0][:120]
         port.close()
         return "online", f"port opens; {what}"
@@ -78,3 +88,17 @@ def configured_probes(config: Config):
         probes.append(("scanner", config.scanner.transport, config.scanner.device,
                        probe_scanner(config.scanner)))
     return probes
+
+
+def running_kiosk():
+    """The state snapshot of the kiosk running on this data dir, judged fresh or not."""
+    from kiosk.domain.clock import utc_now
+    from kiosk.health.state_file import KioskView, read_view, state_path
+    from kiosk.paths import data_dir
+
+    try:
+        folder = data_dir()
+    except OSError as err:
+        return KioskView(None, f"no data dir to read the kiosk's state from "
+                               f"({err.strerror or type(err).__name__})")
+    return read_view(state_path(folder), utc_now())

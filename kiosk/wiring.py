@@ -97,6 +97,30 @@ def build_callup_feed(config: Config, store, displays):
     return CallupFeed(store, entries, Call).start()
 
 
+def build_state_writer(config: Config, store, printer, displays):
+    """The started writer of the state snapshot (data dir), fed by the app's own workers."""
+    from kiosk.device_probes import printer_where
+    from kiosk.health.state_file import state_path
+    from kiosk.health.writer import SnapshotWriter, WatchedDevice
+
+    def printer_state():
+        status = printer.status  # one read: state and cause belong together
+        return status.state.value, status.cause
+
+    def display_state(worker):
+        state = worker.state
+        return state.value, "" if state.value == "online" else worker.last_error or ""
+
+    watched = [WatchedDevice("printer", config.printer.profile, printer_where(config.printer),
+                             printer_state, printer.add_listener)]
+    watched += [WatchedDevice("display", cfg.id, cfg.device,
+                              lambda w=worker: display_state(w), worker.add_listener)
+                for worker, cfg in zip(displays, config.displays)]
+    return SnapshotWriter(state_path(data_dir()), config.terminal_id, watched, store,
+                          [s.id for s in config.services],
+                          lambda: (printer.jobs_printed, printer.jobs_failed)).start()
+
+
 class Terminal:
     """Everything the touchscreen process owns: store, printer worker, displays, feed."""
 
@@ -108,8 +132,10 @@ class Terminal:
         self.feed = build_callup_feed(config, self.store, self.displays) \
             if self.displays else None
         self.tickets = ticket_service(config, self.store, self.printer)
+        self.state = build_state_writer(config, self.store, self.printer, self.displays)
 
     def close(self) -> None:
+        self.state.close()  # first: devices closing down are not news for monitoring
         if self.feed is not None:
             self.feed.close()
         for display in self.displays:

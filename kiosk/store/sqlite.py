@@ -155,6 +155,13 @@ class SqliteStore:
                 "SELECT COUNT(*) FROM ticket WHERE business_day = ? AND service = ? "
                 "AND state = 'waiting'", (day.isoformat(), service)).fetchone()[0]
 
+    def last_issued_at(self) -> datetime | None:
+        """When this terminal last issued a ticket (the newest by issue order), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT issued_at FROM ticket WHERE terminal = ? "
+                                   "ORDER BY id DESC LIMIT 1", (self.terminal_id,)).fetchone()
+        return _dt(row[0]) if row else None
+
     def active_counters(self, service: str, since: datetime) -> int:
         with self._lock:
             return self._db.execute(

@@ -1,0 +1,174 @@
+"""Keeps the state snapshot current: one thread rewrites it on every device state change
+and every `refresh_s`, so `written_at` shows that the kiosk is alive. Store reads happen
+on this thread, never on the UI thread; any failure is logged and retried, never fatal."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from kiosk.domain.clock import business_day, utc_now
+from kiosk.health.snapshot import DeviceView, Snapshot
+from kiosk.health.state_file import write_atomic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WatchedDevice:
+    """One device the kiosk owns, as the writer sees it."""
+
+    kind: str
+    name: str
+    where: str
+    read: Callable[[], tuple[str, str]]  # (state, cause) right now; cheap, no I/O
+    subscribe: Callable[[Callable[..., None]], None]  # the worker's add_listener
+
+
+class QueueFacts(Protocol):
+    def waiting_count(self, service: str, day) -> int: ...
+
+    def last_issued_at(self) -> datetime | None: ...
+
+
+class SnapshotWriter:
+    def __init__(self, path: Path, terminal_id: str, devices: Sequence[WatchedDevice],
+                 store: QueueFacts | None, services: Sequence[str],
+                 print_counts: Callable[[], tuple[int, int]] | None = None,
+                 refresh_s: float = 5.0, clock: Callable[[], datetime] = utc_now,
+                 min_gap_s: float = 0.2) -> None:
+        self.path, self.terminal_id = Path(path), terminal_id
+        self.devices, self.store, self.services = tuple(devices), store, tuple(services)
+        self.print_counts = print_counts
+        self.refresh_s, self.clock, self.min_gap_s = refresh_s, clock, min_gap_s
+        self.pid = os.getpid()
+        self.started_at = clock()
+        self.writes = 0
+        self._seen: dict[int, tuple[str, datetime]] = {}  # device index -> (state, since)
+        self._noticed: dict[int, datetime] = {}  # when a listener reported a change
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failing: str | None = None  # the write error last logged
+        self._store_failing = False
+        for index, device in enumerate(self.devices):
+            device.subscribe(lambda *_args, i=index: self._on_change(i))
+
+    # -- public ----------------------------------------------------------------------
+
+    def start(self) -> SnapshotWriter:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="state-snapshot",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def poke(self) -> None:
+        """Something changed (a ticket, a call): write soon, not at the next refresh."""
+        self._wake.set()
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                log.error("state snapshot: writer did not stop")
+            self._thread = None
+
+    def collect(self) -> Snapshot:
+        now = self.clock()
+        queues, last, store_error = self._queue_facts(now)
+        printed, failed = self._counts()
+        return Snapshot(
+            terminal_id=self.terminal_id, pid=self.pid, started_at=self.started_at,
+            written_at=now, refresh_s=self.refresh_s,
+            devices=tuple(self._view(i, d, now) for i, d in enumerate(self.devices)),
+            last_ticket_at=last, queues=queues, store_error=store_error,
+            printed=printed, print_failed=failed)
+
+    def write_now(self) -> bool:
+        try:
+            write_atomic(self.path, self.collect().to_json())
+        except Exception as err:  # noqa: BLE001 - a full disk must not end the writer
+            reason = f"{type(err).__name__}: {getattr(err, 'strerror', None) or err}"[:160]
+            if reason != self._failing:
+                log.warning("state snapshot: cannot write %s (%s)", self.path, reason)
+                self._failing = reason
+            return False
+        if self._failing is not None:
+            log.info("state snapshot: writing %s again", self.path)
+            self._failing = None
+        self.writes += 1
+        return True
+
+    # -- worker ----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.write_now()
+            written = time.monotonic()
+            self._wake.wait(self.refresh_s)
+            # a flapping device is written at most every min_gap_s, not once per flap
+            rest = self.min_gap_s - (time.monotonic() - written)
+            if rest > 0 and not self._stop.is_set():
+                self._stop.wait(rest)
+            self._wake.clear()
+
+    def _on_change(self, index: int) -> None:
+        # runs on the device's worker thread: note the time, wake the writer, no I/O
+        with self._lock:
+            self._noticed[index] = self.clock()
+        self._wake.set()
+
+    def _view(self, index: int, device: WatchedDevice, now: datetime) -> DeviceView:
+        try:
+            state, cause = device.read()
+        except Exception as err:  # noqa: BLE001 - one odd device must not hide the rest
+            state, cause = "error", f"state not readable: {type(err).__name__}"
+        with self._lock:
+            noticed = self._noticed.pop(index, None)
+        seen = self._seen.get(index)
+        if seen is None:
+            since = self.started_at if noticed is None else noticed
+        elif seen[0] != state:
+            since = noticed or now
+        else:
+            since = seen[1]
+        self._seen[index] = (state, since)
+        return DeviceView(device.kind, device.name, device.where, state, cause or "", since)
+
+    def _queue_facts(self, now: datetime):
+        if self.store is None:
+            return None, None, None
+        try:
+            day = business_day(now)
+            queues = {service: self.store.waiting_count(service, day)
+                      for service in self.services}
+            last = self.store.last_issued_at()
+        except Exception as err:  # noqa: BLE001 - a store fault is reported, not fatal
+            text = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+            if not self._store_failing:
+                log.warning("state snapshot: store not readable (%s)", text)
+            self._store_failing = True
+            return None, None, f"store not readable: {text}"
+        self._store_failing = False
+        # seconds only: the time of the last ticket, not a key to find that ticket
+        return queues, last.replace(microsecond=0) if last else None, None
+
+    def _counts(self) -> tuple[int, int]:
+        if self.print_counts is None:
+            return 0, 0
+        try:
+            return self.print_counts()
+        except Exception:  # noqa: BLE001
+            return 0, 0
