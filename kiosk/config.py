@@ -86,15 +86,24 @@ def _decode(raw: bytes, file: str) -> str:
 
 
 def _syntax_problem(err: tomllib.TOMLDecodeError, text: str, file: str) -> Problem:
+    index = LineIndex(text)
     match = re.search(r"line (\d+)", str(err))
-    line = int(match.group(1)) if match else 1
-    path = LineIndex(text).path_at(line)
+    if match:
+        line = int(match.group(1))
+    else:  # "at end of document": where the string that never ends began, else the end
+        line = index.unclosed_string_line or max(1, len(text.splitlines()))
+    path = index.path_at(line)
+    labels = {}
+    if path and len(path) >= 2 and path[0] == "service":  # name the service by its id
+        sid = index.simple_string(path[:2] + ("id",))
+        if sid:
+            labels[path[:2]] = f'service "{sid[:40]}"'
     message = f"not valid TOML: {err}"
     lines = text.splitlines()
     source = lines[line - 1] if 0 < line <= len(lines) else ""
     if any(q in source for q in _TYPOGRAPHIC_QUOTES):
         message += "; use straight quotes \" instead of typographic quotes"
-    return Problem(file, line, key_label(path) if path else "-", message)
+    return Problem(file, line, key_label(path, labels) if path else "-", message)
 
 
 def parse_config(data: dict, file: str, index: LineIndex) -> Config:

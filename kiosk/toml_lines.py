@@ -60,10 +60,15 @@ class LineIndex:
         self._lines: dict[tuple, int] = {}
         self._array_counts: dict[tuple, int] = {}
         self._at_line: dict[int, tuple] = {}
+        self._text = text.splitlines()
         table: tuple = ()
         quote: str | None = None
-        for number, line in enumerate(text.splitlines(), start=1):
+        # line where a multi-line string that never ends was opened (a TOML error)
+        self.unclosed_string_line: int | None = None
+        for number, line in enumerate(self._text, start=1):
             inside_string, quote = quote is not None, _open_multiline(line, quote)
+            if not inside_string and quote is not None:
+                self.unclosed_string_line = number
             stripped = line.strip()
             if inside_string or not stripped or stripped.startswith("#"):
                 continue
@@ -88,6 +93,8 @@ class LineIndex:
                 rest = line[key.end():]
                 for inline in _INLINE_KEY.finditer(rest):
                     self._lines.setdefault(path + (inline.group(1).strip("\"'"),), number)
+        if quote is None:
+            self.unclosed_string_line = None
 
     def _resolve(self, path: tuple) -> tuple:
         # [service.hours] after [[service]] belongs to the latest service entry.
@@ -108,3 +115,12 @@ class LineIndex:
     def path_at(self, line: int) -> tuple | None:
         """The key or table header that starts on `line`, if one does."""
         return self._at_line.get(line)
+
+    def simple_string(self, path: tuple) -> str | None:
+        """The value of a key written as a plain one-line string (id = "ausweis"), read
+        from the text itself: usable when the file as a whole is not valid TOML."""
+        line = self._lines.get(path)
+        if line is None:
+            return None
+        match = re.search(r"""=\s*(?:"([^"\\]*)"|'([^']*)')\s*(#.*)?$""", self._text[line - 1])
+        return None if match is None else (match.group(1) or match.group(2))

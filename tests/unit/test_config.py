@@ -84,7 +84,7 @@ BAD = [
                                                        '["de", ["en"], "ar"]'),
      "languages =", "terminal.languages", "must be a list of language codes"),
     ("typographic quotes", lambda t: t.replace('prefix = "P"', "prefix = \u201eP\u201c"),
-     "prefix = \u201e", 'service #2: prefix',
+     "prefix = \u201e", 'service "ausweis": prefix',
      'not valid TOML: Invalid value (at line 14, column 10); use straight quotes " instead '
      'of typographic quotes'),
     ("key in a multi-line string", lambda t: t.replace(
@@ -122,6 +122,14 @@ def test_invalid_toml_names_the_line(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value).startswith(f"{path}:2: ")
+
+
+def test_string_that_never_ends_names_the_line_it_starts_on(tmp_path):
+    text = BASE.replace('office = "Bürgerbüro Test"', 'office = """Bürgerbüro Test')
+    path = write_config(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}:3: terminal.office: not valid TOML: ")
 
 
 def test_all_errors_reported_at_once(tmp_path):

@@ -47,3 +47,13 @@ def test_path_at_a_line():
     assert index.path_at(2) == ("terminal", "office")
     assert index.path_at(5) == ("service", 0, "prefix")
     assert index.path_at(3) is None
+
+
+def test_simple_string_of_a_key():
+    text = '[[service]]\nid = "anmeldung"  # comment\n[[service]]\nid = \'ausweis\'\n' \
+           '[[service]]\nid = "a\\"b"\n'
+    index = LineIndex(text)
+    assert index.simple_string(("service", 0, "id")) == "anmeldung"
+    assert index.simple_string(("service", 1, "id")) == "ausweis"
+    assert index.simple_string(("service", 2, "id")) is None  # escapes: not "simple"
+    assert index.simple_string(("service", 3, "id")) is None
