@@ -10,7 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from kiosk.config import Config, ConfigError, default_config_path, load_config
+from kiosk.config import (Config, ConfigError, default_config_path, load_config,
+                          load_default_config)
 from kiosk.paths import config_resource
 
 
@@ -23,7 +24,7 @@ class Failure(Exception):
 
 
 def _load(path: str | None) -> Config:
-    config = load_config(Path(path) if path else default_config_path())
+    config = load_config(Path(path)) if path else load_default_config()
     for warning in config.warnings:
         print(warning, file=sys.stderr)
     return config
@@ -31,19 +32,21 @@ def _load(path: str | None) -> Config:
 
 def cmd_check_config(args) -> int:
     path = Path(args.file) if args.file else default_config_path()
-    config = load_config(path)
+    config = load_config(path) if args.file else load_default_config()
     for warning in config.warnings:
         print(warning)
     print(f"{path}: OK")
     print(f"  terminal {config.terminal_id} at {config.office}")
     print(f"  languages: {', '.join(config.languages)} (default {config.default_language})")
     print(f"  idle reset after {config.idle_timeout_s} s, warning {config.idle_warning_s} s")
+    print(f"  opening hours: {config.hours.describe()}"
+          + (" (no [hours] table)" if config.hours.always_open else ""))
     for service in config.services:
         extra = [] if service.enabled else ["disabled"]
         if service.daily_quota:
             extra.append(f"quota {service.daily_quota}/day")
         if service.hours is not None:
-            extra.append("own hours")
+            extra.append(f"own hours: {service.hours.describe()}")
         suffix = f" ({', '.join(extra)})" if extra else ""
         print(f"  service {service.prefix} {service.id}: "
               f"{service.name(config.default_language, config.default_language)}{suffix}")

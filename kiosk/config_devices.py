@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kiosk.config_format import read_template
 from kiosk.config_model import (DisplayConfig, HealthConfig, PrinterConfig, ScannerConfig,
                                 StoreConfig)
 from kiosk.config_reader import Reader
@@ -104,12 +105,7 @@ def read_displays(r: Reader, data: Any) -> list[DisplayConfig]:
             "x".encode(encoding)
         except LookupError:
             r.error(path + ("encoding",), f"unknown encoding {encoding!r}")
-        counter_format = r.get(raw, path, "counter_format", str, "Schalter {counter}")
-        try:
-            counter_format.format(counter="3")
-        except (KeyError, IndexError, ValueError):
-            r.error(path + ("counter_format",), "may only use the placeholder {counter}")
-            counter_format = "Schalter {counter}"
+        counter_format = read_template(r, raw, path, "counter_format", "Schalter {counter}")
         parity = r.get(raw, path, "parity", str, "N")
         if parity not in ("N", "E", "O"):
             r.error(path + ("parity",), "must be N, E or O")

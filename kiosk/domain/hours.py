@@ -9,6 +9,7 @@ from datetime import datetime, time
 from kiosk.domain.clock import local
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_END_OF_DAY = time(23, 59, 59)  # "24:00" is stored as the last second
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 
@@ -21,7 +22,7 @@ def parse_range(text: str) -> tuple[time, time]:
     if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2 != 0):
         raise ValueError(f"{text!r} is not a valid time of day")
     start = time(h1, m1)
-    end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+    end = _END_OF_DAY if h2 == 24 else time(h2, m2)
     if end <= start:
         raise ValueError(f"{text!r} ends before it starts")
     return start, end
@@ -29,20 +30,37 @@ def parse_range(text: str) -> tuple[time, time]:
 
 @dataclass(frozen=True)
 class OpeningHours:
+    """Opening ranges per weekday; a weekday without ranges is closed.
+
+    `always_open` is only for a configuration without any hours table: a table that is
+    present but has no range on any day means closed every day, never "open around the
+    clock" (an emptied table must not silently open the office at night)."""
+
     days: dict[str, tuple[tuple[time, time], ...]]
+    always_open: bool = False
+
+    @classmethod
+    def around_the_clock(cls) -> OpeningHours:
+        return cls({}, always_open=True)
 
     @property
     def always_closed(self) -> bool:
-        return not any(self.days.values())
-
-    @property
-    def unrestricted(self) -> bool:
-        """No hours configured at all: the office decides by switching services off."""
-        return not self.days or self.always_closed
+        return not self.always_open and not any(self.days.values())
 
     def is_open(self, now: datetime) -> bool:
-        if self.unrestricted:
+        if self.always_open:
             return True
         moment = local(now)
         ranges = self.days.get(WEEKDAYS[moment.weekday()], ())
         return any(start <= moment.time() < end for start, end in ranges)
+
+    def describe(self) -> str:
+        """One line for operators, e.g. "mon 07:30-12:00, 13:00-15:30; tue ..."."""
+        if self.always_open:
+            return "always open"
+        if self.always_closed:
+            return "never open"
+        return "; ".join(
+            f"{day} " + ", ".join(f"{s:%H:%M}-{'24:00' if e == _END_OF_DAY else f'{e:%H:%M}'}"
+                                  for s, e in self.days[day])
+            for day in WEEKDAYS if self.days.get(day))

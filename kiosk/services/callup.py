@@ -9,6 +9,7 @@ import threading
 from datetime import datetime
 from typing import Callable, Protocol, Sequence
 
+from kiosk.config_format import bounded_format
 from kiosk.domain.clock import business_day, utc_now
 from kiosk.services.ports import QueueStore
 
@@ -42,7 +43,8 @@ class CallupFeed:
             return False
         self._last = key
         for display, count, counter_format in self.displays:
-            calls = [self.make_call(t.number, counter_format.format(counter=t.counter))
+            calls = [self.make_call(t.number, bounded_format(counter_format, "{counter}",
+                                                             counter=t.counter))
                      for t in tickets[:count]]
             display.show(calls)
         return True
