@@ -86,6 +86,8 @@ class LineSplitter:
 class SerialScanner(DeviceWorker):
     """One serial scanner; ``on_scan`` / ``on_reject`` run on its worker thread."""
 
+    _error_text_is_safe = False  # an error message could quote a scanned payload
+
     def __init__(
         self,
         url: str,
@@ -133,6 +135,7 @@ class SerialScanner(DeviceWorker):
 
     def _run(self) -> None:
         port: SerialBase | None = None
+        confirmed = False
         try:
             while not self._stop.is_set():
                 if port is None:
@@ -141,8 +144,7 @@ class SerialScanner(DeviceWorker):
                         self._stop.wait(self._backoff.next_delay())
                         continue
                     self._splitter.reset()  # half a line from before the outage is no scan
-                    self._backoff.reset()
-                    self._status.set_online()
+                    confirmed = False
                 try:
                     data = port.read(1)  # waits up to read_timeout_s, then the stop flag is checked
                     if data:
@@ -152,6 +154,12 @@ class SerialScanner(DeviceWorker):
                     port = None
                     self._status.set_offline(err)
                     continue
+                if not confirmed:
+                    # ONLINE once a read worked: a port that opens but cannot be read
+                    # must not flap (and log) on every retry
+                    confirmed = True
+                    self._backoff.reset()
+                    self._status.set_online()
                 if data:
                     self.feed(data)
         finally:
