@@ -291,3 +291,12 @@ def test_one_garbled_reading_after_a_job_does_not_call_the_ticket_lost():
     assert result.printed
     result, last = send_job(SequenceTransport(fine, noise, noise), b"ticket")
     assert not result.printed and last.state is PrinterState.COVER_OPEN
+
+
+def test_a_network_port_out_of_range_is_a_reason_not_a_crash(caplog):
+    from kiosk.devices.printer.net_transport import NetworkTransport
+
+    with PrinterSupervisor(NetworkTransport("127.0.0.1", 91000), T88V, **FAST) as sup:
+        assert sup.status.state is PrinterState.OFFLINE
+        assert sup.status.cause.startswith("cannot connect to 127.0.0.1:91000")
+    assert not _crash_records(caplog)

@@ -9,6 +9,7 @@ is killed after ``chime_timeout_s`` and by close().
 from __future__ import annotations
 
 import logging
+import termios
 import os
 import signal
 import subprocess
@@ -28,7 +29,8 @@ from kiosk.devices.reconnect import (
 
 logger = logging.getLogger(__name__)
 
-_PORT_ERRORS = (SerialException, OSError)
+# termios.error is no OSError: a vanished pty raises it from tcdrain/tcflush
+_PORT_ERRORS = (SerialException, OSError, termios.error)
 
 
 class DisplaySupervisor(DeviceWorker):

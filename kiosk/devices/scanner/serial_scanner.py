@@ -7,6 +7,7 @@ stand in; a lost device is reopened with backoff.
 from __future__ import annotations
 
 import logging
+import termios
 import threading
 from collections.abc import Iterator
 
@@ -28,7 +29,8 @@ from kiosk.devices.scanner.validate import validate_payload
 
 logger = logging.getLogger(__name__)
 
-_PORT_ERRORS = (SerialException, OSError)
+# termios.error is no OSError: a vanished pty raises it from tcdrain/tcflush
+_PORT_ERRORS = (SerialException, OSError, termios.error)
 _CR, _LF = 0x0D, 0x0A
 
 class LineSplitter:
