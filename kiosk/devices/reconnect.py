@@ -142,11 +142,10 @@ class DeviceWorker:
     _stop: threading.Event
     _thread: threading.Thread | None
     _backoff: Backoff
+    _error_text_is_safe = True  # False where a message may quote personal data (scans)
 
     def _run(self) -> None:
         raise NotImplementedError
-
-    _error_text_is_safe = True  # False where a message may quote personal data (scans)
 
     def _run_guarded(self) -> None:
         logged: tuple[str, str] | None = None
@@ -177,7 +176,9 @@ class DeviceWorker:
             return f"unexpected {kind}: {short_error(err)}", (kind, str(err))
         # the message stays out; where it happened tells a developer enough
         frames = traceback.extract_tb(err.__traceback__)
-        where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else "?"
+        where = "?"
+        if frames:
+            where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}"
         return f"unexpected {kind}", (kind, where)
 
     def _interrupt(self) -> None:

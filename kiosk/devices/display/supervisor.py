@@ -9,10 +9,10 @@ is killed after ``chime_timeout_s`` and by close().
 from __future__ import annotations
 
 import logging
-import termios
 import os
 import signal
 import subprocess
+import termios
 import threading
 import time
 from collections.abc import Iterable, Sequence

@@ -71,7 +71,8 @@ def send_job(transport: PrinterTransport, data: bytes,
         # one garbled reply must not call a printed ticket lost: a fault is believed
         # when a second reading shows one too
         again = ask_status(transport)
-        after = after if not again.ok_to_print else again
+        if again.ok_to_print:
+            after = again
     if not after.ok_to_print:
         # e.g. paper ran out mid-ticket: the visitor may hold half a ticket
         return PrintResult(False, "stopped while printing: " + describe(after),

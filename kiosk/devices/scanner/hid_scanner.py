@@ -255,7 +255,6 @@ class HidScanner(DeviceWorker):
                 _close_source(self.name, source)
             self._stop.wait(self._backoff.next_delay())
 
-
     def _confirming(self, source: EventSource) -> Iterator[Any]:
         """The source's events; ONLINE at the first one (an event or an idle tick), so a
         device that opens but cannot be read does not flap on every retry."""
