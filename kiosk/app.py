@@ -62,6 +62,9 @@ class KioskApp(App):
         self.tickets = tickets  # services.issue_ticket.TicketService
         if printer is not None and hasattr(printer, "add_listener"):
             printer.add_listener(self._on_printer_status)  # called on the printer's thread
+            # the worker's first status (read before start() returned), not a hopeful True:
+            # a printer that is off at start is announced before anyone taps
+            self.printer_ok = bool(printer.status.ok_to_print)
         self.monotonic = monotonic
         self.last_activity = monotonic()
         self._issuing = threading.Lock()

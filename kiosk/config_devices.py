@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from functools import lru_cache
 from typing import Any
 
 from kiosk.config_format import read_template
@@ -36,6 +38,8 @@ def read_printer(r: Reader, data: Any, path: tuple) -> PrinterConfig:
     for key in needs:
         if key not in data:
             r.error(path, f"transport {transport!r} needs the key '{key}'")
+    if transport == "serial":
+        check_serial_url(r, path + ("device",), data.get("device"))
     flow = r.get(data, path, "flow_control", str, "none")
     if flow not in FLOW_CONTROLS:
         r.error(path + ("flow_control",), f"must be one of {', '.join(FLOW_CONTROLS)}")
@@ -118,6 +122,7 @@ def read_displays(r: Reader, data: Any) -> list[DisplayConfig]:
         if not 1 <= max_calls <= 10:
             r.error(path + ("max_calls",), "must be between 1 and 10")
             max_calls = 3
+        check_serial_url(r, path + ("device",), raw.get("device"))
         displays.append(DisplayConfig(
             id=r.get(raw, path, "id", str, f"display-{i}"),
             device=r.get(raw, path, "device", str, "", required=True), framing=framing,
@@ -143,7 +148,57 @@ def read_scanner(r: Reader, data: Any, path: tuple) -> ScannerConfig | None:
     max_length = r.get(data, path, "max_length", int, 512)
     if not 16 <= max_length <= 4096:
         r.error(path + ("max_length",), "must be between 16 and 4096")
+    if transport == "serial":
+        check_serial_url(r, path + ("device",), data.get("device"))
     return ScannerConfig(transport=transport, device=r.get(data, path, "device", str, "",
                                                            required=True),
                          baudrate=r.get(data, path, "baudrate", int, 9600),
                          terminator=terminator, layout=layout, max_length=max_length)
+
+
+def check_serial_url(r: Reader, path: tuple, device: Any) -> None:
+    """A device given as a URL must use a scheme pyserial's serial_for_url can open: a
+    misspelt one ("sokcet://") would otherwise only show at run time as offline."""
+    if not isinstance(device, str) or "://" not in device:
+        return  # a device path such as /dev/kiosk-printer
+    scheme = device.split("://", 1)[0].lower()
+    usable, unusable = pyserial_url_schemes()
+    if scheme in usable:
+        return
+    if scheme in unusable:
+        r.error(path, f"URL scheme '{scheme}://' cannot be used here: {unusable[scheme]}")
+        return
+    close = difflib.get_close_matches(scheme, usable, n=1)
+    hint = f"did you mean '{close[0]}://'? " if close else ""
+    r.error(path, f"unknown URL scheme '{scheme}://': {hint}(pyserial knows "
+            f"{', '.join(s + '://' for s in usable)}, or give a device path)")
+
+
+@lru_cache(maxsize=1)
+def pyserial_url_schemes() -> tuple[tuple[str, ...], dict[str, str]]:
+    """(schemes serial_for_url can open, {scheme: why not} for handlers that fail to
+    import). Found as serial_for_url finds them: a module protocol_<scheme> in one of
+    serial.protocol_handler_packages."""
+    import importlib
+    import pkgutil
+
+    import serial
+
+    usable: set[str] = set()
+    unusable: dict[str, str] = {}
+    for package in serial.protocol_handler_packages:
+        try:
+            module = importlib.import_module(package)
+        except ImportError:
+            continue
+        for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+            if not info.name.startswith("protocol_"):
+                continue
+            scheme = info.name[len("protocol_"):]
+            try:
+                importlib.import_module(f"{package}.{info.name}")
+            except ImportError as err:  # e.g. cp2110:// without the hid module
+                unusable.setdefault(scheme, str(err))
+            else:
+                usable.add(scheme)
+    return tuple(sorted(usable)), {k: v for k, v in unusable.items() if k not in usable}

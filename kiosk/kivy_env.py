@@ -4,7 +4,9 @@ screen. Imports nothing of Kivy itself."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 
@@ -37,7 +39,16 @@ def prepare(width: int, height: int, fullscreen: bool, headless: bool) -> None:
     env.setdefault("KIVY_NO_FILELOG", "1")
     env.setdefault("KIVY_LOG_MODE", "PYTHON")
     env.setdefault("KIVY_CLIPBOARD", "dummy")
-    env.setdefault("KIVY_HOME", os.path.join(tempfile.gettempdir(), f"kiosk-kivy-{os.getuid()}"))
+    if "KIVY_HOME" not in env:
+        env["KIVY_HOME"] = _private_kivy_home()
     if headless:
         env["SDL_VIDEODRIVER"] = "offscreen"
         env.setdefault("KIVY_AUDIO", "sdl2")
+
+
+def _private_kivy_home() -> str:
+    """A fresh 0700 folder for this process (removed at exit): a fixed name in the shared
+    temp dir could be created first by another user, who would then own Kivy's files."""
+    home = tempfile.mkdtemp(prefix="kiosk-kivy-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    return home

@@ -2,6 +2,7 @@
 
 A device worker owns one port; when it fails it retries with exponential backoff
 and reports ONLINE/OFFLINE through listeners, logging only on down and on recovery.
+Whatever goes wrong inside, the worker thread keeps running until close().
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import enum
 import errno
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
@@ -127,16 +129,57 @@ class LinkStatus:
 
 class DeviceWorker:
     """What every device worker shares: one thread running `_run`, start/close, context
-    manager, and the status surface. Subclasses set name, _status, _stop (an Event)
-    and _thread = None in __init__, and may wake a sleeping worker in `_interrupt`."""
+    manager, and the status surface. Subclasses set name, _status, _stop (an Event),
+    _backoff and _thread = None in __init__, and may wake a sleeping worker in
+    `_interrupt`.
+
+    The thread never ends while the app runs: an exception `_run` lets through is
+    logged (with its traceback once per kind of fault), becomes an offline status with
+    its cause, and `_run` starts again after the backoff delay, reopening the device."""
 
     name: str
     _status: LinkStatus
     _stop: threading.Event
     _thread: threading.Thread | None
+    _backoff: Backoff
+    _error_text_is_safe = True  # False where a message may quote personal data (scans)
 
     def _run(self) -> None:
         raise NotImplementedError
+
+    def _run_guarded(self) -> None:
+        logged: tuple[str, str] | None = None
+        while not self._stop.is_set():
+            try:
+                self._run()
+                return  # _run returns when asked to stop
+            except Exception as err:  # noqa: BLE001 - a device fault must not end the worker
+                reason, signature = self._crash_reason(err)
+                if signature != logged:
+                    logged = signature
+                    if self._error_text_is_safe:
+                        logger.error("%s: worker error (%s); reconnecting", self.name,
+                                     reason, exc_info=err)
+                    else:
+                        logger.error("%s: worker error (%s at %s); reconnecting", self.name,
+                                     reason, signature[1])
+                else:
+                    logger.debug("%s: worker error again (%s)", self.name, reason)
+                self._status.set_offline(reason)
+                backoff = getattr(self, "_backoff", None) or Backoff()
+                self._stop.wait(backoff.next_delay())
+
+    def _crash_reason(self, err: Exception) -> tuple[str, tuple[str, str]]:
+        """(reason for the status, signature that tells one kind of fault from another)."""
+        kind = type(err).__name__
+        if self._error_text_is_safe:
+            return f"unexpected {kind}: {short_error(err)}", (kind, str(err))
+        # the message stays out; where it happened tells a developer enough
+        frames = traceback.extract_tb(err.__traceback__)
+        where = "?"
+        if frames:
+            where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}"
+        return f"unexpected {kind}", (kind, where)
 
     def _interrupt(self) -> None:
         """Wake the worker so it sees _stop (default: it polls _stop by itself)."""
@@ -147,8 +190,8 @@ class DeviceWorker:
     def start(self):
         if self._thread is None:
             self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=f"{self.name}-worker",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._run_guarded,
+                                            name=f"{self.name}-worker", daemon=True)
             self._thread.start()
         return self
 

@@ -1,10 +1,14 @@
 """A short two-tone chime for the idle warning (the warning must reach more than one
-sense). Generated once as a WAV file; silent where the terminal has no audio."""
+sense). Generated once per process as a WAV file in a private temp folder (a fixed name
+in the shared temp dir could be planted or linked by another user); silent where the
+terminal has no audio."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
+import shutil
 import struct
 import tempfile
 import wave
@@ -16,7 +20,9 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def _chime_file() -> Path:
-    path = Path(tempfile.gettempdir()) / "kiosk-idle-chime.wav"
+    folder = tempfile.mkdtemp(prefix="kiosk-chime-")  # 0700 and a name nobody knew
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "idle-chime.wav"
     rate = 22050
     frames = bytearray()
     for freq, seconds in ((880, 0.18), (660, 0.25)):

@@ -124,8 +124,51 @@ def test_paper_out_mid_job_is_reported_not_printed(sim, tmp_path):
 
 
 def test_close_fails_queued_jobs_instead_of_hanging(sim, tmp_path):
+    """Issue 7, item 16: this test used to accept a future that never resolved."""
     transport = SerialTransport(str(tmp_path / "printer"), 115200)
     sup = PrinterSupervisor(transport, PROFILES["TM-T88V"])  # never started
     future = sup.submit(DOC)
-    sup.close()
-    assert future.done() is False or future.result().printed is False
+    closing = threading.Thread(target=sup.close, kwargs={"timeout_s": 1.0})
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive()
+    result = future.result(timeout=5)
+    assert not result.printed and result.error == "printer worker stopped"
+    late = sup.submit(DOC)  # after close: answered at once, never queued for nobody
+    assert late.result(timeout=5).error == "printer worker stopped"
+    assert sim.jobs == []
+
+
+class StuckTransport:
+    """A printer whose write never returns (a USB stack that hangs, a full pipe)."""
+
+    description = "stuck"
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.writing = threading.Event()
+
+    def write(self, data):
+        self.writing.set()
+        self.release.wait(60)
+
+    def status(self):
+        return None
+
+    def close(self):
+        pass  # not even closing the port ends this write
+
+
+def test_close_resolves_the_job_in_hand_and_the_queue_when_the_worker_hangs():
+    transport = StuckTransport()
+    sup = PrinterSupervisor(transport, PROFILES["TM-T88V"]).start()
+    stuck, queued = sup.submit(DOC), sup.submit(DOC)
+    assert transport.writing.wait(10)
+    closing = threading.Thread(target=sup.close, kwargs={"timeout_s": 0.5})
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive()  # close returns after its timeout, not never
+    for future in (stuck, queued):
+        result = future.result(timeout=5)
+        assert not result.printed and result.error == "printer worker stopped"
+    transport.release.set()

@@ -130,3 +130,18 @@ def test_usb_absent_printer():
     result = TicketPrinter(UsbTransport(0x04B8, 0x0202, backend=backend), T88V) \
         .print_document(DOC)
     assert not result.printed and "no USB printer 04b8:0202" in result.error
+
+
+def test_a_permission_error_names_the_udev_rule():
+    """Issue 7, item 4: EACCES on open (serial, lp, USB) says what to check."""
+    import errno
+
+    import serial
+
+    from kiosk.devices.printer.transports import NO_PERMISSION, short_reason
+
+    denied = serial.SerialException(errno.EACCES, "could not open port /dev/kiosk-printer: "
+                                    "[Errno 13] Permission denied: '/dev/kiosk-printer'")
+    assert short_reason(denied) == NO_PERMISSION == "no permission: is the udev rule installed?"
+    assert short_reason(PermissionError(errno.EPERM, "Operation not permitted")) == NO_PERMISSION
+    assert short_reason(FileNotFoundError(errno.ENOENT, "No such file")) == "No such file"

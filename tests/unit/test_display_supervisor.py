@@ -1,6 +1,8 @@
 """DisplaySupervisor with a fake port factory: sending, failure, recovery, chime; Backoff."""
 
 import logging
+import os
+import subprocess
 import sys
 import threading
 
@@ -224,3 +226,146 @@ def test_backoff_rejects_nonsense():
         Backoff(0.0, 1.0)
     with pytest.raises(ValueError):
         Backoff(2.0, 1.0)
+
+
+# -- chime processes are bounded (issue 7, item 9) ---------------------------------------
+
+HANGING_CHIME = [sys.executable, "-c",
+                 "import os, sys, time\n"
+                 "open(sys.argv[1], 'a').write(f'{os.getpid()}\\n')\n"
+                 "time.sleep(60)"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def started_chimes(monkeypatch):
+    """Real processes, counted as they are started."""
+    started = []
+    real_popen = subprocess.Popen
+
+    def counting_popen(*args, **kwargs):
+        process = real_popen(*args, **kwargs)
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(supervisor_module.subprocess, "Popen", counting_popen)
+    yield started
+    for process in started:  # whatever a failing test left behind, children included
+        try:
+            os.killpg(process.pid, 9)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+def _pids(path):
+    return [int(line) for line in path.read_text().split()] if path.exists() else []
+
+
+def test_a_hanging_chime_runs_one_at_a_time(factory, tmp_path, started_chimes):
+    port = FakePort()
+    factory(port)
+    pids = tmp_path / "pids"
+    with DisplaySupervisor("/dev/x", TextCodec(), chime_command=HANGING_CHIME + [str(pids)],
+                           chime_timeout_s=60) as sup:
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: len(_pids(pids)) == 1, 10)
+        sup.show([Call("A2", "S1"), Call("A1", "S1")])
+        sup.show([Call("A3", "S1"), Call("A2", "S1")])
+        assert wait_for(lambda: port.writes and port.writes[-1].startswith(b"A3"))
+        assert len(started_chimes) == 1  # the first one still runs: no second, no third
+
+
+def test_a_hanging_chime_is_killed_after_its_timeout(factory, tmp_path, started_chimes,
+                                                     caplog):
+    factory(FakePort())
+    pids = tmp_path / "pids"
+    with DisplaySupervisor("/dev/x", TextCodec(), chime_command=HANGING_CHIME + [str(pids)],
+                           chime_timeout_s=0.5) as sup:
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: len(_pids(pids)) == 1, 10)
+        first = _pids(pids)[0]
+        assert wait_for(lambda: not _alive(first), 10)
+        assert any("chime command still running" in r.getMessage() for r in caplog.records)
+        sup.show([Call("A2", "S1"), Call("A1", "S1")])  # the next call chimes again
+        assert wait_for(lambda: len(_pids(pids)) == 2, 10)
+
+
+def test_close_kills_a_running_chime(factory, tmp_path, started_chimes):
+    factory(FakePort())
+    pids = tmp_path / "pids"
+    sup = DisplaySupervisor("/dev/x", TextCodec(), chime_command=HANGING_CHIME + [str(pids)])
+    with sup:
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: len(_pids(pids)) == 1, 10)
+    assert not _alive(_pids(pids)[0])  # gone (and reaped) when close() returns
+
+
+def test_close_kills_what_a_shell_chime_started(factory, tmp_path, started_chimes):
+    factory(FakePort())
+    pids = tmp_path / "pids"
+    command = ["/bin/sh", "-c", " ".join(HANGING_CHIME[:2]) + " \"$0\" \"$1\"; true",
+               HANGING_CHIME[2], str(pids)]
+    with DisplaySupervisor("/dev/x", TextCodec(), chime_command=command) as sup:
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: len(_pids(pids)) == 1, 10)
+    grandchild = _pids(pids)[0]
+    assert wait_for(lambda: not _alive(grandchild), 5)  # the whole group, not only sh
+
+
+# -- the worker outlives faults nobody planned for (issue 7, item 4) ----------------------
+
+class ExplodingPort(FakePort):
+    def __init__(self, error):
+        super().__init__()
+        self.error = error
+
+    def write(self, data):
+        raise self.error
+
+
+def test_worker_survives_an_unexpected_error_on_open_and_recovers(factory, caplog):
+    port = FakePort()
+    fake = factory(*[ImportError("cp2110:// needs the hid module")] * 5, port)
+    states = []
+    sup = DisplaySupervisor("cp2110://0001:0002:00", TextCodec(), reconnect_min_s=0.01,
+                            reconnect_max_s=0.02)
+    sup.add_listener(states.append)
+    with sup:
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: port.writes == [b"A1>S1\n"])
+        assert sup.state is LinkState.ONLINE and sup._thread.is_alive()
+    assert len(fake.calls) == 6
+    errors = [r for r in caplog.records if "worker error" in r.getMessage()]
+    assert len(errors) == 1 and errors[0].exc_info is not None  # once, with its cause
+    assert "ImportError" in errors[0].getMessage()
+    assert states == [LinkState.ONLINE]  # offline from the start, then up: one change
+
+
+def test_worker_survives_an_unexpected_error_on_write_with_a_reason(factory, caplog):
+    bad, good = ExplodingPort(TypeError("driver bug")), FakePort()
+    factory(bad, bad, bad, good)
+    with DisplaySupervisor("/dev/x", TextCodec(), reconnect_min_s=0.01,
+                           reconnect_max_s=0.02) as sup:
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: good.writes == [b"A1>S1\n"])
+        assert sup.state is LinkState.ONLINE
+    assert bad.closed
+    errors = [r for r in caplog.records if "worker error" in r.getMessage()]
+    assert len(errors) == 1 and "unexpected TypeError: driver bug" in errors[0].getMessage()
+
+
+def test_while_the_fault_lasts_the_state_says_why(factory):
+    factory(ExplodingPort(RuntimeError("library bug")))
+    with DisplaySupervisor("/dev/x", TextCodec(), reconnect_min_s=0.01,
+                           reconnect_max_s=0.02) as sup:
+        sup.show([Call("A1", "S1")])
+        assert wait_for(lambda: sup.last_error == "unexpected RuntimeError: library bug")
+        assert sup.state is LinkState.OFFLINE and sup._thread.is_alive()

@@ -7,6 +7,7 @@ import serial
 
 from kiosk.devices.printer.status import (
     PrinterState,
+    UNREADABLE,
     PrinterStatus,
     interpret,
     is_status_byte,
@@ -140,9 +141,12 @@ def test_silence_is_offline_never_paper_ok():
         assert not status.ok_to_print
 
 
-def test_non_status_byte_counts_as_silence():
-    """GIVEN an n=1 'reply' that is an ASB byte WHEN interpreted THEN it is not taken for a status."""
-    assert interpret({1: 0x10, 2: 0x12, 3: 0x12, 4: 0x12}).state is PrinterState.OFFLINE
+@pytest.mark.parametrize("replies", [{1: 0x10, 2: 0x12, 3: 0x12, 4: 0x12},
+                                     {1: 0xFF}, {1: 0x00}, {1: 0x12, 2: 0x12, 3: 0x92}])
+def test_non_status_byte_is_unreadable_never_a_state(replies):
+    """GIVEN a 'reply' that does not fit 0xx1xx10 WHEN interpreted THEN error: unreadable
+    (issue 7, item 6: before, it was skipped or taken for silence)."""
+    assert interpret(replies) == PrinterStatus(PrinterState.ERROR, UNREADABLE)
 
 
 def test_later_silence_is_an_error():
@@ -185,3 +189,43 @@ def test_query_on_echoing_line_is_offline():
         assert query_status(port, timeout_s=0.01).state is PrinterState.OFFLINE
     finally:
         port.close()
+
+
+class NoisyLinePort(ScriptedPrinterPort):
+    """A line on which every read returns a random byte (seeded): noise, or a printer at
+    another baud rate. Before issue 7 the reader skipped non-status bytes until one fit,
+    which turned noise into random states."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__({})
+        import random
+
+        self.random = random.Random(seed)
+
+    def read(self, size: int = 1) -> bytes:
+        return bytes(self.random.randrange(256) for _ in range(size))
+
+
+@pytest.mark.parametrize("reply", [0xFF, 0x00, 0x80, 0x13])
+def test_query_with_a_garbage_reply_is_unreadable(reply):
+    """GIVEN a printer at the wrong baud rate (its replies arrive as 0xFF, 0x00 ...) WHEN
+    querying THEN error 'unreadable reply (check the baud rate)', neither offline nor fine."""
+    port = ScriptedPrinterPort({1: reply, 2: reply, 3: reply, 4: reply})
+    assert query_status(port) == PrinterStatus(PrinterState.ERROR, UNREADABLE)
+    assert port.written == [request(1)]  # no point asking on
+
+
+def test_query_with_a_broken_asb_block_is_unreadable():
+    """GIVEN what starts like an ASB block but has a byte with bit 7 set WHEN querying THEN
+    unreadable: only whole, well-formed blocks are skipped."""
+    port = ScriptedPrinterPort(FINE, noise=b"\x10\x00\xff\x00")
+    assert query_status(port) == PrinterStatus(PrinterState.ERROR, UNREADABLE)
+
+
+def test_random_bytes_never_read_as_cover_open_or_paper_out():
+    """GIVEN 300 queries on a line of random bytes WHEN interpreted THEN (almost) always
+    unreadable and never a paper or cover fault."""
+    port = NoisyLinePort(seed=7)
+    states = [query_status(port).state for _ in range(300)]
+    assert PrinterState.COVER_OPEN not in states and PrinterState.PAPER_OUT not in states
+    assert states.count(PrinterState.ERROR) >= 290

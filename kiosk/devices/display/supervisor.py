@@ -2,13 +2,17 @@
 
 Callers only store the wanted state (``show``); the worker sends it, notices when
 the sign goes away, reconnects with backoff and then resends the current state,
-because a power-cycled sign comes back blank.
+because a power-cycled sign comes back blank. The chime command runs one at a time,
+is killed after ``chime_timeout_s`` and by close().
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import subprocess
+import termios
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -25,7 +29,8 @@ from kiosk.devices.reconnect import (
 
 logger = logging.getLogger(__name__)
 
-_PORT_ERRORS = (SerialException, OSError)
+# termios.error is no OSError: a vanished pty raises it from tcdrain/tcflush
+_PORT_ERRORS = (SerialException, OSError, termios.error)
 
 
 class DisplaySupervisor(DeviceWorker):
@@ -53,6 +58,7 @@ class DisplaySupervisor(DeviceWorker):
         write_timeout_s: float = 2.0,
         probe_interval_s: float = 0.5,
         refresh_s: float | None = None,
+        chime_timeout_s: float = 10.0,
     ) -> None:
         self.url = url
         self.codec = codec
@@ -77,7 +83,10 @@ class DisplaySupervisor(DeviceWorker):
         self._calls: tuple[Call, ...] = ()
         self._version = 0
         self._chimed: Call | None = None  # worker-only: newest call the chime was run for
-        self._chimes: list[subprocess.Popen] = []
+        self._chime_timeout_s = chime_timeout_s
+        self._chime: subprocess.Popen | None = None
+        self._chime_timer: threading.Timer | None = None
+        self._chime_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.frames_sent = 0
 
@@ -198,13 +207,51 @@ class DisplaySupervisor(DeviceWorker):
         return calls, version
 
     def _start_chime(self) -> None:
-        self._chimes = [p for p in self._chimes if p.poll() is None]  # reap finished ones
         if not self._chime_command or self._stop.is_set():
             return
-        try:
-            self._chimes.append(subprocess.Popen(
-                self._chime_command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True,
-            ))
-        except (OSError, ValueError) as err:
-            logger.warning("%s: chime command failed: %s", self.name, short_error(err))
+        with self._chime_lock:
+            if self._chime is not None and self._chime.poll() is None:
+                # one at a time: calls in quick succession get one chime, not a pile
+                logger.debug("%s: chime still running; not started again", self.name)
+                return
+            try:
+                chime = subprocess.Popen(
+                    self._chime_command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True,
+                )
+            except (OSError, ValueError) as err:
+                logger.warning("%s: chime command failed: %s", self.name, short_error(err))
+                return
+            self._chime = chime
+            self._chime_timer = threading.Timer(self._chime_timeout_s, self._chime_overdue,
+                                                args=(chime,))
+            self._chime_timer.daemon = True
+            self._chime_timer.start()
+
+    def _chime_overdue(self, chime: subprocess.Popen) -> None:
+        with self._chime_lock:
+            if chime.poll() is None:
+                logger.warning("%s: chime command still running after %.0f s: killed",
+                               self.name, self._chime_timeout_s)
+                _kill(chime)
+
+    def close(self) -> None:
+        super().close()
+        with self._chime_lock:
+            chime, timer = self._chime, self._chime_timer
+            if timer is not None:
+                timer.cancel()
+            if chime is not None and chime.poll() is None:
+                _kill(chime)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """End a chime and whatever it started (its own session: a shell's children too)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        process.wait(timeout=2.0)  # reaped: no zombie left behind
+    except subprocess.TimeoutExpired:
+        logger.error("chime process %d did not end", process.pid)

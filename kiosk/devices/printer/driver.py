@@ -6,6 +6,7 @@ whether it came out. Never raises to the caller; the visitor keeps their number.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -14,7 +15,10 @@ from kiosk.devices.printer.profiles import PrinterProfile
 from kiosk.devices.printer.render import render_document
 from kiosk.devices.printer.status import PrinterState, PrinterStatus
 from kiosk.devices.printer.transports import PrinterTransport, TransportError
+from kiosk.devices.reconnect import short_error
 from kiosk.domain.documents import Document
+
+log = logging.getLogger(__name__)
 
 LATE_REPLY_RETRIES = 3
 LATE_REPLY_WAIT_S = 0.2
@@ -63,6 +67,12 @@ def send_job(transport: PrinterTransport, data: bytes,
             break
         time.sleep(LATE_REPLY_WAIT_S)
         after = ask_status(transport)
+    if not after.ok_to_print and after.state is not PrinterState.OFFLINE:
+        # one garbled reply must not call a printed ticket lost: a fault is believed
+        # when a second reading shows one too
+        again = ask_status(transport)
+        if again.ok_to_print:
+            after = again
     if not after.ok_to_print:
         # e.g. paper ran out mid-ticket: the visitor may hold half a ticket
         return PrintResult(False, "stopped while printing: " + describe(after),
@@ -79,14 +89,36 @@ class TicketPrinter:
         self._lock = threading.Lock()  # one job at a time, never interleaved bytes
 
     def status(self) -> PrinterStatus:
-        return ask_status(self.transport)
+        try:
+            return ask_status(self.transport)
+        except Exception as err:  # noqa: BLE001 - a command prints a reason, no traceback
+            log.exception("printer: status query failed")
+            return PrinterStatus(PrinterState.OFFLINE, unexpected(err))
 
     def print_document(self, doc: Document) -> PrintResult:
-        return self.print_bytes(render_document(doc, self.profile))
+        try:
+            data = render_document(doc, self.profile)
+        except Exception as err:  # noqa: BLE001
+            log.exception("printer: rendering failed")
+            return PrintResult(False, f"rendering failed: {type(err).__name__}")
+        return self.print_bytes(data)
 
     def print_bytes(self, data: bytes) -> PrintResult:
         with self._lock:
-            return send_job(self.transport, data)[0]
+            try:
+                return send_job(self.transport, data)[0]
+            except Exception as err:  # noqa: BLE001 - bytes may have gone out: not printed
+                log.exception("printer: printing failed")
+                self.close()
+                return PrintResult(False, unexpected(err), PrinterState.OFFLINE)
 
     def close(self) -> None:
-        self.transport.close()
+        try:
+            self.transport.close()
+        except Exception as err:  # noqa: BLE001
+            log.debug("printer: close failed: %s", type(err).__name__)
+
+
+def unexpected(err: BaseException) -> str:
+    """The reason given for an exception no transport anticipated."""
+    return f"unexpected {type(err).__name__}: {short_error(err)}"

@@ -51,7 +51,7 @@ class NetworkTransport:
             try:
                 sock = socket.create_connection((self.host, self.port),
                                                 timeout=self.connect_timeout_s)
-            except OSError as err:
+            except (OSError, OverflowError, ValueError) as err:  # also a port out of range
                 raise TransportError(f"cannot connect to {self.host}:{self.port}: "
                                      f"{short_reason(err)}") from err
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -1,7 +1,8 @@
 """A simulated Epson TM-T88 on a pseudo-terminal: answers real-time status, records each job.
 
-Faults (paper, cover, cutter, silence, unplugging) can be injected at run time, and the
-simulator reads no faster than the configured baud rate, so a slow line feels slow.
+Faults (paper, cover, cutter, silence, a wrong baud rate, unplugging) can be injected at
+run time, and the simulator reads no faster than the configured baud rate, so a slow line
+feels slow.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Faults:
     cover_open: bool = False
     cutter_error: bool = False
     silent: bool = False
+    wrong_baud: bool = False  # replies arrive as 0xFF, as from a printer set to a faster rate
 
     @property
     def offline(self) -> bool:
@@ -194,10 +196,11 @@ class SimPrinter:
 
     def set_fault(self, *, paper_near_end: bool | None = None, paper_out: bool | None = None,
                   cover_open: bool | None = None, cutter_error: bool | None = None,
-                  silent: bool | None = None) -> None:
+                  silent: bool | None = None, wrong_baud: bool | None = None) -> None:
         """Change the named faults; None leaves one as it is."""
         wanted = {"paper_near_end": paper_near_end, "paper_out": paper_out,
-                  "cover_open": cover_open, "cutter_error": cutter_error, "silent": silent}
+                  "cover_open": cover_open, "cutter_error": cutter_error, "silent": silent,
+                  "wrong_baud": wrong_baud}
         changes = {name: value for name, value in wanted.items() if value is not None}
         with self._lock:
             self._faults = replace(self._faults, **changes)
@@ -318,7 +321,8 @@ class SimPrinter:
         faults = self._faults
         if kind == "status":
             if not faults.silent and 1 <= int(value) <= 4:
-                _write(pty, bytes((faults.status_byte(int(value)),)))
+                reply = 0xFF if faults.wrong_baud else faults.status_byte(int(value))
+                _write(pty, bytes((reply,)))
             return
         self._last_data = time.monotonic()
         if kind == "data":
@@ -402,7 +406,8 @@ def _next_ticket_number(out_dir: Path | None) -> int:
     return max(numbers, default=0) + 1
 
 
-FAULT_NAMES = ("paper_near_end", "paper_out", "cover_open", "cutter_error", "silent")
+FAULT_NAMES = ("paper_near_end", "paper_out", "cover_open", "cutter_error", "silent",
+               "wrong_baud")
 CONTROL_HELP = ("commands: <fault> on|off (faults: " + ", ".join(FAULT_NAMES) +
                 "), unplug, replug, baud <n>, quit")
 

@@ -17,9 +17,15 @@ DLE_EOT = b"\x10\x04"
 STATUS_KINDS = (1, 2, 3, 4)  # 1 printer, 2 offline cause, 3 error cause, 4 paper roll sensor
 
 # Every DLE EOT reply has bits 0 and 7 clear and bits 1 and 4 set (0xx1xx10). Automatic
-# status back (GS a) blocks never match this pattern, which is how replies are told apart.
+# status back (GS a) blocks never match this pattern, which is how replies are told apart:
+# their first byte is 0xx1xx00, the three others 0xx0xxxx. Any other byte is garbage:
+# line noise, or a printer at another baud rate (typically 0xFF and 0x00 bytes).
 _FIXED_MASK = 0x93
 _FIXED_BITS = 0x12
+_ASB_FIRST_BITS = 0x10
+_ASB_NEXT_MASK = 0x90
+_ASB_LENGTH = 4
+UNREADABLE = "unreadable reply (check the baud rate)"
 
 # n=1
 _OFFLINE = 0x08
@@ -85,14 +91,17 @@ def is_status_byte(b: int) -> bool:
 def interpret(replies: dict[int, int | None]) -> PrinterStatus:
     """Turn the replies to n=1..4 into one state; a missing or None reply means silence.
 
-    Precedence: silence to n=1 (offline) > cover open > paper out > error > paper near end
-    > online. A value that is not a status byte counts as silence.
+    Precedence: silence to n=1 (offline) > a reply that is not a status byte (error:
+    unreadable) > cover open > paper out > error > paper near end > online.
     """
-    got = {n: _valid(replies.get(n)) for n in STATUS_KINDS}
-    printer, offline_cause, error_cause, paper = (got[n] for n in STATUS_KINDS)
-    if printer is None:
+    if replies.get(1) is None:
         # python-escpos maps silence to "paper adequate"; a mute printer must never look fine.
         return PrinterStatus(PrinterState.OFFLINE, "no reply to DLE EOT 1")
+    if any(_valid(value) is None for value in replies.values() if value is not None):
+        # garbage never stands for a state: random bytes would read as random faults
+        return PrinterStatus(PrinterState.ERROR, UNREADABLE)
+    got = {n: _valid(replies.get(n)) for n in STATUS_KINDS}
+    printer, offline_cause, error_cause, paper = (got[n] for n in STATUS_KINDS)
     if offline_cause is not None and offline_cause & _COVER_OPEN:
         return PrinterStatus(PrinterState.COVER_OPEN, "cover open")
     if paper is not None and paper & _PAPER_END:
@@ -140,8 +149,9 @@ def query_status(port: StatusPort, timeout_s: float = 0.05) -> PrinterStatus:
     """Ask n=1..4 in turn, reading exactly one reply byte each, and interpret the answers.
 
     A silent n=1 ends the query at once (offline after about `timeout_s`); any later silence
-    ends it too, because a late reply would otherwise be taken for the next one. Bytes that
-    are not status replies (automatic status back blocks, stale data) are skipped.
+    ends it too, because a late reply would otherwise be taken for the next one. Stale
+    bytes are discarded first and whole automatic status back blocks are skipped; any
+    other byte ends the query as unreadable (never skipped until something fits).
     Transport errors (OSError, serial.SerialException) propagate: reconnecting is the
     caller's job.
     """
@@ -155,7 +165,7 @@ def query_status(port: StatusPort, timeout_s: float = 0.05) -> PrinterStatus:
         for n in STATUS_KINDS:
             port.write(request(n))
             replies[n] = _read_reply(port, timeout_s)
-            if replies[n] is None:
+            if replies[n] is None or not is_status_byte(replies[n]):
                 break
     finally:
         if old_timeout != timeout_s:
@@ -166,13 +176,32 @@ def query_status(port: StatusPort, timeout_s: float = 0.05) -> PrinterStatus:
 
 
 def _read_reply(port: StatusPort, timeout_s: float) -> int | None:
+    """The reply byte, None for silence, or the first byte that is neither a reply nor
+    part of an automatic status back block (the caller reports it as unreadable)."""
     deadline = time.monotonic() + timeout_s
     while True:
         data = port.read(1)
         if not data:
             return None
-        if is_status_byte(data[0]):
-            return data[0]
-        log.debug("skipped non-status byte 0x%02x", data[0])
+        b = data[0]
+        if is_status_byte(b) or b & _FIXED_MASK != _ASB_FIRST_BITS:
+            return b
+        rest = _read_exactly(port, _ASB_LENGTH - 1)
+        if len(rest) < _ASB_LENGTH - 1:
+            return None  # a block cut short (or our own request echoed): nothing usable
+        if any(x & _ASB_NEXT_MASK for x in rest):
+            return next(x for x in rest if x & _ASB_NEXT_MASK)
+        log.debug("skipped automatic status back block %s", (data + rest).hex())
         if time.monotonic() >= deadline:
             return None
+
+
+def _read_exactly(port: StatusPort, size: int) -> bytes:
+    """Up to `size` bytes: fewer only when the port went quiet (sockets return parts)."""
+    data = b""
+    while len(data) < size:
+        chunk = port.read(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data

@@ -3,6 +3,7 @@ module of the printer that opens devices; protocols and rendering live elsewhere
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import termios
@@ -18,6 +19,8 @@ _PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 from kiosk.devices.printer.status import PrinterStatus, query_status
 
 log = logging.getLogger(__name__)
+
+NO_PERMISSION = "no permission: is the udev rule installed?"
 
 
 class TransportError(Exception):
@@ -94,7 +97,7 @@ class SerialTransport:
             if "://" not in self.url:
                 port.exclusive = True
             port.open()
-        except _PORT_ERRORS as err:
+        except (*_PORT_ERRORS, ValueError) as err:  # ValueError: an unknown URL scheme
             text = str(err)
             if "exclusively lock" in text or "Resource temporarily unavailable" in text:
                 raise DeviceBusy(f"device busy: {self.url} is held by another process") from err
@@ -144,5 +147,8 @@ class SerialTransport:
 
 
 def short_reason(err: Exception) -> str:
+    """One line for a status; a permission error names its usual cure."""
+    if getattr(err, "errno", None) in (errno.EACCES, errno.EPERM):
+        return NO_PERMISSION
     text = getattr(err, "strerror", None) or str(err)
     return text.splitlines()[0][:120]

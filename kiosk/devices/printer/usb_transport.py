@@ -4,6 +4,9 @@ open (python-escpos's Usb class does all three differently, see DEVICES.md)."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+
 import usb.core
 import usb.util
 
@@ -81,23 +84,32 @@ class UsbTransport:
             raise TransportError(f"no USB printer {self.vendor_id:04x}:"
                                  f"{self.product_id:04x} connected")
         try:
-            if device.get_active_configuration() is None:
-                device.set_configuration()
-        except usb.core.USBError:
-            device.set_configuration()
-        interface, out_ep, in_ep = find_endpoints(device)
-        number = interface.bInterfaceNumber
-        try:
+            interface, out_ep, in_ep = self._configure(device)
+            number = interface.bInterfaceNumber
             if device.is_kernel_driver_active(number):
                 device.detach_kernel_driver(number)  # usblp holds it otherwise
             usb.util.claim_interface(device, number)
         except usb.core.USBError as err:
-            if err.errno == 16:
+            # any step opens the device: EACCES there means the udev rule is missing
+            with contextlib.suppress(usb.core.USBError):
+                usb.util.dispose_resources(device)
+            if err.errno == errno.EBUSY:
                 raise DeviceBusy(f"device busy: {self.description} claimed elsewhere") from err
-            raise TransportError(f"cannot claim {self.description}: {short_reason(err)}") \
+            raise TransportError(f"cannot open {self.description}: {short_reason(err)}") \
                 from err
         self._device, self._interface, self._out, self._in = device, number, out_ep, in_ep
         return device
+
+    @staticmethod
+    def _configure(device):
+        try:
+            if device.get_active_configuration() is None:
+                device.set_configuration()
+        except usb.core.USBError as err:
+            if err.errno in (errno.EACCES, errno.EPERM, errno.ENODEV):
+                raise
+            device.set_configuration()  # "not configured" on some devices
+        return find_endpoints(device)
 
     def write(self, data: bytes) -> None:
         self._open()

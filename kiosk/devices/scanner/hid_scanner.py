@@ -196,6 +196,8 @@ def open_evdev_device(path: str) -> EvdevSource:
 class HidScanner(DeviceWorker):
     """One keyboard-mode scanner; ``on_scan`` / ``on_reject`` run on its worker thread."""
 
+    _error_text_is_safe = False  # an error message could quote a scanned payload
+
     def __init__(
         self,
         device_path: str,
@@ -243,10 +245,8 @@ class HidScanner(DeviceWorker):
                 self._stop.wait(self._backoff.next_delay())
                 continue
             self._decoder.reset()  # keys held or half a scan from before are gone
-            self._backoff.reset()
-            self._status.set_online()
             try:
-                self.consume(source)
+                self.consume(self._confirming(source))
                 if not self._stop.is_set():
                     self._status.set_offline("event stream ended")
             except OSError as err:
@@ -254,6 +254,17 @@ class HidScanner(DeviceWorker):
             finally:
                 _close_source(self.name, source)
             self._stop.wait(self._backoff.next_delay())
+
+    def _confirming(self, source: EventSource) -> Iterator[Any]:
+        """The source's events; ONLINE at the first one (an event or an idle tick), so a
+        device that opens but cannot be read does not flap on every retry."""
+        confirmed = False
+        for item in source:
+            if not confirmed:
+                confirmed = True
+                self._backoff.reset()
+                self._status.set_online()
+            yield item
 
 
 def _close_source(name: str, source: EventSource) -> None:

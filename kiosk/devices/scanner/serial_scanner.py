@@ -7,6 +7,7 @@ stand in; a lost device is reopened with backoff.
 from __future__ import annotations
 
 import logging
+import termios
 import threading
 from collections.abc import Iterator
 
@@ -28,7 +29,8 @@ from kiosk.devices.scanner.validate import validate_payload
 
 logger = logging.getLogger(__name__)
 
-_PORT_ERRORS = (SerialException, OSError)
+# termios.error is no OSError: a vanished pty raises it from tcdrain/tcflush
+_PORT_ERRORS = (SerialException, OSError, termios.error)
 _CR, _LF = 0x0D, 0x0A
 
 class LineSplitter:
@@ -86,6 +88,8 @@ class LineSplitter:
 class SerialScanner(DeviceWorker):
     """One serial scanner; ``on_scan`` / ``on_reject`` run on its worker thread."""
 
+    _error_text_is_safe = False  # an error message could quote a scanned payload
+
     def __init__(
         self,
         url: str,
@@ -133,6 +137,7 @@ class SerialScanner(DeviceWorker):
 
     def _run(self) -> None:
         port: SerialBase | None = None
+        confirmed = False
         try:
             while not self._stop.is_set():
                 if port is None:
@@ -141,8 +146,7 @@ class SerialScanner(DeviceWorker):
                         self._stop.wait(self._backoff.next_delay())
                         continue
                     self._splitter.reset()  # half a line from before the outage is no scan
-                    self._backoff.reset()
-                    self._status.set_online()
+                    confirmed = False
                 try:
                     data = port.read(1)  # waits up to read_timeout_s, then the stop flag is checked
                     if data:
@@ -152,6 +156,12 @@ class SerialScanner(DeviceWorker):
                     port = None
                     self._status.set_offline(err)
                     continue
+                if not confirmed:
+                    # ONLINE once a read worked: a port that opens but cannot be read
+                    # must not flap (and log) on every retry
+                    confirmed = True
+                    self._backoff.reset()
+                    self._status.set_online()
                 if data:
                     self.feed(data)
         finally:
