@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 
-def wait_for(predicate, timeout_s: float = 5.0) -> bool:
+def wait_for(predicate, timeout_s: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if predicate():

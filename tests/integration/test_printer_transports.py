@@ -38,7 +38,7 @@ def test_serial_prints_and_reads_status(sim, tmp_path, flow):
     assert transport._port.rtscts == (flow == "rtscts")
     printer.close()
     assert result.printed, result.error
-    assert sim.wait_for_jobs(1, 5)
+    assert sim.wait_for_jobs(1, 20)
     assert "Wartenummer A017 - Größe €" in decode_text(sim.jobs[0])
 
 
@@ -63,7 +63,7 @@ def test_lp_character_device(sim):
     assert printer.status().state is PrinterState.PAPER_NEAR_END
     result = printer.print_document(DOC)
     printer.close()
-    assert result.printed and sim.wait_for_jobs(1, 5)
+    assert result.printed and sim.wait_for_jobs(1, 20)
 
 
 def test_lp_missing_device(tmp_path):

@@ -82,7 +82,7 @@ def test_worker_survives_an_error_in_open_or_status_and_recovers(sim, tmp_path, 
         transport.fault = None
         assert wait_for(lambda: sup.status.state is PrinterState.ONLINE)
         assert sup.print_document(DOC).printed
-    assert sim.wait_for_jobs(1, 5) and len(sim.jobs) == 1
+    assert sim.wait_for_jobs(1, 20) and len(sim.jobs) == 1
     crashes = _crash_records(caplog)
     assert len(crashes) == 1 and crashes[0].exc_info is not None  # once, with its cause
 
@@ -97,7 +97,7 @@ def test_worker_survives_an_error_while_writing_a_job(sim, tmp_path):
         transport.fault = None
         assert wait_for(lambda: sup.status.state is PrinterState.ONLINE)
         assert sup.print_document(DOC).printed
-    assert sim.wait_for_jobs(1, 5) and len(sim.jobs) == 1  # the failed one was not resent
+    assert sim.wait_for_jobs(1, 20) and len(sim.jobs) == 1  # the failed one was not resent
 
 
 def test_a_misspelt_url_scheme_is_a_status_not_a_dead_worker(caplog):

@@ -39,7 +39,7 @@ def test_ticket_printed_over_serial(tmp_path, printer):
     out = json.loads(result.stdout)
     assert out == {"number": "A001", "service": "anmeldung", "people_ahead": 0,
                    "estimate_min": None, "printed": True, "print_error": None}
-    assert printer.wait_for_jobs(1, timeout_s=5)
+    assert printer.wait_for_jobs(1, timeout_s=20)
     lines = decode_text(printer.jobs[0])
     assert "A001" in lines
     assert "Bürgerbüro Test" in lines and "Anmeldung einer Wohnung" in lines
@@ -52,7 +52,7 @@ def test_arabic_visitor_ticket_has_raster_lines(tmp_path, printer):
     config = _config(tmp_path, str(tmp_path / "printer"))
     result = _kiosk("ticket", "anmeldung", "--lang", "ar", "--config", config)
     assert result.returncode == 0, result.stderr
-    assert printer.wait_for_jobs(1, timeout_s=5)
+    assert printer.wait_for_jobs(1, timeout_s=20)
     assert b"\x1dv0" in printer.jobs[0]
 
 

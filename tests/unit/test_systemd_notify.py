@@ -127,7 +127,7 @@ def test_full_queue_does_not_block(systemd):
         assert sent < 100_000, "the receive queue never filled"
     started = time.monotonic()
     assert sd.watchdog_ping() is False
-    assert time.monotonic() - started < sd.SEND_TIMEOUT_S + 1.0
+    assert time.monotonic() - started < sd.SEND_TIMEOUT_S + 10.0  # hang guard, not a speed
     assert systemd.receive()[0] == "WATCHDOG=1"  # what was queued is intact
 
 
