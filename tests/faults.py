@@ -15,14 +15,18 @@ FILLER_DAY = "2000-01-01"
 def fill_disk(db: sqlite3.Connection) -> None:
     """The file cannot grow by one page more (PRAGMA max_page_count: SQLite answers
     "database or disk is full", as on a full disk), and the ticket table's page is
-    filled to the last bytes, so the next write that adds or grows a row needs a page."""
-    pages = db.execute("PRAGMA page_count").fetchone()[0]
-    db.execute(f"PRAGMA max_page_count = {pages}")
+    filled to the last bytes, so the next write that adds a ticket or grows the newest
+    one needs a page."""
     from kiosk.store.sqlite import INSERT_TICKET
 
-    cursor = db.execute(INSERT_TICKET, (FILLER_DAY, "filler", "Z", 1, "Z001", "filler",
-                                        "t", "de", "2000-01-01T08:00:00+00:00", "done"))
-    filler = cursor.lastrowid
+    # a new row lands next to the newest ticket (ids grow), in the same page
+    seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM ticket WHERE business_day = ?",
+                     (FILLER_DAY,)).fetchone()[0]
+    filler = db.execute(INSERT_TICKET, (FILLER_DAY, "filler", "Z", seq, f"Z{seq:03d}",
+                                        f"filler{seq}", "t", "de",
+                                        "2000-01-01T08:00:00+00:00", "done")).lastrowid
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")
     low, high = 0, 4000  # the largest filler cell that still fits in the page
     while low < high:
         size = (low + high + 1) // 2

@@ -90,13 +90,15 @@ class SqliteStore:
         self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         # read before writing anything: a corrupt file or one from a newer kiosk is
         # refused untouched
-        check_version(self._db, self.path)
+        current = check_version(self._db, self.path) == SCHEMA_VERSION
         mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StoreError(f"{self.path}: WAL mode not available (got {mode}); keep the "
                              f"file on the terminal's own disk")
         # FULL: a committed (and so printed) number survives a power cut
         self._db.execute("PRAGMA synchronous = FULL")
+        if current:
+            return  # no write lock needed to start
         with self._write() as db:
             before = migrate(db, self.path)
         if before not in (0, SCHEMA_VERSION):
