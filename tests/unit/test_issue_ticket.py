@@ -254,14 +254,6 @@ def test_number_999_makes_the_service_exhausted_not_quota(config, store, clock, 
     assert "quota" not in caught.value.detail
 
 
-def test_the_exhausted_strings_are_translatable():
-    from kiosk.i18n import gettext_for
-    from kiosk.services.issue_ticket import EXHAUSTED_MESSAGE, EXHAUSTED_NOTE
-
-    assert gettext_for("en")(EXHAUSTED_NOTE) == "No more numbers today"
-    assert "information desk" in EXHAUSTED_MESSAGE
-
-
 def test_estimate_ignores_service_times_from_a_clock_that_went_back(config, store, clock,
                                                                    ticks):
     """GIVEN five completed tickets, one whose done time lies before its call because
