@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 # What the services screen shows for Availability/Refusal EXHAUSTED (translated there
 # with tr()): the note on the service's button, and the message after a tap.
-EXHAUSTED_NOTE = N_("No more numbers today")
+EXHAUSTED_NOTE = N_("All numbers given out today")
 EXHAUSTED_MESSAGE = N_("All numbers for this service have been given out today. "
                        "Please ask at the information desk.")
 
