@@ -45,7 +45,8 @@ def store_error(err: sqlite3.Error, path: Path, action: str,
 def file_error(err: OSError, path: Path) -> StoreError:
     """The store's folder or file could not be created."""
     reason = err.strerror or str(err)
-    where = err.filename or path
-    return StoreError(f"cannot create the queue store {path}: {where}: {reason}; set "
+    if err.filename and str(err.filename) != str(path):
+        reason = f"{err.filename}: {reason}"
+    return StoreError(f"cannot create the queue store {path}: {reason}; set "
                       f"KIOSK_DATA_DIR or [store] path to a folder the kiosk's user can "
                       f"write", kind="cannot_open")
