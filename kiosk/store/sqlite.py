@@ -149,9 +149,9 @@ class SqliteStore:
                 raise SequenceExhausted(service, prefix, MAX_SEQUENCE)
             seq = last + 1
             number = format_number(prefix, seq)
-            cursor = db.execute(
-                INSERT_TICKET, (day_text, service, prefix, seq, number, reference, self.terminal_id,
-                 lang, _iso(now), TicketState.WAITING.value))
+            cursor = db.execute(INSERT_TICKET, (
+                day_text, service, prefix, seq, number, reference, self.terminal_id, lang,
+                _iso(now), TicketState.WAITING.value))
             ticket_id = cursor.lastrowid
         return Ticket(ticket_id, number, service, day, now, lang, TicketState.WAITING, reference)
 
