@@ -13,6 +13,7 @@ from pathlib import Path
 from kiosk.config import (Config, ConfigError, default_config_path, load_config,
                           load_default_config)
 from kiosk.paths import config_resource
+from kiosk.store.errors import StoreError
 
 
 class UsageError(Exception):
@@ -60,9 +61,6 @@ def cmd_check_config(args) -> int:
 
 
 def cmd_ticket(args) -> int:
-    from kiosk.services.issue_ticket import Refusal, Refused
-    from kiosk.wiring import ticket_service
-
     config = _load(args.config)
     if config.service(args.service) is None:
         valid = ", ".join(s.id for s in config.services)
@@ -71,18 +69,34 @@ def cmd_ticket(args) -> int:
     if lang not in config.languages:
         raise UsageError(f"language {lang!r} is not offered; offered: "
                          f"{', '.join(config.languages)}")
-    service = ticket_service(config)
+    # this command reports print and record failures itself, in one line on stderr
+    service_log = logging.getLogger("kiosk.services.issue_ticket")
+    level = service_log.level
+    if not service_log.isEnabledFor(logging.DEBUG):
+        service_log.setLevel(logging.CRITICAL)
     try:
+        return _issue_and_print(args, lang, config)
+    finally:
+        service_log.setLevel(level)
+
+
+def _issue_and_print(args, lang: str, config: Config) -> int:
+    from kiosk.services.issue_ticket import Refusal, Refused
+    from kiosk.store.errors import StoreError
+    from kiosk.wiring import ticket_service
+
+    try:
+        service = ticket_service(config)
         issued = service.issue(args.service, lang)
     except Refused as err:
         if err.reason is Refusal.UNKNOWN_SERVICE:
             raise UsageError(err.detail) from err
-        if args.json:
-            print(json.dumps({"number": None, "service": args.service, "people_ahead": None,
-                              "estimate_min": None, "printed": False, "print_error": None,
-                              "error": err.reason.value, "reason": err.detail}))
+        _no_ticket_json(args, err.reason.value, err.detail)
         raise Failure(err.detail) from err
-    result = service.print_ticket(issued)
+    except StoreError as err:
+        _no_ticket_json(args, "store_error", str(err))
+        raise
+    result = _print_issued(service, issued)
     if args.json:
         print(json.dumps({
             "number": issued.ticket.number, "service": issued.service.id,
@@ -95,11 +109,40 @@ def cmd_ticket(args) -> int:
         print(f"people ahead: {issued.people_ahead}")
         print(f"estimated wait: {estimate}")
         print("printed" if result.printed else f"not printed: {result.error}")
+    number = issued.ticket.number
+    unrecorded = "" if result.record_error is None else \
+        f" (the print result could not be recorded: {result.record_error})"
     if not result.printed:
-        print(f"kiosk: ticket {issued.ticket.number} issued but not printed: {result.error}",
-              file=sys.stderr)
+        print(_line(f"kiosk: ticket {number} issued but not printed: {result.error}"
+                    f"{unrecorded}"), file=sys.stderr)
         return 1
+    if unrecorded:
+        print(_line(f"kiosk: warning: ticket {number} printed, but the print result could "
+                    f"not be recorded: {result.record_error}"), file=sys.stderr)
     return 0
+
+
+def _no_ticket_json(args, code: str, reason: str) -> None:
+    if args.json:
+        print(json.dumps({"number": None, "service": args.service, "people_ahead": None,
+                          "estimate_min": None, "printed": False, "print_error": None,
+                          "error": code, "reason": reason}, ensure_ascii=False))
+
+
+def _print_issued(service, issued):
+    """The print result; a number once issued is reported whatever printing does."""
+    from kiosk.services.issue_ticket import PrintReport
+
+    try:
+        return service.print_ticket(issued)
+    except Exception as err:  # noqa: BLE001 - print_ticket should not raise; if it does,
+        # the number must still reach the person who asked for it
+        return PrintReport(False, _line(f"printing failed: {type(err).__name__}: {err}"))
+
+
+def _line(text: str) -> str:
+    """One line for stderr or a JSON field, whatever an exception's text held."""
+    return " ".join(str(text).split())
 
 
 def _queue(args):
@@ -334,10 +377,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk: {err}", file=sys.stderr)
         return 2
     except Failure as err:
-        print(f"kiosk: {err}", file=sys.stderr)
+        print(_line(f"kiosk: {err}"), file=sys.stderr)
+        return 1
+    except StoreError as err:
+        print(_line(f"kiosk: {err}"), file=sys.stderr)
+        return 1
+    except OSError as err:
+        where = f"{err.filename}: " if err.filename else ""
+        print(_line(f"kiosk: {where}{err.strerror or err}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # noqa: BLE001 - never a traceback in CLI output
+        logging.getLogger("kiosk.cli").debug("unexpected error", exc_info=True)
+        print(_line(f"kiosk: unexpected error ({type(err).__name__}: {err}); run with "
+                    f"KIOSK_LOG_LEVEL=DEBUG for details"), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,11 +1,16 @@
-"""Where the kiosk finds its resources (catalogs, example configs) and keeps its data."""
+"""Where the kiosk finds its resources (catalogs, example configs) and keeps its data.
+Folders and files it creates for data are private (0700/0600) whatever the umask."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 def resource_dir(name: str) -> Path:
@@ -20,8 +25,42 @@ def config_resource(filename: str) -> Path:
     return resource_dir("config") / filename
 
 
+def make_private_dir(path: Path) -> Path:
+    """Create the folder and its missing parents 0700. An existing folder keeps its mode
+    (an operator may have chosen 0750 for a group). Raises OSError when it cannot."""
+    path = Path(path)
+    missing = []
+    probe = path
+    while not os.path.lexists(probe) and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue  # another process was quicker; its mode is its own
+        os.chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask
+    if not path.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists but is not a folder", str(path))
+    return path
+
+
+def create_private_file(path: Path) -> bool:
+    """Create an empty file 0600 unless it exists; True when it was created."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return False
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)  # the umask may have taken owner bits too
+    finally:
+        os.close(fd)
+    return True
+
+
 def data_dir() -> Path:
-    """$KIOSK_DATA_DIR, else the platform's user data directory; never next to the code."""
+    """$KIOSK_DATA_DIR, else the platform's user data directory; never next to the code.
+    Created 0700; raises OSError when it cannot be created."""
     env = os.environ.get("KIOSK_DATA_DIR")
     if env:
         path = Path(env)
@@ -29,5 +68,4 @@ def data_dir() -> Path:
         from platformdirs import user_data_dir
 
         path = Path(user_data_dir("kiosk", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return make_private_dir(path)

@@ -14,9 +14,19 @@ def store_path(config: Config) -> Path:
 
 
 def open_store(config: Config):
+    """The queue store; StoreError (one line: which file, what to do) when the data
+    folder or the file cannot be created, read or written."""
+    from kiosk.store.errors import StoreError
     from kiosk.store.sqlite import SqliteStore
 
-    return SqliteStore(store_path(config), terminal_id=config.terminal_id)
+    try:
+        path = store_path(config)
+    except OSError as err:
+        where = err.filename or "the data folder"
+        raise StoreError(f"cannot create the data folder {where}: "
+                         f"{err.strerror or err}; set KIOSK_DATA_DIR or [store] path to a "
+                         f"folder the kiosk's user can write", kind="cannot_open") from err
+    return SqliteStore(path, terminal_id=config.terminal_id)
 
 
 def build_transport(printer: PrinterConfig):

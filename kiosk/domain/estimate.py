@@ -23,9 +23,12 @@ class WaitEstimate:
 
 def estimate_wait(people_ahead: int, active_counters: int,
                   service_times_s: list[float]) -> WaitEstimate:
-    """ceil(people ahead / active counters) x median service time, in whole minutes."""
+    """ceil(people ahead / active counters) x median service time, in whole minutes.
+    Non-positive service times are dropped: a wall clock that jumped back between call
+    and done leaves them, and they say nothing about how long a visit takes."""
     if people_ahead < 0:
         raise ValueError("people_ahead cannot be negative")
+    service_times_s = [t for t in service_times_s if t > 0]
     if active_counters <= 0 or len(service_times_s) < MIN_COMPLETIONS:
         return WaitEstimate(people_ahead, None)
     rounds = math.ceil(people_ahead / active_counters)

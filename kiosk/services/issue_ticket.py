@@ -2,10 +2,12 @@
 
 Issuing (store) and printing (device) are two steps so the screen can show the number
 at once and the printer's fate afterwards; a dead printer never costs the visitor
-their place in the queue."""
+their place in the queue. Store faults leave as StoreError, printer faults of any kind
+as a not-printed result: a number once issued is always shown."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -16,16 +18,27 @@ from typing import Callable
 from kiosk.config import Config, ServiceConfig
 from kiosk.domain.clock import business_day, utc_now
 from kiosk.domain.estimate import ACTIVE_WINDOW_S, WaitEstimate, estimate_wait
+from kiosk.domain.numbering import MAX_SEQUENCE
 from kiosk.domain.ticket import Ticket
-from kiosk.services.ports import DocumentPrinter, PrintOutcome, QueueStore
+from kiosk.i18n import N_
+from kiosk.services.ports import DocumentPrinter, QueueStore
 from kiosk.services.ticket_document import OFFICE_LANGUAGE, ticket_document
-from kiosk.store.errors import QuotaReached
+from kiosk.store.errors import QuotaReached, SequenceExhausted, store_faults
+
+log = logging.getLogger(__name__)
+
+# What the services screen shows for Availability/Refusal EXHAUSTED (translated there
+# with tr()): the note on the service's button, and the message after a tap.
+EXHAUSTED_NOTE = N_("All numbers given out today")
+EXHAUSTED_MESSAGE = N_("All numbers for this service have been given out today. "
+                       "Please ask at the information desk.")
 
 
 class Availability(Enum):
     OPEN = "open"
     CLOSED = "closed"  # outside opening hours
     QUOTA_REACHED = "quota_reached"
+    EXHAUSTED = "exhausted"  # every number 001..999 of the prefix is used today
     DISABLED = "disabled"
 
 
@@ -33,6 +46,7 @@ class Refusal(Enum):
     UNKNOWN_SERVICE = "unknown_service"
     CLOSED = "closed"
     QUOTA_REACHED = "quota_reached"
+    EXHAUSTED = "exhausted"
     DISABLED = "disabled"
     BUSY = "busy"  # a ticket is being issued right now (double tap)
 
@@ -41,6 +55,34 @@ class Refused(Exception):
     def __init__(self, reason: Refusal, detail: str) -> None:
         super().__init__(detail)
         self.reason, self.detail = reason, detail
+
+
+@dataclass(frozen=True)
+class PrintReport:
+    """What became of a ticket's print: `printed` is the truth about the paper, even
+    when recording it failed (`record_error`)."""
+
+    printed: bool
+    error: str | None  # short operator-facing reason, no personal data
+    state: object = None  # the printer's state, for the screen's message
+    record_error: str | None = None
+
+    @property
+    def recorded(self) -> bool:
+        return self.record_error is None
+
+
+def _result_code(report: PrintReport) -> str | None:
+    """What the store keeps of a failed print: the printer's state, never free text."""
+    if report.printed:
+        return None
+    value = getattr(report.state, "value", None)
+    return value if isinstance(value, str) and value != "online" else "failed"
+
+
+def _one_line(err: BaseException, limit: int = 200) -> str:
+    text = " ".join(f"{type(err).__name__}: {err}".split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -71,9 +113,13 @@ class TicketService:
             return Availability.DISABLED
         if not self.config.hours_for(service).is_open(now):
             return Availability.CLOSED
-        if service.daily_quota is not None and \
-                self.store.issued_today(service.id, business_day(now)) >= service.daily_quota:
-            return Availability.QUOTA_REACHED
+        day = business_day(now)
+        with store_faults("reading the queue"):
+            if service.daily_quota is not None and \
+                    self.store.issued_today(service.id, day) >= service.daily_quota:
+                return Availability.QUOTA_REACHED
+            if self.store.last_sequence(service.prefix, day) >= MAX_SEQUENCE:
+                return Availability.EXHAUSTED
         return Availability.OPEN
 
     def issue(self, service_id: str, lang: str) -> IssuedTicket:
@@ -95,20 +141,24 @@ class TicketService:
                 raise Refused(Refusal(state.value), _refusal_text(service, state))
             lang = lang if lang in self.config.languages else self.config.default_language
             try:
-                ticket = self.store.issue(service.id, service.prefix, lang, now,
-                                          business_day(now), service.daily_quota)
+                with store_faults("issuing a number"):
+                    ticket = self.store.issue(service.id, service.prefix, lang, now,
+                                              business_day(now), service.daily_quota)
             except QuotaReached as err:
                 raise Refused(Refusal.QUOTA_REACHED, str(err)) from err
+            except SequenceExhausted as err:
+                raise Refused(Refusal.EXHAUSTED, str(err)) from err
             self._last_issue = self.monotonic()
         finally:
             self._busy.release()
         return IssuedTicket(ticket, service, self.estimate(ticket, now))
 
     def estimate(self, ticket: Ticket, now: datetime) -> WaitEstimate:
-        ahead = self.store.people_ahead(ticket)
-        counters = self.store.active_counters(ticket.service,
-                                              now - timedelta(seconds=ACTIVE_WINDOW_S))
-        times = self.store.service_times_s(ticket.service, ticket.business_day)
+        with store_faults("reading the queue"):
+            ahead = self.store.people_ahead(ticket)
+            counters = self.store.active_counters(ticket.service,
+                                                  now - timedelta(seconds=ACTIVE_WINDOW_S))
+            times = self.store.service_times_s(ticket.service, ticket.business_day)
         return estimate_wait(ahead, counters, times)
 
     def document(self, issued: IssuedTicket):
@@ -121,19 +171,30 @@ class TicketService:
             issued_at=issued.ticket.issued_at, estimate=issued.estimate,
             reference=issued.ticket.reference if self.config.printer.qr else None)
 
-    def print_ticket(self, issued: IssuedTicket) -> PrintOutcome:
-        """Print and record the result; never raises for a device problem."""
-        result = self.printer.print_document(self.document(issued)) if self.printer else \
-            _NotPrinted("no printer configured")
-        self.store.record_print(issued.ticket.id, result.printed, result.error)
-        return result
-
-
-@dataclass(frozen=True)
-class _NotPrinted:
-    error: str
-    printed: bool = False
-    state: None = None
+    def print_ticket(self, issued: IssuedTicket) -> PrintReport:
+        """Print and record the result; never raises. A ticket whose bytes went out is
+        reported printed even when the result cannot be recorded (logged for staff)."""
+        number = issued.ticket.number
+        if self.printer is None:
+            report = PrintReport(False, "no printer configured")
+        else:
+            try:
+                outcome = self.printer.print_document(self.document(issued))
+                report = PrintReport(bool(outcome.printed), outcome.error,
+                                     getattr(outcome, "state", None))
+            except Exception as err:  # noqa: BLE001 - a driver bug must not hide the number
+                log.error("ticket %s: printing failed unexpectedly: %s", number,
+                          _one_line(err), exc_info=True)
+                report = PrintReport(False, f"printer failed: {_one_line(err)}")
+        try:
+            with store_faults("recording the print result"):
+                self.store.record_print(issued.ticket.id, report.printed,
+                                        _result_code(report), self.clock())
+        except Exception as err:  # noqa: BLE001 - the paper's fate stays the truth
+            log.error("ticket %s %s, but the print result could not be recorded: %s",
+                      number, "printed" if report.printed else "not printed", err)
+            report = PrintReport(report.printed, report.error, report.state, str(err))
+        return report
 
 
 def _refusal_text(service: ServiceConfig, state: Availability) -> str:
@@ -141,5 +202,8 @@ def _refusal_text(service: ServiceConfig, state: Availability) -> str:
         Availability.CLOSED: f"service {service.id!r} is closed now (outside opening hours)",
         Availability.QUOTA_REACHED: f"service {service.id!r} has reached its daily quota "
                                     f"of {service.daily_quota} tickets",
+        Availability.EXHAUSTED: f"all {MAX_SEQUENCE} numbers of prefix {service.prefix} "
+                                f"are used today (service {service.id!r}); numbering "
+                                f"starts again at midnight",
         Availability.DISABLED: f"service {service.id!r} is switched off",
     }[state]

@@ -19,12 +19,18 @@ class DocumentPrinter(Protocol):
 
 
 class QueueStore(Protocol):
+    """Every method raises kiosk.store.errors.StoreError when the store cannot be read
+    or written; issue() also QuotaReached or SequenceExhausted."""
+
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
               daily_quota: int | None) -> Ticket: ...
 
-    def record_print(self, ticket_id: int, printed: bool, error: str | None) -> None: ...
+    def record_print(self, ticket_id: int, printed: bool, error: str | None,
+                     at: datetime | None = None) -> None: ...
 
     def issued_today(self, service: str, day: date) -> int: ...
+
+    def last_sequence(self, prefix: str, day: date) -> int: ...
 
     def people_ahead(self, ticket: Ticket) -> int: ...
 

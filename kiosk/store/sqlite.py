@@ -3,10 +3,16 @@
 Numbers are issued in one IMMEDIATE transaction with synchronous=FULL, so every process
 on the terminal gets the next number exactly once and a power cut never re-issues a
 number that was already printed. Only ids, times and states are stored: nothing personal.
+The file and its folder are private (0600/0700); every SQLite or file error leaves as a
+one-line StoreError.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import os
+import re
 import secrets
 import sqlite3
 import threading
@@ -17,35 +23,18 @@ from typing import Iterator
 
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
 from kiosk.domain.ticket import Ticket, TicketState, can_move
-from kiosk.store.errors import QuotaReached, StoreError, TicketNotFound, TransitionRefused
+from kiosk.paths import create_private_file, make_private_dir
+from kiosk.store.errors import (QuotaReached, SequenceExhausted, StoreError, TicketNotFound,
+                                TransitionRefused)
+from kiosk.store.schema import SCHEMA_VERSION, check_version, migrate
+from kiosk.store.sqlite_errors import file_error, store_error
 
-SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS ticket (
-    id INTEGER PRIMARY KEY,
-    business_day TEXT NOT NULL,
-    service TEXT NOT NULL,
-    prefix TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    number TEXT NOT NULL,
-    reference TEXT NOT NULL UNIQUE,
-    terminal TEXT NOT NULL,
-    lang TEXT NOT NULL,
-    issued_at TEXT NOT NULL,
-    state TEXT NOT NULL,
-    counter TEXT,
-    called_at TEXT,
-    finished_at TEXT,
-    printed INTEGER,
-    print_error TEXT,
-    UNIQUE (business_day, prefix, seq)
-);
-CREATE INDEX IF NOT EXISTS ticket_waiting ON ticket (business_day, service, state, seq);
-CREATE INDEX IF NOT EXISTS ticket_number ON ticket (business_day, number);
-CREATE INDEX IF NOT EXISTS ticket_state_day ON ticket (state, business_day);
-CREATE INDEX IF NOT EXISTS ticket_service_called ON ticket (service, called_at);
-"""
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another process's transaction
+INSERT_TICKET = ("INSERT INTO ticket (business_day, service, prefix, seq, number, reference,"
+                 " terminal, lang, issued_at, state) VALUES (?,?,?,?,?,?,?,?,?,?)")
+_RESULT_CODE = re.compile(r"^[a-z][a-z_]{0,31}$")  # a print result code: paper_out, offline
 
 
 def _iso(moment: datetime) -> str:
@@ -56,92 +45,146 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _guarded(action: str):
+    """Turn any sqlite3 error of the method into a StoreError naming the file."""
+    def wrap(method):
+        @functools.wraps(method)
+        def inner(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as err:
+                raise store_error(err, self.path, action, self.busy_timeout_s) from err
+        return inner
+    return wrap
+
+
 class SqliteStore:
     """Queue store over one SQLite file; safe for threads and for several processes."""
 
     def __init__(self, path: str | Path, terminal_id: str = "local",
-                 busy_timeout_ms: int = 10_000) -> None:
+                 busy_timeout_ms: int | None = None) -> None:
         self.path = Path(path)
         self.terminal_id = terminal_id
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        self.busy_timeout_s = busy_timeout_ms / 1000
         self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None,
-                                       check_same_thread=False, timeout=busy_timeout_ms / 1000)
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
-                raise StoreError(f"{self.path}: WAL mode not available (got {mode})")
-            # FULL: a committed (and so printed) number survives a power cut
-            self._db.execute("PRAGMA synchronous = FULL")
-            with self._write():
-                for statement in _SCHEMA.strip().split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            make_private_dir(self.path.parent)
+            create_private_file(self.path)  # SQLite gives -wal and -shm the file's mode
+            _tighten(self.path)
+        except OSError as err:
+            raise file_error(err, self.path) from err
+        try:
+            self._open(busy_timeout_ms)
         except sqlite3.Error as err:
-            raise StoreError(f"cannot open queue store {self.path}: {err}") from err
+            self.close()
+            raise store_error(err, self.path, "opening", self.busy_timeout_s) from err
+        except StoreError:
+            self.close()
+            raise
+
+    def _open(self, busy_timeout_ms: int) -> None:
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=busy_timeout_ms / 1000)
+        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        # read before writing anything: a corrupt file or one from a newer kiosk is
+        # refused untouched
+        current = check_version(self._db, self.path) == SCHEMA_VERSION
+        mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreError(f"{self.path}: WAL mode not available (got {mode}); keep the "
+                             f"file on the terminal's own disk")
+        # FULL: a committed (and so printed) number survives a power cut
+        self._db.execute("PRAGMA synchronous = FULL")
+        if current:
+            return  # no write lock needed to start
+        with self._write() as db:
+            before = migrate(db, self.path)
+        if before not in (0, SCHEMA_VERSION):
+            log.info("queue store migrated from schema version %d to %d", before,
+                     SCHEMA_VERSION)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction: takes the write lock before reading the counter."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
+                yield db
+                db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite may have rolled back by itself (disk full); a second ROLLBACK
+                # would hide the real error
+                if db.in_transaction:
+                    try:
+                        db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
                 raise
-            else:
-                self._db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
 
     # -- issuing ---------------------------------------------------------------------
 
+    @_guarded("issuing a number")
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
               daily_quota: int | None) -> Ticket:
-        """Issue the next number of the day for the service, or raise QuotaReached."""
+        """Issue the next number of the day for the service; QuotaReached or
+        SequenceExhausted when there is none."""
         reference = secrets.token_urlsafe(9)  # 72 random bits, 12 characters
         day_text = day.isoformat()
-        try:
-            with self._write() as db:
-                self._expire(db, day_text)
-                issued = db.execute(
-                    "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM ticket "
-                    "WHERE business_day = ? AND prefix = ?", (day_text, prefix)).fetchone()
-                count, last = issued
-                if daily_quota is not None and count >= daily_quota:
-                    raise QuotaReached(service, daily_quota)
-                seq = last + 1
-                if seq > MAX_SEQUENCE:
-                    raise QuotaReached(service, MAX_SEQUENCE)
-                number = format_number(prefix, seq)
-                cursor = db.execute(
-                    "INSERT INTO ticket (business_day, service, prefix, seq, number, reference,"
-                    " terminal, lang, issued_at, state) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (day_text, service, prefix, seq, number, reference, self.terminal_id,
-                     lang, _iso(now), TicketState.WAITING.value))
-                ticket_id = cursor.lastrowid
-        except sqlite3.Error as err:
-            raise StoreError(f"issuing failed: {err}") from err
+        with self._write() as db:
+            self._expire(db, day_text)
+            count, last = db.execute(
+                "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM ticket "
+                "WHERE business_day = ? AND prefix = ?", (day_text, prefix)).fetchone()
+            if daily_quota is not None and count >= daily_quota:
+                raise QuotaReached(service, daily_quota)
+            if last >= MAX_SEQUENCE:
+                raise SequenceExhausted(service, prefix, MAX_SEQUENCE)
+            seq = last + 1
+            number = format_number(prefix, seq)
+            cursor = db.execute(INSERT_TICKET, (
+                day_text, service, prefix, seq, number, reference, self.terminal_id, lang,
+                _iso(now), TicketState.WAITING.value))
+            ticket_id = cursor.lastrowid
         return Ticket(ticket_id, number, service, day, now, lang, TicketState.WAITING, reference)
 
-    def record_print(self, ticket_id: int, printed: bool, error: str | None) -> None:
+    @_guarded("recording the print result")
+    def record_print(self, ticket_id: int, printed: bool, error: str | None,
+                     at: datetime | None = None) -> None:
+        """Store whether (and when) the ticket printed and, if not, a short result code
+        such as "paper_out". Free text (an exception's message may quote a document) is
+        stored as "failed": nothing personal reaches the file."""
+        code = None if printed else (error if error and _RESULT_CODE.match(error) else "failed")
+        when = _iso(at) if printed and at is not None else None
         with self._write() as db:
-            db.execute("UPDATE ticket SET printed = ?, print_error = ? WHERE id = ?",
-                       (1 if printed else 0, error, ticket_id))
+            db.execute("UPDATE ticket SET printed = ?, print_error = ?, printed_at = ? "
+                       "WHERE id = ?", (1 if printed else 0, code, when, ticket_id))
 
+    @_guarded("reading the queue")
     def issued_today(self, service: str, day: date) -> int:
         with self._lock:
             return self._db.execute(
                 "SELECT COUNT(*) FROM ticket WHERE business_day = ? AND service = ?",
                 (day.isoformat(), service)).fetchone()[0]
 
+    @_guarded("reading the queue")
+    def last_sequence(self, prefix: str, day: date) -> int:
+        """The highest number of the prefix issued on the day (0: none yet)."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM ticket WHERE business_day = ? "
+                "AND prefix = ?", (day.isoformat(), prefix)).fetchone()[0]
+
     # -- what the screen tells the visitor -----------------------------------------
 
+    @_guarded("reading the queue")
     def people_ahead(self, ticket: Ticket) -> int:
         with self._lock:
             return self._db.execute(
@@ -149,12 +192,14 @@ class SqliteStore:
                 "AND state = 'waiting' AND id < ?",
                 (ticket.business_day.isoformat(), ticket.service, ticket.id)).fetchone()[0]
 
+    @_guarded("reading the queue")
     def waiting_count(self, service: str, day: date) -> int:
         with self._lock:
             return self._db.execute(
                 "SELECT COUNT(*) FROM ticket WHERE business_day = ? AND service = ? "
                 "AND state = 'waiting'", (day.isoformat(), service)).fetchone()[0]
 
+    @_guarded("reading the queue")
     def last_issued_at(self) -> datetime | None:
         """When this terminal last issued a ticket (the newest by issue order), or None."""
         with self._lock:
@@ -162,13 +207,17 @@ class SqliteStore:
                                    "ORDER BY id DESC LIMIT 1", (self.terminal_id,)).fetchone()
         return _dt(row[0]) if row else None
 
+    @_guarded("reading the queue")
     def active_counters(self, service: str, since: datetime) -> int:
         with self._lock:
             return self._db.execute(
                 "SELECT COUNT(DISTINCT counter) FROM ticket WHERE service = ? "
                 "AND called_at >= ?", (service, _iso(since))).fetchone()[0]
 
+    @_guarded("reading the queue")
     def service_times_s(self, service: str, day: date) -> list[float]:
+        """Seconds from call to done of today's completed tickets, as recorded (the
+        estimate drops non-positive ones left by a clock that went back)."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT called_at, finished_at FROM ticket WHERE business_day = ? "
@@ -178,22 +227,28 @@ class SqliteStore:
 
     # -- counters ------------------------------------------------------------------
 
+    @_guarded("calling the next ticket")
     def call_next(self, counter: str, services: list[str], now: datetime,
                   day: date) -> Ticket | None:
-        """The counter calls the oldest waiting ticket of the given services."""
+        """The counter calls the first waiting ticket of the given services, in the order
+        they were issued (by id: the wall clock may have jumped back since)."""
         marks = ",".join("?" * len(services))
+        day_text = day.isoformat()
         with self._write() as db:
-            self._expire(db, day.isoformat())
+            self._expire(db, day_text)
             row = db.execute(
                 f"SELECT id FROM ticket WHERE business_day = ? AND state = 'waiting' "
-                f"AND service IN ({marks}) ORDER BY issued_at, id LIMIT 1",
-                (day.isoformat(), *services)).fetchone()
+                f"AND service IN ({marks}) ORDER BY id LIMIT 1",
+                (day_text, *services)).fetchone()
             if row is None:
                 return None
-            db.execute("UPDATE ticket SET state = 'called', counter = ?, called_at = ? "
-                       "WHERE id = ?", (counter, _iso(now), row[0]))
+            call_seq = db.execute("SELECT COALESCE(MAX(call_seq), 0) + 1 FROM ticket "
+                                  "WHERE business_day = ?", (day_text,)).fetchone()[0]
+            db.execute("UPDATE ticket SET state = 'called', counter = ?, called_at = ?, "
+                       "call_seq = ? WHERE id = ?", (counter, _iso(now), call_seq, row[0]))
             return self._ticket(db, row[0])
 
+    @_guarded("finishing a ticket")
     def finish(self, number: str, to: TicketState, now: datetime, day: date) -> Ticket:
         """Mark a called ticket done or no-show."""
         prefix, seq = parse_number(number)
@@ -209,14 +264,17 @@ class SqliteStore:
                        (to.value, _iso(now), row[0]))
             return self._ticket(db, row[0])
 
+    @_guarded("reading the calls")
     def recent_calls(self, day: date, limit: int = 5) -> list[Ticket]:
+        """The latest calls first, in the order they were made (not by wall time)."""
         with self._lock:
             ids = [r[0] for r in self._db.execute(
-                "SELECT id FROM ticket WHERE business_day = ? AND called_at IS NOT NULL "
-                "AND state = 'called' ORDER BY called_at DESC, id DESC LIMIT ?",
+                "SELECT id FROM ticket WHERE business_day = ? AND call_seq IS NOT NULL "
+                "AND state = 'called' ORDER BY call_seq DESC LIMIT ?",
                 (day.isoformat(), limit))]
             return [self._ticket(self._db, i) for i in ids]
 
+    @_guarded("reading the queue")
     def ticket_by_number(self, number: str, day: date) -> Ticket | None:
         prefix, seq = parse_number(number)
         with self._lock:
@@ -225,6 +283,7 @@ class SqliteStore:
                                    (day.isoformat(), prefix, seq)).fetchone()
             return self._ticket(self._db, row[0]) if row else None
 
+    @_guarded("reading the queue")
     def all_numbers(self, day: date) -> list[str]:
         with self._lock:
             return [r[0] for r in self._db.execute(
@@ -246,3 +305,15 @@ class SqliteStore:
         return Ticket(row[0], row[1], row[2], date.fromisoformat(row[3]), _dt(row[4]), row[5],
                       TicketState(row[6]), row[7], row[8])
 
+
+def _tighten(path: Path) -> None:
+    """Files left by an older kiosk under a lax umask lose the access of others
+    (a group the operator chose keeps its bits)."""
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            mode = file.stat().st_mode & 0o777
+            if mode & 0o007 and file.stat().st_uid == os.geteuid():
+                os.chmod(file, mode & ~0o007)
+                log.info("queue store: removed access of others from %s", file.name)
+        except FileNotFoundError:
+            continue

@@ -76,3 +76,56 @@ def test_killed_process_leaves_no_hole_or_duplicate(tmp_path):
     numbers = store.all_numbers(date.fromisoformat(last_day))
     nxt = store.issue("anmeldung", "A", "de", when, business_day(when), None).number
     assert nxt == f"A{len(numbers) + 1:03d}"
+
+
+QUOTA = 5
+RACERS = 6
+ROUNDS = 30  # one race per business day: many chances for a lost update to show
+
+
+def _race_for_the_last_slot(path: str, start, results) -> None:
+    from kiosk.store.errors import QuotaReached
+    from kiosk.store.sqlite import SqliteStore
+
+    store = SqliteStore(path, terminal_id="racer")
+    start.wait()  # a barrier: every racer has its store open before the first asks
+    outcomes = []
+    for round_ in range(ROUNDS):
+        when = NOW + timedelta(days=round_)
+        try:
+            outcomes.append(store.issue("ausweis", "P", "de", when, business_day(when),
+                                        QUOTA).number)
+        except QuotaReached:
+            outcomes.append("refused")
+    store.close()
+    results.put(outcomes)
+
+
+def test_processes_racing_for_the_last_quota_slot(tmp_path):
+    """GIVEN a quota of 5 with 4 issued WHEN 6 processes ask at the same moment THEN
+    exactly one gets P005, the others are refused, and no number is skipped (30 days,
+    one race each)."""
+    from kiosk.store.sqlite import SqliteStore
+
+    path = str(tmp_path / "quota.sqlite3")
+    store = SqliteStore(path)
+    days = [NOW + timedelta(days=r) for r in range(ROUNDS)]
+    for when in days:
+        for _ in range(QUOTA - 1):
+            store.issue("ausweis", "P", "de", when, business_day(when), QUOTA)
+    ctx = mp.get_context("spawn")
+    start, results = ctx.Barrier(RACERS), ctx.Queue()
+    procs = [ctx.Process(target=_race_for_the_last_slot, args=(path, start, results))
+             for _ in range(RACERS)]
+    for p in procs:
+        p.start()
+    per_racer = [results.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    for round_, when in enumerate(days):
+        outcomes = sorted(r[round_] for r in per_racer)
+        assert outcomes == ["P005"] + ["refused"] * (RACERS - 1), (round_, outcomes)
+        assert store.all_numbers(business_day(when)) == \
+            [f"P{i:03d}" for i in range(1, QUOTA + 1)]
+    store.close()

@@ -104,6 +104,8 @@ def test_call_done_noshow(tmp_path):
     assert again.returncode == 1 and "no_show" in again.stderr
     empty = _kiosk("call", "--counter", "3", "--config", config)
     assert empty.returncode == 1 and "nobody is waiting" in empty.stderr
+    named = _kiosk("call", "--counter", "Frau Muster", "--config", config)
+    assert named.returncode == 2 and "is not a counter id" in named.stderr
 
 
 def test_device_busy_when_another_process_holds_the_port(tmp_path, printer):

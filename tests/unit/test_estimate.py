@@ -34,3 +34,10 @@ def test_nobody_ahead_with_data_means_no_wait():
 def test_negative_people_ahead_is_a_bug():
     with pytest.raises(ValueError):
         estimate_wait(-1, 1, FIVE)
+
+
+def test_non_positive_service_times_are_not_counted():
+    """A clock that jumped back between call and done leaves a zero or negative time:
+    it neither drags the median down nor counts towards the five completions."""
+    assert estimate_wait(2, 1, FIVE + [-3000.0, 0.0, -1.0, -2.0]).minutes == 14
+    assert estimate_wait(2, 1, FIVE[:4] + [-60.0]).minutes is None

@@ -15,14 +15,16 @@ from kiosk.store.sqlite import SqliteStore
 class RecordingPrinter:
     """Stands in for the device at the edge; the ESC/POS path has its own tests."""
 
-    def __init__(self, printed=True, error=None, gate=None):
+    def __init__(self, printed=True, error=None, gate=None, state=None):
         self.documents, self.printed, self.error, self.gate = [], printed, error, gate
+        self.state = state
 
     def print_document(self, doc):
         if self.gate:
             self.gate.wait(5)
         self.documents.append(doc)
-        return type("R", (), {"printed": self.printed, "error": self.error})()
+        return type("R", (), {"printed": self.printed, "error": self.error,
+                              "state": self.state})()
 
 
 class Ticks:
@@ -105,11 +107,15 @@ def test_unknown_service(config, store, clock, ticks):
 
 
 def test_failed_print_is_recorded_and_the_number_stays(config, store, clock, ticks):
-    service = make(config, store, clock, ticks, RecordingPrinter(False, "paper out"))
+    from kiosk.devices.printer.status import PrinterState
+
+    service = make(config, store, clock, ticks,
+                   RecordingPrinter(False, "paper out", state=PrinterState.PAPER_OUT))
     issued = service.issue("anmeldung", "de")
-    assert not service.print_ticket(issued).printed
+    result = service.print_ticket(issued)
+    assert not result.printed and result.error == "paper out" and result.recorded
     row = store._db.execute("SELECT printed, print_error, state FROM ticket").fetchone()
-    assert row == (0, "paper out", "waiting")
+    assert row == (0, "paper_out", "waiting")
 
 
 def test_estimate_after_five_completions(config, store, clock, ticks):
@@ -179,3 +185,109 @@ def test_closed_service(tmp_path, clock, ticks):
     clock.advance(hours=4)
     ticks.t += 1
     assert service.availability(config.service("anmeldung")) is Availability.CLOSED
+
+
+class ExplodingPrinter:
+    """A driver with a bug: print_document raises instead of returning a result."""
+
+    def print_document(self, doc):
+        raise RuntimeError("driver bug\nsecond line")
+
+
+def test_a_printer_that_raises_gives_a_not_printed_result(config, store, clock, ticks,
+                                                          caplog):
+    service = make(config, store, clock, ticks, ExplodingPrinter())
+    issued = service.issue("anmeldung", "de")
+    result = service.print_ticket(issued)
+    assert not result.printed and result.recorded
+    assert result.error == "printer failed: RuntimeError: driver bug second line"
+    assert store._db.execute("SELECT printed, print_error FROM ticket").fetchone() == \
+        (0, "failed")
+    assert "A001" in caplog.text and "driver bug" in caplog.text
+
+
+def _fill_the_disk_after_printing(store):
+    """A printer that prints, then the disk is full."""
+    from tests.faults import fill_disk
+
+    class FullAfterPrint(RecordingPrinter):
+        def print_document(self, doc):
+            result = super().print_document(doc)
+            with store._lock:
+                fill_disk(store._db)
+            return result
+
+    return FullAfterPrint()
+
+
+def test_a_printed_ticket_stays_printed_when_recording_fails(config, store, clock, ticks,
+                                                            caplog):
+    """GIVEN the disk fills up between issuing and recording the print WHEN the ticket
+    printed THEN the visitor is told it printed and staff find the failure in the log."""
+    service = make(config, store, clock, ticks, _fill_the_disk_after_printing(store))
+    issued = service.issue("anmeldung", "de")
+    result = service.print_ticket(issued)
+    assert result.printed and not result.recorded
+    assert "disk is full" in result.record_error
+    assert "A001 printed, but the print result could not be recorded" in caplog.text
+    assert "disk is full" in caplog.text
+
+
+def test_number_999_makes_the_service_exhausted_not_quota(config, store, clock, ticks):
+    from kiosk.store.sqlite import INSERT_TICKET
+
+    day = business_day(clock()).isoformat()
+    with store._write() as db:
+        db.executemany(INSERT_TICKET, [(day, "anmeldung", "A", seq, f"A{seq:03d}",
+                                        f"ref{seq:09d}", "t", "de", clock().isoformat(),
+                                        "waiting") for seq in range(1, 999)])
+    service = make(config, store, clock, ticks)
+    anmeldung = config.service("anmeldung")
+    assert service.availability(anmeldung) is Availability.OPEN
+    assert service.issue("anmeldung", "de").ticket.number == "A999"
+    assert service.availability(anmeldung) is Availability.EXHAUSTED
+    ticks.t += 1
+    with pytest.raises(Refused) as caught:
+        service.issue("anmeldung", "de")
+    assert caught.value.reason is Refusal.EXHAUSTED
+    assert "all 999 numbers of prefix A are used today" in caught.value.detail
+    assert "quota" not in caught.value.detail
+
+
+def test_estimate_ignores_service_times_from_a_clock_that_went_back(config, store, clock,
+                                                                   ticks):
+    """GIVEN five completed tickets, one whose done time lies before its call because
+    the clock jumped back WHEN a ticket is issued THEN that time is not counted: four
+    valid ones are too few, the estimate says unknown instead of inventing one."""
+    service = make(config, store, clock, ticks)
+    queue = QueueOperations(config, store, clock=clock)
+    for _ in range(6):
+        service.issue("anmeldung", "de")
+        ticks.t += 1
+    for i in range(5):
+        called = queue.call_next("1", ["anmeldung"])
+        clock.advance(minutes=-10 if i == 2 else 6)
+        queue.done(called.number)
+    issued = service.issue("anmeldung", "de")
+    assert issued.people_ahead == 1 and issued.estimate.minutes is None
+    assert len(store.service_times_s("anmeldung", business_day(clock()))) == 5
+
+
+def test_store_faults_reach_the_service_as_store_error(config, store, clock, ticks):
+    """A store whose file is gone from under it (closed connection) raises StoreError
+    from every path the app uses, never a raw sqlite3 error."""
+    from kiosk.store.errors import StoreError
+
+    service = make(config, store, clock, ticks)
+    issued = service.issue("anmeldung", "de")
+    store.close()
+    ticks.t += 1
+    for call in (lambda: service.availability(config.service("anmeldung")),
+                 lambda: service.issue("anmeldung", "de"),
+                 lambda: service.estimate(issued.ticket, clock()),
+                 lambda: QueueOperations(config, store, clock=clock).call_next("1"),
+                 lambda: QueueOperations(config, store, clock=clock).done("A001")):
+        with pytest.raises(StoreError):
+            call()
+    result = service.print_ticket(issued)  # printing never raises, even now
+    assert result.printed and not result.recorded

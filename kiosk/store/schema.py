@@ -1,0 +1,101 @@
+"""The queue store's schema and its migrations. `PRAGMA user_version` says how many of
+MIGRATIONS a file has had; opening a file applies the missing ones in one transaction,
+so terminals in the field keep their data across updates."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+from kiosk.store.errors import StoreError
+
+# Version 1 exactly as the first release created it; never edit it, add a migration.
+SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS ticket (
+    id INTEGER PRIMARY KEY,
+    business_day TEXT NOT NULL,
+    service TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    number TEXT NOT NULL,
+    reference TEXT NOT NULL UNIQUE,
+    terminal TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    counter TEXT,
+    called_at TEXT,
+    finished_at TEXT,
+    printed INTEGER,
+    print_error TEXT,
+    UNIQUE (business_day, prefix, seq)
+);
+CREATE INDEX IF NOT EXISTS ticket_waiting ON ticket (business_day, service, state, seq);
+CREATE INDEX IF NOT EXISTS ticket_number ON ticket (business_day, number);
+CREATE INDEX IF NOT EXISTS ticket_state_day ON ticket (state, business_day);
+CREATE INDEX IF NOT EXISTS ticket_service_called ON ticket (service, called_at);
+"""
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction half-way
+    for statement in script.strip().split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _to_v1(db: sqlite3.Connection) -> None:
+    _run_script(db, SCHEMA_V1)
+
+
+def _to_v2(db: sqlite3.Connection) -> None:
+    """Calls get their own order (call_seq, per day): the call-up sign shows the latest
+    call first even after the wall clock jumped back. printed_at: when the paper came
+    out."""
+    _run_script(db, """
+        ALTER TABLE ticket ADD COLUMN call_seq INTEGER;
+        ALTER TABLE ticket ADD COLUMN printed_at TEXT;
+        UPDATE ticket SET call_seq = ranked.n FROM (
+            SELECT id, ROW_NUMBER() OVER (PARTITION BY business_day
+                                          ORDER BY called_at, id) AS n
+            FROM ticket WHERE called_at IS NOT NULL) AS ranked
+        WHERE ticket.id = ranked.id;
+        CREATE INDEX ticket_calls ON ticket (business_day, call_seq)
+    """)
+
+
+# MIGRATIONS[i] takes a file from version i to i + 1 (0: a new, empty file).
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def file_version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def check_version(db: sqlite3.Connection, path: Path) -> int:
+    """The file's version; refuses a file this code cannot read without touching it."""
+    version = file_version(db)
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path} was written by a newer kiosk (schema version {version}, "
+                         f"this one knows up to {SCHEMA_VERSION}): update this kiosk, or "
+                         f"move the file away to start a new one", kind="newer_schema")
+    if version == 0:
+        tables = {r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "ticket" not in tables:
+            raise StoreError(f"{path} is not a kiosk database (it holds other tables): "
+                             f"move it away; a new one is created at start", kind="corrupt")
+    return version
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> int:
+    """Apply the missing migrations; call inside a write transaction. Returns the
+    version the file had."""
+    version = check_version(db, path)  # again: another process may have migrated
+    for step in MIGRATIONS[version:]:
+        step(db)
+    if version != SCHEMA_VERSION:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return version
