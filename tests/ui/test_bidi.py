@@ -9,6 +9,7 @@ from PIL import Image
 
 from kiosk.app import step
 from kiosk.i18n import gettext_for
+from tests.ink import columns as _columns, find as _find, ink_span as _ink_span
 
 NUMBER = "A017"
 PRINT_FAILED = ("Your ticket could not be printed. Please write down or photograph your "
@@ -20,30 +21,6 @@ def _alpha(label) -> Image.Image:
     texture = label.texture
     image = Image.frombytes("RGBA", texture.size, texture.pixels).getchannel("A")
     return image
-
-
-def _columns(image: Image.Image, box) -> list[int]:
-    """Ink per column inside box (left, top, right, bottom)."""
-    region = image.crop(box)
-    data = region.tobytes()  # mode "L": one byte a pixel, rows top first
-    w = region.width
-    return [sum(data[x::w]) for x in range(w)]
-
-
-def _find(profile: list[int], template: list[int]) -> tuple[int, float]:
-    """Best offset of a column-ink template in a profile, and its relative mismatch."""
-    best, where = None, 0
-    total = sum(template) or 1
-    for x in range(len(profile) - len(template) + 1):
-        miss = sum(abs(a - b) for a, b in zip(profile[x:x + len(template)], template))
-        if best is None or miss < best:
-            best, where = miss, x
-    return where, best / total
-
-
-def _ink_span(profile: list[int]) -> tuple[int, int]:
-    inked = [x for x, v in enumerate(profile) if v > 40]
-    return inked[0], inked[-1] + 1
 
 
 def _label(app, text: str, width: int, **kw):
