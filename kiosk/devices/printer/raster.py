@@ -14,10 +14,10 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from kiosk import bidi
 from kiosk.i18n import font_path, is_rtl
 
-# Pixel size (em) of the text per document size, at ~180-203 dpi. 22 px puts Arabic
-# letters at the height of the printer's own 12x24 font and keeps a right-to-left
-# ticket within its byte budget (bench/bench_ticket_bytes.py).
-_FONT_PX = {1: 22, 2: 44, 4: 88, 6: 132}
+# Pixel size (em) of the text per document size, at ~180-203 dpi. 20 px keeps a
+# right-to-left ticket with a long service name within its byte budget of 3,000 B
+# (bench/bench_ticket_bytes.py; 22 px took the Persian ticket to 3,138 B).
+_FONT_PX = {1: 20, 2: 40, 4: 80, 6: 120}
 LINE_GAP_EM = 0.3  # white space under each raster line, sent as a feed (ESC J)
 
 
@@ -25,14 +25,15 @@ LINE_GAP_EM = 0.3  # white space under each raster line, sent as a feed (ESC J)
 def _font(lang: str, px: int, bold: bool) -> ImageFont.FreeTypeFont:
     font = ImageFont.truetype(font_path(lang), px, layout_engine=ImageFont.Layout.RAQM)
     try:
-        font.set_variation_by_name("Bold" if bold else "Regular")
+        # Medium, not Regular: one-dot strokes of a small Arabic face fade on thermal paper
+        font.set_variation_by_name("Bold" if bold else "Medium")
     except (OSError, ValueError):
         pass  # a static font has no named instances
     return font
 
 
 def font_px(scale: int) -> int:
-    return _FONT_PX.get(scale, 22 * scale)
+    return _FONT_PX.get(scale, 20 * scale)
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, direction: str) -> list[str]:
