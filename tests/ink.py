@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from PIL import Image
 
+# The Arabic catalog's print-failed message, a sentence with the Latin ticket number inside
+# (kept here so a catalog edit cannot weaken the bidi tests): "Your ticket could not be
+# printed. Please write down or photograph your number: {number}. You keep your place in
+# the queue."
+PRINT_FAILED_AR = ("تعذّرت طباعة تذكرتك. يُرجى كتابة رقمك أو تصويره: {number}. سيبقى مكانك في"
+                   " الدور محفوظًا.")
+
 
 def columns(image: Image.Image, box=None) -> list[int]:
     """Ink per column of a mode "L" image (inside box: left, top, right, bottom)."""

@@ -23,7 +23,7 @@ from kiosk.services.ticket_document import (
     people_ahead_text,
     ticket_document,
 )
-from tests.ink import columns, find, ink_span, trimmed
+from tests.ink import PRINT_FAILED_AR, columns, find, ink_span, trimmed
 
 T88V = PROFILES["TM-T88V"]
 REFERENCE = "Qx7-pL2mZk9w"  # random-looking, like the store's token_urlsafe(9)
@@ -128,9 +128,7 @@ def test_wrapped_rtl_raster_line_starting_with_latin_number_reads_right_to_left(
     """GIVEN the Arabic print-failed sentence wrapped so that a raster line starts with
     "A017." WHEN rasterized THEN the number is at that line's right end and its full
     stop to its left (the line keeps the paragraph's right-to-left direction)."""
-    text = gettext_for("ar")(
-        "Your ticket could not be printed. Please write down or photograph your "
-        "number: {number}. You keep your place in the queue.").format(number="A017")
+    text = PRINT_FAILED_AR.format(number="A017")
     font = raster._font("ar", raster.font_px(1), False)
     head = text[:text.index("A017")].rstrip()
     width = int(font.getlength(head, direction="rtl")) + 16 + 4
