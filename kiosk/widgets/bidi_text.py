@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from collections import deque
 
+from kivy.core.text.text_pil import LabelPIL
 from PIL import ImageFont, features
 
-import kiosk.bidi as bidi
-from kivy.core.text.text_pil import LabelPIL
+from kiosk import bidi
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +29,18 @@ class BidiLabelPIL(LabelPIL):
         texts = [line.words[0].text for line in lines if line.words and line.words[0].text]
         preferred = options.get("base_direction")
         plan = deque(zip(texts, bidi.shape_lines(self.text, texts, preferred)))
+        current = {"y": None, "line": None}
 
         def draw(text, x, line_y):
-            # lines come in order; a justified line may arrive in two pieces: take it alone
-            if plan and plan[0][0] == text:
-                shaped, direction = plan.popleft()[1]
+            # one call per line, in order (a justified line comes in two pieces at one y)
+            if line_y != current["y"]:
+                current["y"], current["line"] = line_y, plan.popleft() if plan else None
+            line = current["line"]
+            if line and line[0] == text:
+                shaped, direction = line[1]
             else:
-                shaped, direction = text, bidi.paragraph_direction(text, preferred)
+                shaped = text
+                direction = line[1][1] if line else bidi.paragraph_direction(text, preferred)
             self._draw_line(shaped, direction, x, line_y)
 
         return super().render_lines(lines, options, draw, y, size)
