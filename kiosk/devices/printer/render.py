@@ -117,7 +117,10 @@ def render_document(doc: Document, profile: PrinterProfile) -> bytes:
             if profile.native_qr:
                 printer._raw(native_qr(block.data, module_size=6))
             else:
-                printer.qr(block.data, size=6, native=False, center=True)
+                # just the code's own width, centred by ESC a: center=True sends a
+                # full-width image, four times the bytes (about 10 KB at 80 mm)
+                printer.qr(block.data, size=6, native=False, center=False)
+                fmt.code_page = None  # the library sent ESC t 0 on its own
         elif isinstance(block, Barcode):
             fmt.apply(Align.CENTER, False, 1)
             escpos_compat.barcode128(printer, block.data)
