@@ -120,3 +120,20 @@ def test_latin_paragraph_on_arabic_screen_keeps_its_direction(arabic_app):
     at, mismatch = _find(profile, template)
     left_ink, _right_ink = _ink_span(profile)
     assert mismatch < 0.35 and at - left_ink <= 0.1 * label.font_size, (at, left_ink)
+
+
+def test_button_text_takes_the_visitor_language_direction(arabic_app):
+    """GIVEN an Arabic button text that starts with the Latin number ("A017 is ready")
+    on an Arabic screen WHEN rendered THEN it is right to left: the number at the right."""
+    from kiosk.widgets.common import BigButton
+
+    button = BigButton(text=NUMBER + " جاهز الآن", size_hint=(None, None), width=2000)
+    arabic_app.root.add_widget(button)
+    step(3)
+    button.texture_update()
+    image = _alpha(button)
+    profile = _columns(image, (0, 0, image.width, image.height))
+    template = _template(arabic_app, button, NUMBER)
+    at, mismatch = _find(profile, template)
+    _left, right_ink = _ink_span(profile)
+    assert mismatch < 0.35 and right_ink - (at + len(template)) <= 0.1 * button.font_size
