@@ -143,3 +143,16 @@ def test_wrapped_rtl_raster_line_starting_with_latin_number_reads_right_to_left(
     _left, right = ink_span(profile, threshold=0)
     assert right - (at + len(template)) <= 2, (at, len(template), right)
     assert sum(profile[max(0, at - 10):at]) > 0  # the full stop, just left of the number
+
+
+def test_a_number_keeps_its_unit_on_the_same_line():
+    """GIVEN lines that must wrap right after a number ("aproximativ 12 min" in 42
+    columns; an Arabic estimate in a narrow raster) WHEN wrapped THEN the number moves
+    to the next line with its unit, never leaving the unit alone."""
+    lines = decode_text(render_document(ticket("ro"), T88V))
+    assert "min" not in lines and any(line.startswith("12 min") for line in lines), lines
+    text = "مدة الانتظار المتوقعة: حوالي 12 دقيقة"
+    font = raster._font("ar", raster.font_px(1), False)
+    width = int(font.getlength("مدة الانتظار المتوقعة: حوالي 12", direction="rtl")) + 2
+    assert raster._wrap(text, font, width, "rtl") == ["مدة الانتظار المتوقعة: حوالي",
+                                                      "12 دقيقة"]

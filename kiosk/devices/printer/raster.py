@@ -12,6 +12,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from kiosk import bidi
+from kiosk.devices.printer.wrap import glue, unglue
 from kiosk.i18n import font_path, is_rtl
 
 # Pixel size (em) of the text per document size, at ~180-203 dpi. 20 px keeps a
@@ -39,14 +40,14 @@ def font_px(scale: int) -> int:
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, direction: str) -> list[str]:
     # break on the logical text, word by word; ordering comes after (kiosk.bidi)
     lines, current = [], ""
-    for word in text.split():
+    for word in glue(text).split():
         candidate = f"{current} {word}".strip()
-        if current and font.getlength(candidate, direction=direction) > width:
+        if current and font.getlength(unglue(candidate), direction=direction) > width:
             lines.append(current)
             current = word
         else:
             current = candidate
-    return lines + ([current] if current else [])
+    return [unglue(line) for line in lines + ([current] if current else [])]
 
 
 def _line_image(text: str, font: ImageFont.FreeTypeFont, direction: str,

@@ -11,6 +11,7 @@ from kiosk.bidi import RTL, has_strong
 from kiosk.devices.printer import escpos_compat
 from kiosk.devices.printer.profiles import CODE_PAGE_PREFERENCE, PrinterProfile
 from kiosk.devices.printer.raster import LINE_GAP_EM, font_px, render_lines
+from kiosk.devices.printer.wrap import glue, unglue
 from kiosk.domain.documents import Align, Barcode, Document, Feed, QrCode, Rule, Text
 from kiosk.i18n import is_rtl
 
@@ -159,8 +160,8 @@ def _text(printer, fmt: _Format, block: Text, profile: PrinterProfile) -> None:
     # wrap at word boundaries ourselves: the printer would break inside a word
     columns = max(1, profile.dots_per_line // (FONT_A_WIDTH_DOTS * block.size.value))
     name = next(n for n, v in profile.code_pages.items() if v == page)
-    for line in textwrap.wrap(block.text.translate(TYPOGRAPHIC), columns) or [""]:
-        printer._raw(line.encode(name.lower()) + b"\n")
+    for line in textwrap.wrap(glue(block.text.translate(TYPOGRAPHIC)), columns) or [""]:
+        printer._raw(unglue(line).encode(name.lower()) + b"\n")
 
 
 def _raster_text(printer, fmt: _Format, block: Text, profile: PrinterProfile) -> None:
