@@ -47,14 +47,29 @@ def choose_code_page(text: str, profile: PrinterProfile) -> tuple[int, str] | No
     return None
 
 
+# Cyrillic і/І are missing from CP866 (the Cyrillic page of older models such as the
+# TM-T88IV) but look exactly like Latin i/I: used only when no code page has the line.
+LOOKALIKES = str.maketrans({"\u0456": "i", "\u0406": "I"})
+
+
+def printable(text: str, profile: PrinterProfile) -> tuple[int, str, str] | None:
+    """(ESC t number, codec, the text as printed), or None when the line must be
+    printed as an image."""
+    plain = text.translate(TYPOGRAPHIC)
+    for candidate in (plain, plain.translate(LOOKALIKES)):
+        chosen = choose_code_page(candidate, profile)
+        if chosen is not None:
+            return chosen[0], chosen[1].lower(), candidate
+    return None
+
+
 def encode_line(text: str, profile: PrinterProfile) -> tuple[int, bytes] | None:
     """(ESC t number, encoded text), or None when the line must be printed as an image."""
-    plain = text.translate(TYPOGRAPHIC)
-    chosen = choose_code_page(plain, profile)
-    if chosen is None:
+    found = printable(text, profile)
+    if found is None:
         return None
-    number, name = chosen
-    return number, plain.encode(name.lower())
+    page, codec, plain = found
+    return page, plain.encode(codec)
 
 
 class _Format:
@@ -140,7 +155,7 @@ def needs_raster(block: Text, profile: PrinterProfile) -> bool:
     """Right-to-left letters (printers neither shape nor reorder them) or a script no code
     page of the profile has. A Latin line on an Arabic ticket (an office name, the
     number) stays in the printer's font."""
-    return has_strong(block.text, RTL) or encode_line(block.text, profile) is None
+    return has_strong(block.text, RTL) or printable(block.text, profile) is None
 
 
 def _start_aligned(block: Text) -> Align:
@@ -154,14 +169,13 @@ def _text(printer, fmt: _Format, block: Text, profile: PrinterProfile) -> None:
     if needs_raster(block, profile):
         _raster_text(printer, fmt, block, profile)
         return
-    page, _payload = encode_line(block.text, profile)
+    page, codec, plain = printable(block.text, profile)
     fmt.apply(_start_aligned(block), block.bold, block.size.value)
     fmt.code(page)
     # wrap at word boundaries ourselves: the printer would break inside a word
     columns = max(1, profile.dots_per_line // (FONT_A_WIDTH_DOTS * block.size.value))
-    name = next(n for n, v in profile.code_pages.items() if v == page)
-    for line in textwrap.wrap(glue(block.text.translate(TYPOGRAPHIC)), columns) or [""]:
-        printer._raw(unglue(line).encode(name.lower()) + b"\n")
+    for line in textwrap.wrap(glue(plain), columns) or [""]:
+        printer._raw(unglue(line).encode(codec) + b"\n")
 
 
 def _raster_text(printer, fmt: _Format, block: Text, profile: PrinterProfile) -> None:
