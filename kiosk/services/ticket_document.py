@@ -1,6 +1,7 @@
 """Build the printed walk-in ticket as a device-neutral Document: office, service (German
 and the visitor's language), the number in very large type, time, people ahead, the
-estimate and a reference QR code. Nothing personal is on it."""
+estimate and a reference QR code with a German caption for the staff. Nothing personal
+is on it."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from datetime import datetime
 from kiosk.domain.clock import local
 from kiosk.domain.documents import Document, Feed, QrCode, Size, Text
 from kiosk.domain.estimate import WaitEstimate
-from kiosk.i18n import gettext_for
+from kiosk.i18n import N_, gettext_for
 
 OFFICE_LANGUAGE = "de"  # staff read German; the visitor's language comes in addition
+# Under the QR code, in the office language: what the code is for. Short: every byte of
+# a ticket crosses a 9600 baud line (bench/bench_ticket_bytes.py).
+QR_CAPTION = N_("Show at the counter")
 
 
 def people_ahead_text(_, count: int) -> str:
@@ -42,5 +46,6 @@ def ticket_document(*, office: str, number: str, service_name_de: str,
         Text(_("Please watch the display."), lang=lang),
     ]
     if reference:
-        blocks.append(QrCode(reference))
+        blocks += [QrCode(reference), Text(gettext_for(OFFICE_LANGUAGE)(QR_CAPTION),
+                                           lang=OFFICE_LANGUAGE)]
     return Document(tuple(blocks))

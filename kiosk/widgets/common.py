@@ -11,6 +11,9 @@ from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.button import Button
 from kivy.uix.label import Label
 
+from kiosk.widgets import bidi_text
+
+bidi_text.install()  # lines in their paragraph's direction (before any Label is made)
 Builder.load_file(str(Path(__file__).with_name("common.kv")))
 
 REPEAT_GUARD_S = 0.5

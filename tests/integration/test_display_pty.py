@@ -103,6 +103,40 @@ def test_render_png_draws_lit_leds_only_for_text(sim, tmp_path):
     assert dict((c, n) for n, c in shown.getcolors(1 << 16)).get(amber, 0) > 100
 
 
+def _lit_dots(image: Image.Image, pitch: int = 6) -> list[list[bool]]:
+    """The LED grid read back from the picture: one amber-or-not value per dot centre."""
+    grid = []
+    for cy in range(pitch, image.height - pitch // 2, pitch):
+        grid.append([image.getpixel((cx, cy))[0] > 200
+                     for cx in range(pitch, image.width - pitch // 2, pitch)])
+    return grid
+
+
+def test_render_png_uses_the_signs_5x7_dot_font(sim, tmp_path):
+    """GIVEN "A017 -> Schalter 3" on the sign WHEN its picture is drawn THEN every
+    character is exactly its 5x7 LED glyph, and "->" is one arrow: the shaft on the row
+    of the arrow's point."""
+    from kiosk.devices.display import led_font
+
+    with serial.Serial(sim.port) as port:
+        port.write(write_text(b"A", "A017 -> Schalter 3 Büro"))
+        assert sim.wait_until(lambda s: s.frames == 1, 5)
+    grid = _lit_dots(Image.open(sim.render_png(tmp_path / "sign.png")).convert("RGB"))
+    text = sim.shown[0]
+    for col, ch in enumerate(text):
+        cell = ["".join("#" if grid[y][col * 6 + x] else "." for x in range(5))
+                for y in range(7)]
+        assert tuple(cell) == led_font.glyph(ch), (ch, cell)
+        if col + 1 < len(text):
+            assert not any(grid[y][col * 6 + 5] for y in range(7))  # a dark column between
+    dash = text.index("->")
+    shaft = led_font.glyph("-").index("#####")
+    arrow = led_font.glyph(">")
+    tip = max(range(7), key=lambda y: arrow[y].rfind("#"))
+    assert tip == shaft and grid[shaft][dash * 6 + 6 + arrow[tip].rfind("#")]
+    assert all(grid[shaft][dash * 6 + x] for x in range(5))
+
+
 def test_simulator_cli_prints_the_sign_until_sigterm(tmp_path):
     link = tmp_path / "cli-display"
     code = ("import sys; from pathlib import Path;"

@@ -172,3 +172,30 @@ def test_absurd_sizes_are_bounded():
     assert render_preview(b"\x1bd\xff" * 2000).height == MAX_HEIGHT_PX
     assert render_preview(b"\x1dv0\x00\xff\xff\xff\xff" + b"\xaa" * 1000).width == 576
     assert render_preview(b"").height > 0
+
+
+def _row_runs(img: Image.Image) -> list[tuple[int, int]]:
+    """(start, length) of every run of black dots along every row."""
+    runs = []
+    for y in range(img.height):
+        row = [img.getpixel((x, y)) == 0 for x in range(img.width)]
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.append((start, x - start))
+            x += 1
+    return runs
+
+
+def test_smoothing_draws_enlarged_characters_without_steps():
+    """GIVEN a character at 6x6 WHEN drawn without and with GS b 1 THEN without smoothing
+    every edge is on the 6-dot grid (blocks), with smoothing it is not."""
+    blocky = render_preview(b"\x1ba\x00\x1d!\x55A\n")
+    smooth = render_preview(b"\x1ba\x00\x1d!\x55\x1db\x01A\n")
+    assert all(start % 6 == 0 and length % 6 == 0 for start, length in _row_runs(blocky))
+    off_grid = [r for r in _row_runs(smooth) if r[0] % 6 or r[1] % 6]
+    assert len(off_grid) > 20
+    assert abs(ink_box(smooth)[3] - ink_box(blocky)[3]) <= 6  # same baseline and size

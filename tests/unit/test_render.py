@@ -87,3 +87,23 @@ def test_raster_lines_send_only_their_ink():
     width_bytes = data[header] | data[header + 1] << 8
     assert width_bytes * 8 < T88V.dots_per_line / 2
     assert b"\x1ba\x01" in data  # centred by the printer
+
+
+def test_image_qr_is_sent_at_its_own_width_and_keeps_the_code_page():
+    """GIVEN a profile without native QR WHEN a QR code between two lines with € is
+    rendered THEN the image is only as wide as the code (centred by ESC a, not padded to
+    the paper: a quarter of the bytes), it scans, and the € after it is still CP858
+    (python-escpos sends ESC t 0 with its QR image)."""
+    import zxingcpp
+
+    from kiosk.devices.printer.preview import decode_text, render_preview
+
+    generic = PROFILES["generic-80"]
+    doc = Document((Text("Gebühr 5 €"), QrCode("Qx7-pL2mZk9w"), Text("Gebühr 5 €")), cut=False)
+    data = render_document(doc, generic)
+    header = data.index(b"\x1dv0") + 4
+    width_bytes = data[header] | data[header + 1] << 8
+    assert width_bytes * 8 < generic.dots_per_line / 2 and len(data) < 3000, len(data)
+    assert [line for line in decode_text(data) if line] == ["Gebühr 5 €", "Gebühr 5 €"]
+    image = render_preview(data, generic.dots_per_line)
+    assert [code.text for code in zxingcpp.read_barcodes(image)] == ["Qx7-pL2mZk9w"]

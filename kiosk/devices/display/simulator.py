@@ -17,6 +17,7 @@ import tty
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.devices.display import led_font
 from kiosk.devices.display.alpha import (
     EOT,
     SOH,
@@ -224,51 +225,35 @@ class SimDisplay:
     # --- picture ----------------------------------------------------------------
 
     def render_png(self, path: Path) -> Path:
-        """Draw the sign as amber (or the line's colour) LED dots on black."""
+        """Draw the sign as amber (or the line's colour) LED dots on black, each
+        character in the sign's 5x7 dot font with one dark column and row between."""
         from PIL import Image, ImageDraw  # only the simulator needs Pillow
 
         with self._changed:
             lines, colours = list(self.shown), list(self.colours)
         cols = max([self.width] + [len(line) for line in lines])
         rows = max(self.lines, len(lines))
-        cell_w, cell_h, pitch, oversample = 6, 10, 6, 4
-        # Text drawn large, then averaged down to one value per LED: cleaner dots
-        # than drawing a tiny font straight onto the grid.
-        big = Image.new("L", (cols * cell_w * oversample, rows * cell_h * oversample), 0)
-        draw = ImageDraw.Draw(big)
-        font = _led_font(cell_h * oversample)
+        cell_w, cell_h, pitch = led_font.WIDTH + 1, led_font.HEIGHT + 1, 6
+        dots_w, dots_h = cols * cell_w - 1, rows * cell_h - 1
+        image = Image.new("RGB", ((dots_w + 1) * pitch, (dots_h + 1) * pitch), (0, 0, 0))
+        dots = ImageDraw.Draw(image)
+        lit = [[False] * dots_w for _ in range(dots_h)]
         for row, line in enumerate(lines):
             for col, ch in enumerate(line):
-                baseline = (row * cell_h + 8) * oversample
-                draw.text((col * cell_w * oversample, baseline), ch, fill=255, font=font, anchor="ls")
-        mask = big.resize((cols * cell_w, rows * cell_h), Image.Resampling.BOX)
-        image = Image.new("RGB", ((mask.width + 1) * pitch, (mask.height + 1) * pitch), (0, 0, 0))
-        dots = ImageDraw.Draw(image)
-        pixels = mask.load()
-        for y in range(mask.height):
+                for y, bits in enumerate(led_font.glyph(ch)):
+                    for x, bit in enumerate(bits):
+                        if bit == "#":
+                            lit[row * cell_h + y][col * cell_w + x] = True
+        for y in range(dots_h):
             row = y // cell_h
-            lit = _LED_COLOURS.get(colours[row] if row < len(colours) else None, _LED_COLOURS[None])
-            for x in range(mask.width):
-                colour = lit if pixels[x, y] >= 110 else _LED_OFF
+            on = _LED_COLOURS.get(colours[row] if row < len(colours) else None, _LED_COLOURS[None])
+            for x in range(dots_w):
                 cx, cy = pitch + x * pitch, pitch + y * pitch
-                dots.ellipse((cx - 2, cy - 2, cx + 2, cy + 2), fill=colour)
+                dots.ellipse((cx - 2, cy - 2, cx + 2, cy + 2), fill=on if lit[y][x] else _LED_OFF)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         image.save(path)
         return path
-
-
-def _led_font(size: int):
-    from PIL import ImageFont
-
-    # A monospaced font with umlauts when the system has one; Pillow's own default
-    # lacks umlauts but keeps the simulator working anywhere.
-    for name in ("DejaVuSansMono-Bold.ttf", "DejaVuSansMono.ttf"):
-        try:
-            return ImageFont.truetype(name, int(size * 0.95))
-        except OSError:
-            continue
-    return ImageFont.load_default(size=int(size * 0.95))
 
 
 def _print_sign(sim: SimDisplay) -> None:

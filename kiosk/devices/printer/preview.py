@@ -1,7 +1,7 @@
 """Render captured ESC/POS bytes as a picture of the printed ticket, or as its text lines.
 
 Understands what our tickets and python-escpos send (text, code pages, sizes, alignment,
-GS v 0 raster images, native QR codes, cuts) and skips every other command by its length
+smoothing, GS v 0 raster images, native QR codes, cuts) and skips every other command by its length
 (ESC * and GS ( L pictures, barcodes, ...), so no input makes it crash.
 """
 
@@ -128,6 +128,7 @@ class _Style:
     bold: bool = False
     underline: int = 0
     invert: bool = False
+    smooth: bool = False
     width: int = 1
     height: int = 1
 
@@ -159,6 +160,7 @@ _STYLE_COMMANDS = {
                             "height": 1 + (n >> 4 & 1), "width": 1 + (n >> 5 & 1)},  # ESC !
     (GS, 0x21): lambda n: {"width": (n >> 4 & 7) + 1, "height": (n & 7) + 1},  # GS !
     (GS, 0x42): lambda n: {"invert": bool(n & 1)},  # GS B
+    (GS, 0x62): lambda n: {"smooth": bool(n & 1)},  # GS b
 }
 
 
@@ -277,7 +279,8 @@ class _Ticket:
         offset = self.aligned_x(max(x + style.cell()[0] for x, _, style in self.items))
         self.ensure(self.y + content_h)
         for x, ch, style in self.items:
-            mask = _glyph(ch, style.font_b, style.width, style.height, style.bold)
+            mask = _glyph(ch, style.font_b, style.width, style.height, style.bold,
+                          style.smooth and max(style.width, style.height) > 1)
             box = (offset + x, self.y + content_h - mask.height)
             box += (box[0] + mask.width, box[1] + mask.height)
             if style.invert:
@@ -400,9 +403,13 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 @functools.lru_cache(maxsize=4096)
-def _glyph(ch: str, font_b: bool, width: int, height: int, bold: bool) -> Image.Image:
-    """A black-dot mask of one character cell, scaled dot by dot as the printer does."""
+def _glyph(ch: str, font_b: bool, width: int, height: int, bold: bool,
+           smooth: bool = False) -> Image.Image:
+    """A black-dot mask of one character cell, scaled dot by dot as the printer does;
+    with smoothing (GS b) an enlarged character is drawn at its size, without steps."""
     cell_w, cell_h = FONT_CELLS[font_b]
+    scale = (width, height) if smooth else (1, 1)
+    cell_w, cell_h = cell_w * scale[0], cell_h * scale[1]
     wide = Image.new("L", (cell_w * 3, cell_h), 0)
     ImageDraw.Draw(wide).text((cell_w * 1.5, round(cell_h * 0.8)), ch, fill=255,
                               font=_font(round(cell_h * 0.8)), anchor="ms")
@@ -412,9 +419,15 @@ def _glyph(ch: str, font_b: bool, width: int, height: int, bold: bool) -> Image.
         # Wider than the cell (proportional fonts: W, M, €): squeeze it in.
         glyph = wide.crop((ink[0], 0, ink[2], cell_h)).resize((cell_w, cell_h))
         glyph = glyph.point(lambda v: 255 if v >= 128 else 0)
+    elif ink and smooth:
+        # drawn at full size the letter may sit off the cell's middle: centre its ink
+        left = (ink[0] + ink[2] - cell_w) // 2
+        glyph = wide.crop((left, 0, left + cell_w, cell_h))
     else:
         glyph = wide.crop((cell_w, 0, cell_w * 2, cell_h))
     if bold:
         # Emphasized mode on the printer strikes every dot twice, one dot to the right.
-        glyph = ImageChops.lighter(glyph, ImageChops.offset(glyph, 1, 0))
-    return _scaled(glyph, width, height)
+        shifted = Image.new("L", glyph.size, 0)  # not ImageChops.offset: it wraps around
+        shifted.paste(glyph.crop((0, 0, glyph.width - scale[0], glyph.height)), (scale[0], 0))
+        glyph = ImageChops.lighter(glyph, shifted)
+    return glyph if smooth else _scaled(glyph, width, height)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import textwrap
 
-from PIL import ImageOps
-
+from kiosk.bidi import RTL, has_strong
 from kiosk.devices.printer import escpos_compat
 from kiosk.devices.printer.profiles import CODE_PAGE_PREFERENCE, PrinterProfile
-from kiosk.devices.printer.raster import render_line
+from kiosk.devices.printer.raster import LINE_GAP_EM, font_px, render_lines
+from kiosk.devices.printer.wrap import glue, unglue
 from kiosk.domain.documents import Align, Barcode, Document, Feed, QrCode, Rule, Text
 from kiosk.i18n import is_rtl
 
@@ -24,6 +24,11 @@ TYPOGRAPHIC = str.maketrans({
     "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'",
     "\u201a": ",", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2026": "...",
     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2192": "->",
+    # Romanian s/t with comma below are in no printer code page; the cedilla forms of
+    # CP852 are the established fallback (one typeface on the ticket, not a raster line)
+    "\u0218": "\u015e", "\u0219": "\u015f", "\u021a": "\u0162", "\u021b": "\u0163",
+    # invisible bidi marks (kiosk.bidi) print nothing
+    "\u200e": None, "\u200f": None, "\u061c": None,
 })
 
 _ALIGN = {Align.LEFT: "left", Align.CENTER: "center", Align.RIGHT: "right"}
@@ -42,14 +47,29 @@ def choose_code_page(text: str, profile: PrinterProfile) -> tuple[int, str] | No
     return None
 
 
+# Cyrillic і/І are missing from CP866 (the Cyrillic page of older models such as the
+# TM-T88IV) but look exactly like Latin i/I: used only when no code page has the line.
+LOOKALIKES = str.maketrans({"\u0456": "i", "\u0406": "I"})
+
+
+def printable(text: str, profile: PrinterProfile) -> tuple[int, str, str] | None:
+    """(ESC t number, codec, the text as printed), or None when the line must be
+    printed as an image."""
+    plain = text.translate(TYPOGRAPHIC)
+    for candidate in (plain, plain.translate(LOOKALIKES)):
+        chosen = choose_code_page(candidate, profile)
+        if chosen is not None:
+            return chosen[0], chosen[1].lower(), candidate
+    return None
+
+
 def encode_line(text: str, profile: PrinterProfile) -> tuple[int, bytes] | None:
     """(ESC t number, encoded text), or None when the line must be printed as an image."""
-    plain = text.translate(TYPOGRAPHIC)
-    chosen = choose_code_page(plain, profile)
-    if chosen is None:
+    found = printable(text, profile)
+    if found is None:
         return None
-    number, name = chosen
-    return number, plain.encode(name.lower())
+    page, codec, plain = found
+    return page, plain.encode(codec)
 
 
 class _Format:
@@ -62,6 +82,7 @@ class _Format:
         self.align: int | None = 0
         self.bold: bool | None = False
         self.size: int | None = 1
+        self.smooth: bool | None = False
         self.code_page: int | None = None  # unknown after INIT until we select one
 
     def code(self, page: int) -> None:
@@ -78,7 +99,11 @@ class _Format:
             out += ESC + b"E" + bytes([1 if bold else 0])
         if self.size != size:
             out += GS + b"!" + bytes([(size - 1) << 4 | (size - 1)])
-        self.align, self.bold, self.size = code, bold, size
+        # smoothing (GS b) for enlarged characters: the number's edges are not staircases
+        smooth = size > 1
+        if self.smooth != smooth:
+            out += GS + b"b" + bytes([1 if smooth else 0])
+        self.align, self.bold, self.size, self.smooth = code, bold, size, smooth
         if out:
             self.printer._raw(out)
 
@@ -108,7 +133,10 @@ def render_document(doc: Document, profile: PrinterProfile) -> bytes:
             if profile.native_qr:
                 printer._raw(native_qr(block.data, module_size=6))
             else:
-                printer.qr(block.data, size=6, native=False, center=True)
+                # just the code's own width, centred by ESC a: center=True sends a
+                # full-width image, four times the bytes (about 10 KB at 80 mm)
+                printer.qr(block.data, size=6, native=False, center=False)
+                fmt.code_page = None  # the library sent ESC t 0 on its own
         elif isinstance(block, Barcode):
             fmt.apply(Align.CENTER, False, 1)
             escpos_compat.barcode128(printer, block.data)
@@ -123,27 +151,39 @@ def render_document(doc: Document, profile: PrinterProfile) -> bytes:
     return printer.output
 
 
+def needs_raster(block: Text, profile: PrinterProfile) -> bool:
+    """Right-to-left letters (printers neither shape nor reorder them) or a script no code
+    page of the profile has. A Latin line on an Arabic ticket (an office name, the
+    number) stays in the printer's font."""
+    return has_strong(block.text, RTL) or printable(block.text, profile) is None
+
+
+def _start_aligned(block: Text) -> Align:
+    # in a right-to-left language LEFT/RIGHT are start/end: start is the right
+    if is_rtl(block.lang) and block.align is not Align.CENTER:
+        return Align.LEFT if block.align is Align.RIGHT else Align.RIGHT
+    return block.align
+
+
 def _text(printer, fmt: _Format, block: Text, profile: PrinterProfile) -> None:
-    encoded = None if is_rtl(block.lang) else encode_line(block.text, profile)
-    if encoded is None:
-        image = render_line(block.text, block.lang, profile.dots_per_line,
-                            scale=block.size.value, bold=block.bold, align="center")
-        # send only the inked columns and let ESC a place them: a third of the bytes
-        ink = ImageOps.invert(image.convert("L")).getbbox()
-        if ink:
-            image = image.crop((max(0, ink[0] - 4), 0, min(image.width, ink[2] + 4),
-                                image.height))
-        align = block.align
-        if is_rtl(block.lang) and align is not Align.CENTER:
-            align = Align.LEFT if align is Align.RIGHT else Align.RIGHT  # start is right
-        fmt.apply(align, False, 1)
-        printer.image(image, center=False)
+    if needs_raster(block, profile):
+        _raster_text(printer, fmt, block, profile)
         return
-    page, _payload = encoded
-    fmt.apply(block.align, block.bold, block.size.value)
+    page, codec, plain = printable(block.text, profile)
+    fmt.apply(_start_aligned(block), block.bold, block.size.value)
     fmt.code(page)
     # wrap at word boundaries ourselves: the printer would break inside a word
     columns = max(1, profile.dots_per_line // (FONT_A_WIDTH_DOTS * block.size.value))
-    name = next(n for n, v in profile.code_pages.items() if v == page)
-    for line in textwrap.wrap(block.text.translate(TYPOGRAPHIC), columns) or [""]:
-        printer._raw(line.encode(name.lower()) + b"\n")
+    for line in textwrap.wrap(glue(plain), columns) or [""]:
+        printer._raw(unglue(line).encode(codec) + b"\n")
+
+
+def _raster_text(printer, fmt: _Format, block: Text, profile: PrinterProfile) -> None:
+    """One GS v 0 image per line, cropped to its ink and placed by ESC a; the space
+    between lines is a feed (ESC J), not blank rows."""
+    fmt.apply(_start_aligned(block), False, 1)
+    gap = bytes([max(1, round(font_px(block.size.value) * LINE_GAP_EM))])
+    for image in render_lines(block.text, block.lang, profile.dots_per_line,
+                              scale=block.size.value, bold=block.bold):
+        printer.image(image, center=False)
+        printer._raw(ESC + b"J" + gap)
