@@ -106,7 +106,8 @@ def _issue_and_print(args, lang: str, config: Config) -> int:
         estimate = "unknown" if issued.estimate.minutes is None else \
             f"about {issued.estimate.minutes} min"
         print(f"ticket {issued.ticket.number} for {issued.service.id}")
-        print(f"people ahead: {issued.people_ahead}")
+        ahead = "unknown" if issued.people_ahead is None else issued.people_ahead
+        print(f"people ahead: {ahead}")
         print(f"estimated wait: {estimate}")
         print("printed" if result.printed else f"not printed: {result.error}")
     number = issued.ticket.number

@@ -13,7 +13,7 @@ ACTIVE_WINDOW_S = 30 * 60  # a counter that called within 30 minutes counts as a
 
 @dataclass(frozen=True)
 class WaitEstimate:
-    people_ahead: int
+    people_ahead: int | None  # None: the queue could not be read after issuing
     minutes: int | None  # None: unknown, never an invented number
 
     @property
@@ -36,3 +36,6 @@ def estimate_wait(people_ahead: int, active_counters: int,
         return WaitEstimate(0, 0)  # next in line at a working counter
     seconds = rounds * median(service_times_s)
     return WaitEstimate(people_ahead, max(1, math.ceil(seconds / 60)))
+
+
+UNKNOWN = WaitEstimate(None, None)  # the number is issued; the queue is not readable now

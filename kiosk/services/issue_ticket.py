@@ -18,12 +18,13 @@ from typing import Callable
 from kiosk.config import Config, ServiceConfig
 from kiosk.domain.clock import business_day, utc_now
 from kiosk.domain.estimate import ACTIVE_WINDOW_S, WaitEstimate, estimate_wait
+from kiosk.domain.estimate import UNKNOWN as UNKNOWN_ESTIMATE
 from kiosk.domain.numbering import MAX_SEQUENCE
 from kiosk.domain.ticket import Ticket
 from kiosk.i18n import N_
 from kiosk.services.ports import DocumentPrinter, QueueStore
 from kiosk.services.ticket_document import OFFICE_LANGUAGE, ticket_document
-from kiosk.store.errors import QuotaReached, SequenceExhausted, store_faults
+from kiosk.store.errors import QuotaReached, SequenceExhausted, StoreError, store_faults
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class IssuedTicket:
     estimate: WaitEstimate
 
     @property
-    def people_ahead(self) -> int:
+    def people_ahead(self) -> int | None:
         return self.estimate.people_ahead
 
 
@@ -151,7 +152,15 @@ class TicketService:
             self._last_issue = self.monotonic()
         finally:
             self._busy.release()
-        return IssuedTicket(ticket, service, self.estimate(ticket, now))
+        try:
+            estimate = self.estimate(ticket, now)
+        except StoreError as err:
+            # The number is committed: the visitor gets it, with "not known" for the
+            # figures, rather than an error that hides a number already taken.
+            log.error("ticket %s issued, but the queue could not be read for the estimate: "
+                      "%s", ticket.number, err)
+            estimate = UNKNOWN_ESTIMATE
+        return IssuedTicket(ticket, service, estimate)
 
     def estimate(self, ticket: Ticket, now: datetime) -> WaitEstimate:
         with store_faults("reading the queue"):

@@ -41,7 +41,10 @@ def ticket_document(*, office: str, number: str, service_name_de: str,
         Text(number, size=Size.HUGE, bold=True, lang=OFFICE_LANGUAGE),
         Feed(),
         Text(local(issued_at).strftime("%d.%m.%Y %H:%M"), lang=OFFICE_LANGUAGE),
-        Text(people_ahead_text(_, estimate.people_ahead), lang=lang),
+    ]
+    if estimate.people_ahead is not None:
+        blocks.append(Text(people_ahead_text(_, estimate.people_ahead), lang=lang))
+    blocks += [
         Text(estimate_text(_, estimate), lang=lang),
         Text(_("Please watch the display."), lang=lang),
     ]

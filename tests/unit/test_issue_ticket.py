@@ -291,3 +291,32 @@ def test_store_faults_reach_the_service_as_store_error(config, store, clock, tic
             call()
     result = service.print_ticket(issued)  # printing never raises, even now
     assert result.printed and not result.recorded
+
+
+def test_a_number_issued_before_the_queue_became_unreadable_is_still_given(
+        config, tmp_path, clock, ticks, caplog):
+    """GIVEN the store commits the number and then fails to read the queue (the
+    estimate) WHEN the visitor taps THEN they still get their number, with people ahead
+    and the wait 'not known', never an error that hides a number already taken."""
+    from kiosk.store.errors import StoreError
+
+    class QueueUnreadable(SqliteStore):
+        def people_ahead(self, ticket):
+            raise StoreError("reading the queue failed: disk I/O error")
+
+    store = QueueUnreadable(tmp_path / "q.sqlite3", terminal_id=config.terminal_id)
+    printer = RecordingPrinter()
+    service = make(config, store, clock, ticks, printer)
+    issued = service.issue("anmeldung", "de")
+    assert issued.ticket.number == "A001"
+    assert issued.people_ahead is None and issued.estimate.minutes is None
+    assert "A001 issued, but the queue could not be read" in caplog.text
+    assert service.print_ticket(issued).printed
+    from kiosk.devices.printer.preview import decode_text
+    from kiosk.devices.printer.render import render_document
+    from kiosk.devices.printer.profiles import PROFILES
+
+    lines = decode_text(render_document(printer.documents[0], PROFILES["TM-T88V"]))
+    assert "A001" in lines and "Wartezeit: noch nicht bekannt" in lines
+    assert not any(line.startswith("Vor Ihnen") for line in lines)
+    store.close()
