@@ -28,7 +28,8 @@ class QueueOperations:
         if not _COUNTER.match(counter):
             # the counter is stored and shown on the sign: an id like 3 or B12, never a
             # member of staff's name
-            raise ValueError(f"counter {counter!r} is not a counter id (letters, digits, "
+            shown = counter if len(counter) <= 20 else counter[:20] + "..."
+            raise ValueError(f"counter {shown!r} is not a counter id (letters, digits, "
                              f"- or _, at most 16)")
         unknown = [s for s in service_ids or [] if self.config.service(s) is None]
         if unknown:
