@@ -93,11 +93,12 @@ def translations(code: str) -> gettext.NullTranslations:
     """The catalog for a language; English msgids when none is found."""
     for root in _package_locales():
         mo = root / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
-        if mo.is_file():
+        po = mo.with_suffix(".po")
+        # An editable install compiles .mo next to the .po once; a catalog edited since
+        # then must win over that stale copy, or new strings show up in English.
+        if mo.is_file() and not (po.is_file() and po.stat().st_mtime > mo.stat().st_mtime):
             with mo.open("rb") as handle:
                 return gettext.GNUTranslations(handle)
-    for root in _package_locales():
-        po = root / code / "LC_MESSAGES" / f"{DOMAIN}.po"
         if po.is_file():
             return _compile_po(po)
     return gettext.NullTranslations()

@@ -59,3 +59,39 @@ def test_template_matches_the_code(tmp_path):
 def test_runtime_uses_the_catalog():
     assert gettext_for("de")("Your number") == "Ihre Nummer"
     assert gettext_for("uk")("Finish") != "Finish"
+
+
+def test_a_catalog_edited_after_compiling_wins_over_the_stale_mo(tmp_path, monkeypatch):
+    """GIVEN an editable install compiled kiosk.mo once WHEN a translator adds a string
+    to kiosk.po later THEN the kiosk shows the new translation, not the English msgid."""
+    import io
+    import os
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import write_po
+
+    from kiosk import i18n
+
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    old = Catalog(locale="de")
+    old.add("Back", "Zurück")
+    with (folder / "kiosk.mo").open("wb") as handle:
+        write_mo(handle, old)
+    new = Catalog(locale="de")
+    new.add("Back", "Zurück")
+    new.add("Show at the counter", "Am Schalter vorzeigen")
+    buffer = io.BytesIO()
+    write_po(buffer, new)
+    (folder / "kiosk.po").write_bytes(buffer.getvalue())
+    mo_time = (folder / "kiosk.mo").stat().st_mtime
+    os.utime(folder / "kiosk.po", (mo_time + 10, mo_time + 10))
+
+    monkeypatch.setattr(i18n, "_package_locales", lambda: [tmp_path])
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.gettext_for("de")("Show at the counter") == "Am Schalter vorzeigen"
+        assert i18n.gettext_for("de")("Back") == "Zurück"
+    finally:
+        i18n.translations.cache_clear()
