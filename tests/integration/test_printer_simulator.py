@@ -257,3 +257,19 @@ def test_cli_faults_switched_on_stdin(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_status_request_split_right_after_a_cut_is_answered_not_printed(sim, port):
+    """GIVEN the cut and the first two bytes of DLE EOT 1 arrive in one read and the last
+    byte in the next WHEN the simulator ends the job at the cut THEN it keeps the half
+    request (seen in `kiosk demo` under load: a 1-byte job 0x01 saved as a second ticket,
+    and no status reply)."""
+    time.sleep(0.1)  # idle: the token bucket lets the next write through as one chunk
+    port.write(b"\x1dV\x01" + request(1)[:2])
+    port.flush()
+    assert sim.wait_for_jobs(1, timeout_s=20)
+    time.sleep(0.1)
+    port.write(request(1)[2:])
+    assert port.read(1) == b"\x12"
+    time.sleep(0.5)  # longer than the job gap: a stray byte would now be saved as a job
+    assert [bytes(job) for job in sim.jobs] == [b"\x1dV\x01"]

@@ -337,7 +337,11 @@ class SimPrinter:
         data, spoiled = bytes(self._job), self._job_spoiled
         self._job.clear()
         self._job_spoiled = False
-        self._parser.reset()  # a command left open by a broken job must not eat the next
+        if why != "cut":
+            # A command left open by a broken job must not eat the next. After a cut the
+            # parser is between commands, and may already hold the start of the next one
+            # (DLE EOT split across reads): keep it.
+            self._parser.reset()
         if spoiled:
             log.warning("simulated printer dropped a job (%d bytes kept before the fault, %s)",
                         len(data), why)
