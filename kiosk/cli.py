@@ -337,9 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baudrate", type=int, default=115200)
     p.add_argument("--framing", choices=["alpha", "line"], default="alpha")
     p.add_argument("--fault", action="append", default=[],
+                   # the simulator's FAULT_NAMES, listed here so --help needs no import
                    choices=["paper_near_end", "paper_out", "cover_open", "cutter_error",
-                            "silent"], help="printer: start with this fault (repeatable); "
-                                            "switch faults on stdin while running")
+                            "silent", "wrong_baud"],
+                   help="printer: start with this fault (repeatable); switch faults on "
+                        "stdin while running")
     p.set_defaults(func=cmd_simulate)
     return parser
 

@@ -273,3 +273,12 @@ def test_status_request_split_right_after_a_cut_is_answered_not_printed(sim, por
     assert port.read(1) == b"\x12"
     time.sleep(0.5)  # longer than the job gap: a stray byte would now be saved as a job
     assert [bytes(job) for job in sim.jobs] == [b"\x1dV\x01"]
+
+
+def test_cli_offers_every_fault_the_simulator_knows():
+    from kiosk.cli import build_parser
+    from kiosk.devices.printer.simulator import FAULT_NAMES
+
+    simulate = build_parser()._subparsers._group_actions[0].choices["simulate"]
+    fault = next(a for a in simulate._actions if a.dest == "fault")
+    assert tuple(fault.choices) == FAULT_NAMES
