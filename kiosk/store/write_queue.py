@@ -1,0 +1,99 @@
+"""Kiosk processes take turns at writing the queue file through a lock file next to it
+(flock): a waiting writer sleeps in the kernel and wakes the moment the lock is free,
+instead of polling SQLite's lock and sleeping past free moments. SQLite's own lock stays
+what makes a write safe; this only orders the kiosk's writers."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class WriteQueue:
+    """An exclusive flock on `path` with a deadline. flock has no timeout, so a waiter
+    that finds the lock taken hands the blocking call to one helper thread and waits
+    for it with a timeout; if it gives up first, the helper drops the lock on arrival.
+    Only one caller at a time (the store's own lock serialises its threads)."""
+
+    def __init__(self, path: Path) -> None:
+        # read-only is enough for flock; O_CREAT: the store made the folder private
+        self._fd: int | None = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC,
+                                       0o600)
+        self._cond = threading.Condition()
+        self._pending = False   # a caller is waiting for the helper's flock
+        self._granted = False   # the helper got the lock for that caller
+        self._closed = False
+        self._helper: threading.Thread | None = None
+        self._helper_busy = False  # the helper is inside flock() (it owns the fd then)
+
+    def acquire(self, timeout_s: float) -> bool:
+        """True once this process holds the lock; False after timeout_s."""
+        with self._cond:
+            # not while the helper still waits for a caller that gave up: its flock()
+            # would succeed on our own lock and then let it go
+            if not self._helper_busy:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    pass
+            if self._helper is None:
+                self._helper = threading.Thread(target=self._wait_for_lock,
+                                                name="kiosk-store-write-queue", daemon=True)
+                self._helper.start()
+            self._pending, self._granted = True, False
+            self._cond.notify_all()
+            if self._cond.wait_for(lambda: self._granted, timeout_s):
+                self._granted = False
+                return True
+            self._pending = False  # the helper lets go of the lock when it arrives
+            return False
+
+    def release(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            if self._helper_busy:
+                return  # the helper closes the fd when its flock() returns
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def _wait_for_lock(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._pending or self._closed)
+                if self._closed:
+                    return
+                self._helper_busy = True
+            fcntl.flock(self._fd, fcntl.LOCK_EX)  # sleeps until the lock is free
+            with self._cond:
+                self._helper_busy = False
+                if self._closed:
+                    fd, self._fd = self._fd, None
+                    os.close(fd)  # closing drops the lock
+                    return
+                if self._pending:
+                    self._pending, self._granted = False, True
+                    self._cond.notify_all()
+                else:  # the caller gave up meanwhile
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def open_write_queue(path: Path) -> WriteQueue | None:
+    """The queue for the store file at `path`, or None where the lock file cannot be
+    made (a read-only folder): then writers meet only at SQLite's lock, as before."""
+    try:
+        return WriteQueue(Path(f"{path}-lock"))
+    except OSError as err:
+        log.info("queue store: no write queue (%s); writers wait at SQLite's lock",
+                 err.strerror or err)
+        return None
