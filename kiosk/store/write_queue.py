@@ -18,22 +18,27 @@ class WriteQueue:
     """An exclusive flock on `path` with a deadline. flock has no timeout, so a waiter
     that finds the lock taken hands the blocking call to one helper thread and waits
     for it with a timeout; if it gives up first, the helper drops the lock on arrival.
-    Only one caller at a time (the store's own lock serialises its threads)."""
+    Only one caller at a time (the store's own lock serialises its threads). Plain locks
+    for the hand-over: this runs for most writes while four processes issue."""
 
     def __init__(self, path: Path) -> None:
         # read-only is enough for flock; O_CREAT: the store made the folder private
         self._fd: int | None = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC,
                                        0o600)
-        self._cond = threading.Condition()
-        self._pending = False   # a caller is waiting for the helper's flock
-        self._granted = False   # the helper got the lock for that caller
+        self._mutex = threading.Lock()  # guards the fields below
+        self._wake = threading.Lock()   # released: the helper takes a request
+        self._wake.acquire()
+        self._done = threading.Lock()   # released: the helper got the lock for the caller
+        self._done.acquire()
+        self._pending = False     # a caller waits for the helper's flock
+        self._granted = False     # the helper released _done for that caller
+        self._helper_busy = False  # the helper has a request (owns the fd) until settled
         self._closed = False
         self._helper: threading.Thread | None = None
-        self._helper_busy = False  # the helper is inside flock() (it owns the fd then)
 
     def acquire(self, timeout_s: float) -> bool:
         """True once this process holds the lock; False after timeout_s."""
-        with self._cond:
+        with self._mutex:
             # not while the helper still waits for a caller that gave up: its flock()
             # would succeed on our own lock and then let it go
             if not self._helper_busy:
@@ -42,40 +47,47 @@ class WriteQueue:
                     return True
                 except BlockingIOError:
                     pass
-            if self._helper is None:
-                self._helper = threading.Thread(target=self._wait_for_lock,
-                                                name="kiosk-store-write-queue", daemon=True)
-                self._helper.start()
-            self._pending, self._granted = True, False
-            self._cond.notify_all()
-            if self._cond.wait_for(lambda: self._granted, timeout_s):
+                if self._helper is None:
+                    self._helper = threading.Thread(
+                        target=self._wait_for_lock, name="kiosk-store-write-queue",
+                        daemon=True)
+                    self._helper.start()
+                self._helper_busy = True
+                self._wake.release()
+            self._pending = True  # a busy helper serves us when its flock() returns
+        got = self._done.acquire(timeout=max(timeout_s, 0))
+        with self._mutex:
+            if not got and self._granted:  # granted just after the timeout
+                got = self._done.acquire(blocking=False)
+            if got:
                 self._granted = False
-                return True
-            self._pending = False  # the helper lets go of the lock when it arrives
-            return False
+            else:
+                self._pending = False  # the helper lets go of the lock when it arrives
+            return got
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        with self._cond:
+        with self._mutex:
+            if self._closed:
+                return
             self._closed = True
-            self._cond.notify_all()
             if self._helper_busy:
                 return  # the helper closes the fd when its flock() returns
             fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)
+            if self._helper is not None:
+                self._wake.release()  # the idle helper ends
+        os.close(fd)
 
     def _wait_for_lock(self) -> None:
         while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._pending or self._closed)
+            self._wake.acquire()
+            with self._mutex:
                 if self._closed:
                     return
-                self._helper_busy = True
             fcntl.flock(self._fd, fcntl.LOCK_EX)  # sleeps until the lock is free
-            with self._cond:
+            with self._mutex:
                 self._helper_busy = False
                 if self._closed:
                     fd, self._fd = self._fd, None
@@ -83,7 +95,7 @@ class WriteQueue:
                     return
                 if self._pending:
                     self._pending, self._granted = False, True
-                    self._cond.notify_all()
+                    self._done.release()
                 else:  # the caller gave up meanwhile
                     fcntl.flock(self._fd, fcntl.LOCK_UN)
 
