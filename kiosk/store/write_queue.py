@@ -34,11 +34,15 @@ class WriteQueue:
         self._granted = False     # the helper released _done for that caller
         self._helper_busy = False  # the helper has a request (owns the fd) until settled
         self._closed = False
+        self._broken = False  # flock failed (ENOLCK, a file system without it)
         self._helper: threading.Thread | None = None
 
     def acquire(self, timeout_s: float) -> bool:
-        """True once this process holds the lock; False after timeout_s."""
+        """True once this process holds the lock, or when flock does not work here
+        (then writers meet only at SQLite's lock); False after timeout_s."""
         with self._mutex:
+            if self._broken:
+                return True
             # not while the helper still waits for a caller that gave up: its flock()
             # would succeed on our own lock and then let it go
             if not self._helper_busy:
@@ -47,6 +51,9 @@ class WriteQueue:
                     return True
                 except BlockingIOError:
                     pass
+                except OSError as err:
+                    self._give_up(err)
+                    return True
                 if self._helper is None:
                     self._helper = threading.Thread(
                         target=self._wait_for_lock, name="kiosk-store-write-queue",
@@ -66,7 +73,15 @@ class WriteQueue:
             return got
 
     def release(self) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        except OSError:
+            pass  # only when flock failed already (_broken); a lock goes with its fd
+
+    def _give_up(self, err: OSError) -> None:
+        log.warning("queue store: write queue out of service (%s); writers wait at "
+                    "SQLite's lock", err.strerror or err)
+        self._broken = True
 
     def close(self) -> None:
         with self._mutex:
@@ -86,9 +101,15 @@ class WriteQueue:
             with self._mutex:
                 if self._closed:
                     return
-            fcntl.flock(self._fd, fcntl.LOCK_EX)  # sleeps until the lock is free
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)  # sleeps until the lock is free
+                failed = None
+            except OSError as err:
+                failed = err
             with self._mutex:
                 self._helper_busy = False
+                if failed is not None and not self._broken:
+                    self._give_up(failed)  # the waiting caller goes on, see acquire()
                 if self._closed:
                     fd, self._fd = self._fd, None
                     os.close(fd)  # closing drops the lock
@@ -97,7 +118,7 @@ class WriteQueue:
                     self._pending, self._granted = False, True
                     self._done.release()
                 else:  # the caller gave up meanwhile
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                    self.release()
 
 
 def open_write_queue(path: Path) -> WriteQueue | None:

@@ -236,3 +236,24 @@ def test_durability_is_unchanged_on_the_issuing_connection(path):
         assert len(_transactions(statements)) == len(begins)  # each one committed
     finally:
         store.close()
+
+
+def test_a_file_system_without_flock_leaves_the_writers_to_sqlites_lock(path, monkeypatch):
+    """GIVEN flock failing with ENOLCK (the only mock here: the system call at the edge)
+    WHEN numbers are issued, also by a second store on the file THEN they are issued in
+    order, each exactly once, and no OSError reaches the caller."""
+    import errno
+
+    import kiosk.store.write_queue as write_queue
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(write_queue.fcntl, "flock", no_locks)
+    first, second = SqliteStore(path), SqliteStore(path)
+    try:
+        numbers = [_issue(store).number for store in (first, second, first, second)]
+        assert numbers == ["A001", "A002", "A003", "A004"]
+    finally:
+        first.close()
+        second.close()
