@@ -89,7 +89,7 @@ def test_waits_for_a_foreign_writer_by_retrying_then_says_locked(path):
     WHEN the store issues THEN it retries BEGIN IMMEDIATE itself, SQLite's own busy
     handler off, and after its busy timeout fails with the one-line "locked" StoreError;
     nothing was issued and the connection's busy timeout for reads is back."""
-    store = SqliteStore(path, busy_timeout_ms=300)
+    store = SqliteStore(path, busy_timeout_ms=1000)  # a second: room to retry on a busy CI
     _issue(store)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
@@ -101,12 +101,12 @@ def test_waits_for_a_foreign_writer_by_retrying_then_says_locked(path):
         store._db.set_trace_callback(None)
         assert caught.value.kind == "locked"
         message = str(caught.value)
-        assert "is locked by another process (waited 0.3 s), issuing a number failed" \
+        assert "is locked by another process (waited 1 s), issuing a number failed" \
             in message and "\n" not in message
         attempts = [s for s in statements if s.upper().startswith("BEGIN IMMEDIATE")]
         assert len(attempts) > 1, statements  # our retry, not one call blocking in SQLite
         assert statements[0] == "PRAGMA busy_timeout = 0"
-        assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == 300
+        assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == 1000
     finally:
         holder.execute("ROLLBACK")
         holder.close()
