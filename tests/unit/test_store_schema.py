@@ -138,3 +138,25 @@ def test_a_new_file_gets_the_current_version(tmp_path):
     assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert store.issue("anmeldung", "A", "de", NOON, DAY, None).number == "A001"
     store.close()
+
+
+def _indexes(db) -> dict[str, str]:
+    return {name: " ".join(sql.split()) for name, sql in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+
+
+def test_a_migrated_file_has_the_indexes_of_a_new_one(tmp_path):
+    """Version 3: an issue writes fewer index pages while it holds the write lock (the
+    unused ticket_number index is gone; a ticket enters the call indexes when called)."""
+    old = tmp_path / "old.sqlite3"
+    _release_1_file(old)
+    migrated, new = SqliteStore(old), SqliteStore(tmp_path / "new.sqlite3")
+    try:
+        indexes = _indexes(migrated._db)
+        assert indexes == _indexes(new._db)
+        assert "ticket_number" not in indexes
+        assert indexes["ticket_calls"].endswith("WHERE call_seq IS NOT NULL")
+        assert indexes["ticket_service_called"].endswith("WHERE called_at IS NOT NULL")
+    finally:
+        migrated.close()
+        new.close()

@@ -1,0 +1,259 @@
+"""How the store writes (issue 9 item 2): a short issuing transaction, its own retry of
+SQLite's write lock with a deadline, the kiosk's write queue, durability unchanged.
+Real SQLite files and a real second connection; no timing is asserted."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kiosk.domain.clock import business_day
+from kiosk.domain.ticket import TicketState
+from kiosk.store.errors import StoreError
+from kiosk.store.sqlite import SqliteStore
+
+NOON = datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
+DAY = business_day(NOON)
+YESTERDAY = NOON - timedelta(days=1)
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "q.sqlite3"
+
+
+def _issue(store, at=NOON):
+    return store.issue("anmeldung", "A", "de", at, business_day(at), None)
+
+
+def _transactions(statements):
+    """The statements between each BEGIN IMMEDIATE and its COMMIT (without PRAGMAs:
+    connection settings, no data)."""
+    found, current = [], None
+    for sql in statements:
+        word = sql.split()[0].upper()
+        if sql.upper().startswith("BEGIN IMMEDIATE"):
+            current = []
+        elif word == "COMMIT" and current is not None:
+            found.append(current)
+            current = None
+        elif current is not None and word != "PRAGMA":
+            current.append(" ".join(sql.split()[:3]).upper())
+    return found
+
+
+def test_the_issuing_transaction_only_reads_the_counter_and_inserts(path):
+    """GIVEN a waiting ticket of yesterday WHEN today's tickets are issued THEN the
+    expiry runs once, in a transaction of its own, and each issuing transaction holds
+    the write lock for the counter read and the insert only."""
+    store = SqliteStore(path)
+    try:
+        old = _issue(store, YESTERDAY)
+        statements = []
+        store._db.set_trace_callback(statements.append)
+        _issue(store)
+        _issue(store)
+        store._db.set_trace_callback(None)
+        transactions = _transactions(statements)
+        assert transactions[0] == ["UPDATE TICKET SET"], transactions  # the expiry
+        issuing = ["SELECT COALESCE(MAX(SEQ), 0)", "INSERT INTO TICKET"]
+        assert transactions[1:] == [issuing, issuing], transactions
+        assert store.ticket_by_number(old.number, old.business_day).state is \
+            TicketState.EXPIRED
+    finally:
+        store.close()
+
+
+def test_a_counter_calling_expires_yesterdays_waiting_tickets(path):
+    """GIVEN a ticket left waiting yesterday WHEN a counter (its own process, which never
+    issued) calls today THEN yesterday's ticket is expired, not called."""
+    kiosk = SqliteStore(path, terminal_id="kiosk")
+    counter = SqliteStore(path, terminal_id="counter")
+    try:
+        old = _issue(kiosk, YESTERDAY)
+        assert counter.call_next("1", ["anmeldung"], NOON, DAY) is None
+        assert counter.ticket_by_number(old.number, old.business_day).state is \
+            TicketState.EXPIRED
+    finally:
+        kiosk.close()
+        counter.close()
+
+
+def test_waits_for_a_foreign_writer_by_retrying_then_says_locked(path):
+    """GIVEN another connection (not a kiosk: sqlite3, a backup) holding the write lock
+    WHEN the store issues THEN it retries BEGIN IMMEDIATE itself, SQLite's own busy
+    handler off, and after its busy timeout fails with the one-line "locked" StoreError;
+    nothing was issued and the connection's busy timeout for reads is back."""
+    store = SqliteStore(path, busy_timeout_ms=1000)  # a second: room to retry on a busy CI
+    _issue(store)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    statements = []
+    try:
+        store._db.set_trace_callback(statements.append)
+        with pytest.raises(StoreError) as caught:
+            _issue(store)
+        store._db.set_trace_callback(None)
+        assert caught.value.kind == "locked"
+        message = str(caught.value)
+        assert "is locked by another process (waited 1 s), issuing a number failed" \
+            in message and "\n" not in message
+        attempts = [s for s in statements if s.upper().startswith("BEGIN IMMEDIATE")]
+        assert len(attempts) > 1, statements  # our retry, not one call blocking in SQLite
+        assert statements[0] == "PRAGMA busy_timeout = 0"
+        assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == 1000
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    try:
+        assert _issue(store).number == "A002"  # nothing was taken by the failed call
+    finally:
+        store.close()
+
+
+def test_a_foreign_writer_that_finishes_in_time_is_waited_for(path):
+    store = SqliteStore(path)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO ticket (business_day, service, prefix, seq, number, reference,"
+                   " terminal, lang, issued_at, state) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   (DAY.isoformat(), "anmeldung", "A", 1, "A001", "foreign", "x", "de",
+                    NOON.isoformat(), "waiting"))
+    waiting = threading.Event()
+    result = {}
+
+    def issue():
+        waiting.set()
+        result["number"] = _issue(store).number
+
+    worker = threading.Thread(target=issue)
+    worker.start()
+    try:
+        assert waiting.wait(30)
+        holder.execute("COMMIT")  # at whatever moment: the store must then get the lock
+        worker.join(60)
+        assert not worker.is_alive()
+        assert result == {"number": "A002"}  # read after the foreign commit: no duplicate
+    finally:
+        holder.close()
+        store.close()
+
+
+def _lock_file(path):
+    return os.open(f"{path}-lock", os.O_RDONLY)
+
+
+def test_kiosk_writers_queue_at_the_lock_file_and_give_up_after_the_timeout(path):
+    """GIVEN another kiosk process holding the write queue (the lock file next to the
+    store) WHEN the store issues THEN it waits there, not at SQLite's lock, and after its
+    busy timeout fails with the same "locked" StoreError."""
+    store = SqliteStore(path, busy_timeout_ms=300)
+    other = _lock_file(path)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(StoreError) as caught:
+            _issue(store)
+        assert caught.value.kind == "locked"
+        assert "is locked by another process (waited 0.3 s)" in str(caught.value)
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+    try:
+        assert _issue(store).number == "A001"
+        # the helper that waited for the caller who gave up let the lock go again:
+        # another kiosk can take it while this store is idle
+        released = threading.Event()
+
+        def take():
+            fcntl.flock(other, fcntl.LOCK_EX)  # blocks while the store's helper holds it
+            released.set()
+
+        taker = threading.Thread(target=take, daemon=True)
+        taker.start()
+        assert released.wait(30)
+        fcntl.flock(other, fcntl.LOCK_UN)
+    finally:
+        os.close(other)
+        store.close()
+
+
+def test_a_queued_writer_gets_the_lock_when_the_other_kiosk_lets_go(path):
+    store = SqliteStore(path)
+    other = _lock_file(path)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    result = {}
+    started = threading.Event()
+
+    def issue():
+        started.set()
+        result["number"] = _issue(store).number
+
+    worker = threading.Thread(target=issue)
+    worker.start()
+    try:
+        assert started.wait(30)
+        fcntl.flock(other, fcntl.LOCK_UN)
+        worker.join(60)
+        assert result == {"number": "A001"}
+    finally:
+        os.close(other)
+        store.close()
+
+
+def test_the_lock_file_is_private(path):
+    old = os.umask(0)
+    try:
+        SqliteStore(path).close()
+    finally:
+        os.umask(old)
+    assert os.stat(f"{path}-lock").st_mode & 0o777 == 0o600
+
+
+def test_durability_is_unchanged_on_the_issuing_connection(path):
+    """synchronous=FULL and WAL on the connection that issues, also after a write that
+    had to wait; every write opens with BEGIN IMMEDIATE."""
+    store = SqliteStore(path, busy_timeout_ms=300)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreError):
+        _issue(store)
+    holder.execute("ROLLBACK")
+    holder.close()
+    statements = []
+    store._db.set_trace_callback(statements.append)
+    try:
+        _issue(store)
+        store.call_next("1", ["anmeldung"], NOON, DAY)
+        store._db.set_trace_callback(None)
+        assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        begins = [s for s in statements if s.upper().startswith("BEGIN")]
+        assert begins and all(s.upper() == "BEGIN IMMEDIATE" for s in begins)
+        assert len(_transactions(statements)) == len(begins)  # each one committed
+    finally:
+        store.close()
+
+
+def test_a_file_system_without_flock_leaves_the_writers_to_sqlites_lock(path, monkeypatch):
+    """GIVEN flock failing with ENOLCK (the only mock here: the system call at the edge)
+    WHEN numbers are issued, also by a second store on the file THEN they are issued in
+    order, each exactly once, and no OSError reaches the caller."""
+    import errno
+
+    import kiosk.store.write_queue as write_queue
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(write_queue.fcntl, "flock", no_locks)
+    first, second = SqliteStore(path), SqliteStore(path)
+    try:
+        numbers = [_issue(store).number for store in (first, second, first, second)]
+        assert numbers == ["A001", "A002", "A003", "A004"]
+    finally:
+        first.close()
+        second.close()
