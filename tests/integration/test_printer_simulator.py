@@ -18,8 +18,13 @@ from PIL import Image
 from kiosk.devices.printer.preview import decode_text
 from kiosk.devices.printer.simulator import SimPrinter
 from kiosk.devices.printer.status import PrinterState, PrinterStatus, query_status, request
+from tests.waiting import wait_for as wait_until
 
 REPO = Path(__file__).resolve().parents[2]
+# How long a test waits for each status reply: the simulator answers at once, but its
+# thread may not run for a while on a busy CI machine (the 50 ms default would read that
+# as silence, i.e. offline).
+ANSWER_S = 2.0
 
 
 def ticket(text: str = "Straße Öffnung Über €", qr: str | None = None) -> bytes:
@@ -49,13 +54,6 @@ def port(sim):
     port.close()
 
 
-def wait_until(condition, timeout_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
 
 
 @pytest.mark.parametrize(
@@ -73,7 +71,7 @@ def wait_until(condition, timeout_s: float = 5.0) -> bool:
 def test_status_for_each_fault(sim, port, faults, expected):
     """GIVEN an injected fault WHEN querying over the pty THEN the matching status comes back."""
     sim.set_fault(**faults)
-    assert query_status(port) == expected
+    assert query_status(port, timeout_s=ANSWER_S) == expected
 
 
 def test_status_bytes_match_devices_table(sim, port):
@@ -89,9 +87,9 @@ def test_status_bytes_match_devices_table(sim, port):
 def test_fault_cleared_goes_back_online(sim, port):
     """GIVEN a cover that was open WHEN it is closed THEN the printer reads online again."""
     sim.set_fault(cover_open=True)
-    assert query_status(port).state is PrinterState.COVER_OPEN
+    assert query_status(port, timeout_s=ANSWER_S).state is PrinterState.COVER_OPEN
     sim.set_fault(cover_open=False)
-    assert query_status(port).state is PrinterState.ONLINE
+    assert query_status(port, timeout_s=ANSWER_S).state is PrinterState.ONLINE
 
 
 def test_silent_printer_is_offline_quickly(sim, port):
@@ -128,7 +126,7 @@ def test_job_without_cut_ends_after_silence(sim, port):
 def test_status_requests_are_not_part_of_jobs(sim, port):
     """GIVEN a status query in the middle of a ticket WHEN the ticket ends THEN the job holds only the ticket."""
     port.write(b"\x1b@first half\n")
-    assert query_status(port).state is PrinterState.ONLINE
+    assert query_status(port, timeout_s=ANSWER_S).state is PrinterState.ONLINE
     port.write(b"second half\n\x1dV\x00")
     assert sim.wait_for_jobs(1, timeout_s=20)
     assert sim.jobs == [b"\x1b@first half\nsecond half\n\x1dV\x00"]
@@ -141,7 +139,7 @@ def test_paper_out_mid_job_loses_the_job(sim, port):
     assert wait_until(lambda: sim.bytes_received >= len(first))
     sim.set_fault(paper_out=True)
     port.write(b"rest of the ticket\n\x1dV\x00")
-    assert query_status(port).state is PrinterState.PAPER_OUT
+    assert query_status(port, timeout_s=ANSWER_S).state is PrinterState.PAPER_OUT
     sim.set_fault(paper_out=False)
     # The next ticket is saved, and alone: the interrupted one never was.
     port.write(b"\x1b@next ticket\n\x1dV\x00")
@@ -152,7 +150,7 @@ def test_paper_out_mid_job_loses_the_job(sim, port):
 
 def test_unplug_and_replug(sim, port):
     """GIVEN an open port WHEN the printer disappears THEN writing fails; after it reappears a fresh open prints."""
-    assert query_status(port).state is PrinterState.ONLINE
+    assert query_status(port, timeout_s=ANSWER_S).state is PrinterState.ONLINE
     sim.disappear()
     assert not sim.pty_link.exists()
     with pytest.raises(OSError):  # serial.SerialException is an OSError
@@ -162,7 +160,7 @@ def test_unplug_and_replug(sim, port):
     sim.reappear()
     fresh = open_port(sim)
     try:
-        assert query_status(fresh).state is PrinterState.ONLINE
+        assert query_status(fresh, timeout_s=ANSWER_S).state is PrinterState.ONLINE
         fresh.write(ticket("after replug"))
         assert sim.wait_for_jobs(1, timeout_s=20)
     finally:
@@ -238,16 +236,16 @@ def test_cli_faults_switched_on_stdin(tmp_path):
         assert "simulated printer on" in proc.stdout.readline()
         port = serial.serial_for_url(str(link), timeout=1.0)
         try:
-            assert query_status(port).state is PrinterState.PAPER_NEAR_END
+            assert query_status(port, timeout_s=ANSWER_S).state is PrinterState.PAPER_NEAR_END
             proc.stdin.write("paper_out on\n")
             proc.stdin.flush()
             assert proc.stdout.readline().strip() == "paper_out on"
-            assert query_status(port).state is PrinterState.PAPER_OUT
+            assert query_status(port, timeout_s=ANSWER_S).state is PrinterState.PAPER_OUT
             proc.stdin.write("paper_out off\npaper_near_end off\n")
             proc.stdin.flush()
             proc.stdout.readline()
             proc.stdout.readline()
-            assert query_status(port).state is PrinterState.ONLINE
+            assert query_status(port, timeout_s=ANSWER_S).state is PrinterState.ONLINE
         finally:
             port.close()
         proc.stdin.write("quit\n")
