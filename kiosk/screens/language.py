@@ -32,7 +32,8 @@ class LanguageScreen(KioskScreen):
             button.bind(on_tap=lambda _b, c=code: self.choose(c))
             grid.add_widget(button)
             buttons.append(button)
-        equalize_heights(buttons, self.app.px_per_mm)
+        equalize_heights(buttons)
+        self.ids.area.scroll_to_top()
 
     def choose(self, code: str) -> None:
         self.app.set_language(code)
