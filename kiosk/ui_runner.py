@@ -68,8 +68,11 @@ def render_screenshot(config: Config, screen: str, lang: str, out: Path,
             app = KioskApp(config, TicketService(config, store, None),
                            monotonic=frozen_clock())
             start_embedded(app)
-            apply_state(app, screen, lang, state)
-            return export_png(app, out)
+            try:
+                apply_state(app, screen, lang, state)
+                return export_png(app, out)
+            finally:
+                app.detach()
         finally:
             store.close()
 

@@ -41,5 +41,74 @@ def test_every_screen_fits(sweep_app, screen_name, px, size_mm, large):
             sweep.set_case(sweep_app, screen_name, px, size_mm, lang, large, state)
             sweep.settle()
             found = layout_checks.check(sweep_app, needs_number=state.startswith("ticket"))
+            if state.startswith("ticket") and min(size_mm) >= 268:
+                # the number leads: digits of 40 mm on a 21.5" screen, either way round
+                digits = sweep_app.root.get_screen("ticket").number_digits_mm()
+                if digits < 40:
+                    found.append(f"the number's digits are {digits:.1f} mm, less than 40")
             problems += [f"{lang} {state}: {p}" for p in found]
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:300])
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa"])
+def test_right_to_left_mirrors_grids_rows_and_the_bar(sweep_app, lang):
+    """The language grid, the rows of service buttons, the figures, the number's column
+    and the accessibility bar start on the right in Arabic and Persian."""
+    px, size_mm = (1920, 1080), (477.0, 268.0)
+    root = sweep_app.root
+
+    def first_right_of_second(first, second):
+        return first.to_window(*first.center)[0] > second.to_window(*second.center)[0]
+
+    sweep.set_case(sweep_app, "21in", px, size_mm, lang, False, "language")
+    sweep.settle()
+    grid = root.get_screen("language").ids.grid
+    first, second = grid.children[-1], grid.children[-2]  # children: last added first
+    assert first.text == "Deutsch" and first_right_of_second(first, second)
+    bar = root.ids.a11y.ids
+    assert first_right_of_second(bar.large, bar.contrast)
+    sweep.set_case(sweep_app, "21in", px, size_mm, lang, False, "services")
+    sweep.settle()
+    row = root.get_screen("services").ids.list.children[-2]  # the first group's grid
+    assert first_right_of_second(row.children[-1], row.children[-2])
+    sweep.set_case(sweep_app, "21in", px, size_mm, lang, False, "ticket-estimate")
+    sweep.settle()
+    ids = root.get_screen("ticket").ids
+    assert first_right_of_second(ids.hero, ids.details)
+    assert first_right_of_second(ids.ahead_box, ids.estimate_box)
+    sweep.set_case(sweep_app, "21in", px, size_mm, "de", False, "ticket-estimate")
+    sweep.settle()
+    assert first_right_of_second(ids.details, ids.hero)
+    assert first_right_of_second(ids.estimate_box, ids.ahead_box)
+
+
+@pytest.mark.parametrize("lang,monday", [("de", "Montag"), ("ar", "الاثنين"),
+                                         ("el", "Δευτέρα")])
+def test_unavailable_services_look_so_and_say_when_they_open(sweep_app, lang, monday):
+    """Not only a grey fill: a drawn sign and a striped frame, the reason in words and,
+    where hours are known, the next opening with the day in the visitor's language."""
+    sweep.set_case(sweep_app, "21in", (1920, 1080), (477.0, 268.0), lang, False, "services")
+    sweep.settle()
+    buttons = {b.service_id: b for b in sweep_app.root.walk(restrict=False)
+               if getattr(b, "service_id", None)}
+    closed = buttons["abholung"]
+    assert closed.service_state == "closed" and monday in closed.text and "07:30" in closed.text
+    for sid, state in (("abholung", "closed"), ("ausweis", "quota_reached"),
+                       ("fuehrungszeugnis", "disabled")):
+        button = buttons[sid]
+        assert button.service_state == state
+        assert button.icon == "unavailable" and button.kind == "disabled"
+        assert len(button.canvas.after.children) > 10  # the sign and the stripes
+    assert buttons["eat"].icon == "" and buttons["eat"].kind == "primary"
+
+
+def test_toggles_show_their_state_with_a_check_mark(sweep_app):
+    sweep.set_case(sweep_app, "21in", (1920, 1080), (477.0, 268.0), "de", False, "language")
+    sweep.settle()
+    bar = sweep_app.root.ids.a11y.ids
+    assert (bar.large.icon, bar.contrast.icon) == ("check_off", "check_off")
+    sweep_app.toggle_large_text()
+    sweep.settle()
+    assert (bar.large.icon, bar.contrast.icon) == ("check_on", "check_off")
+    assert bar.large.height == bar.contrast.height  # they grow together
+    sweep_app.toggle_large_text()
