@@ -79,3 +79,9 @@ def screen_warning(width_mm: float, height_mm: float, width_px: int, height_px: 
     return (f"screen {width_mm:g}x{height_mm:g} mm is too small: the ticket number would be "
             f"{fit.digits_mm:.1f} mm high with larger text, at least {MIN_DIGITS_MM:g} mm "
             f"are needed")
+
+
+def geometry_warning(screen) -> str | None:
+    """screen_warning for a config.ScreenGeometry (anything with width_mm, height_mm,
+    width_px and height_px)."""
+    return screen_warning(screen.width_mm, screen.height_mm, screen.width_px, screen.height_px)

@@ -18,7 +18,8 @@ class LanguageScreen(KioskScreen):
         config = self.app.kiosk_config
         # in the current language (the default after a reset), with an English line
         # for visitors who do not read it
-        self.ids.heading.text = self.tr("Welcome")
+        # a short screen keeps its height for the languages: the prompt greets enough
+        self.ids.heading.text = "" if self.app.compact else self.tr("Welcome")
         self.ids.prompt.text = self.tr("Please choose your language")
         english = gettext_for("en")(N_("Please choose your language"))
         self.ids.prompt_en.text = english if self.app.lang != "en" else ""

@@ -36,3 +36,13 @@ def test_a_too_small_screen_gets_a_warning(screen):
     assert not screen_fit.fit_number(*screen).ok
     warning = screen_fit.screen_warning(*screen)
     assert warning and "too small" in warning and "15 mm" in warning
+
+
+def test_the_configured_screen_is_checked(config):
+    """check-config's call: the demo-sized screen passes, a 7-inch one is warned about."""
+    import dataclasses
+
+    assert screen_fit.geometry_warning(config.screen) is None
+    small = dataclasses.replace(config.screen, width_mm=154, height_mm=86, width_px=1024,
+                                height_px=600)
+    assert "too small" in screen_fit.geometry_warning(small)
