@@ -93,6 +93,13 @@ def check(app, needs_number: bool = False) -> list[str]:
                                or y1 > height + TOL):
             problems.append(f"{_name(widget)} outside the window: "
                             f"{x0:.0f},{y0:.0f}-{x1:.0f},{y1:.0f} in {width}x{height}")
+        parent = widget.parent
+        if scroll is None and parent is not None and parent is not Window and \
+                parent.width >= 0.5 and parent.height >= 0.5:
+            # spilling out of its row or box lays it over a neighbour of the box
+            px0, py0, px1, py1 = window_rect(parent)
+            if x0 < px0 - TOL or y0 < py0 - TOL or x1 > px1 + TOL or y1 > py1 + TOL:
+                problems.append(f"{_name(widget)} sticks out of {_name(parent)}")
         if isinstance(widget, Label) and widget.text:
             tw, th = widget.texture_size
             if tw > widget.width + TOL or th > widget.height + TOL:

@@ -62,20 +62,35 @@ def use_up_quota(app) -> None:
     app.tickets._last_issue = float("-inf")
 
 
-def settle(max_frames: int = 12) -> None:
+def layout_frame() -> None:
+    """One frame of Kivy's loop without drawing: clock events (layouts, label textures)
+    and the kv bindings, which is all geometry needs; the window is not redrawn."""
+    from kivy.clock import Clock
+    from kivy.lang import Builder
+
+    Clock.tick()
+    Builder.sync()
+    Clock.tick_draw()
+    Builder.sync()
+
+
+def settle(max_frames: int = 12, draw: bool = False) -> None:
     """Step frames until the widget tree stops moving (layouts cascade over frames)."""
     from kivy.core.window import Window
 
     from kiosk.app import step
 
+    frame = (lambda: step(1)) if draw else layout_frame
+
     def signature():
         return tuple((round(w.x), round(w.y), round(w.width), round(w.height))
                      for w in Window.children[0].walk(restrict=False))
 
-    step(2)
+    frame()
+    frame()
     last = signature()
     for _ in range(max_frames):
-        step(1)
+        frame()
         now = signature()
         if now == last:
             return
