@@ -54,6 +54,7 @@ Builder.load_string("""
                 role: 'muted_text'
                 size_mm: 6.5
                 align: 'center'
+                padding: app.px_per_mm * 12, 0  # clear of the arrows at both ends
 """)
 
 
