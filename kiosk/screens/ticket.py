@@ -44,7 +44,20 @@ class TicketScreen(KioskScreen):
             widget.bind(size=self._fit_trigger)
         ids.number.bind(text=self._fit_trigger)
         ids.finish_row.bind(height=self._fit_trigger)
+        ids.figures.bind(orientation=self._order_rows)  # follows the width
         self.app.bind(px_per_mm=self._fit_trigger, portrait=self._fit_trigger)
+
+    def _order_rows(self, *_args) -> None:
+        """RTL: the number's column on the right, the figures mirrored; a row turned
+        to a column (narrow) keeps reading order from the top."""
+        ids = self.ids
+        for row, widgets in ((ids.main, [ids.hero, ids.details]),
+                             (ids.figures, [ids.ahead_box, ids.estimate_box])):
+            order = self.ordered(widgets) if row.orientation == "horizontal" else widgets
+            if list(reversed(row.children)) != order:
+                row.clear_widgets()
+                for widget in order:
+                    row.add_widget(widget)
 
     def _place_finish(self) -> None:
         ids = self.ids
@@ -107,14 +120,7 @@ class TicketScreen(KioskScreen):
         ids.service.text = service.name(app.lang, app.kiosk_config.default_language) \
             if service else ""
         ids.done.text = tr("Finish")
-        # RTL: the number's column on the right, the figures mirrored
-        for row, widgets in ((ids.main, [ids.hero, ids.details]),
-                             (ids.figures, [ids.ahead_box, ids.estimate_box])):
-            order = self.ordered(widgets) if row.orientation == "horizontal" else widgets
-            if list(reversed(row.children)) != order:
-                row.clear_widgets()
-                for widget in order:
-                    row.add_widget(widget)
+        self._order_rows()
         self._place_finish()
         # a failed print puts "note your number" first, before the figures
         column = ids.details.content

@@ -36,16 +36,16 @@ class BigButton(Button):
     kind = StringProperty("primary")  # primary | secondary | disabled
     # '' | 'check_on' | 'check_off' | 'unavailable': drawn on the start side
     icon = StringProperty("")
+    icon_box = (0.0, 0.0, 0.0, 0.0)
     _last_tap = -REPEAT_GUARD_S
 
     def __init__(self, **kwargs):
         self.register_event_type("on_tap")
         super().__init__(**kwargs)
+        # `padding` follows the text direction and the scale (common.kv): no binding to
+        # the app, which would keep every button of every refresh alive
         self.bind(pos=self._draw_icon, size=self._draw_icon, icon=self._draw_icon,
-                  color=self._draw_icon)
-        app = App.get_running_app()
-        if app is not None:
-            app.bind(rtl=self._draw_icon, px_per_mm=self._draw_icon)
+                  color=self._draw_icon, padding=self._draw_icon)
         self._draw_icon()
 
     @property
@@ -63,6 +63,7 @@ class BigButton(Button):
         margin = ICON_MARGIN_MM * mm
         x = self.x + self.width - margin - side if app.rtl else self.x + margin
         y = self.y + (self.height - side) / 2  # not center_y: its cache may lag pos
+        self.icon_box = (x, y, side, side)  # where the icon is (tests read it)
         width = max(1.0, 0.6 * mm)
         with self.canvas.after:
             Color(*self.color)

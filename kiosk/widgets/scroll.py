@@ -15,9 +15,6 @@ from kivy.uix.widget import Widget
 
 from kiosk.widgets import common  # noqa: F401  (KLabel rules)
 
-BAR_MM = 2.5
-BAR_ROOM_MM = 5.0  # content keeps clear of the bar
-
 Builder.load_string("""
 #:import rgba kiosk.theme.hex_rgba
 
@@ -39,6 +36,7 @@ Builder.load_string("""
             size_hint_y: None
             height: self.minimum_height
             spacing: root.spacing_inner
+            # the content keeps 5 mm clear of the bar
             padding: (app.px_per_mm * 5, 0, 0, 0) if app.rtl else (0, 0, app.px_per_mm * 5, 0)
     ScrollHintRow:
         id: hint_row

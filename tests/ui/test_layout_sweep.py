@@ -67,6 +67,7 @@ def test_right_to_left_mirrors_grids_rows_and_the_bar(sweep_app, lang):
     assert first.text == "Deutsch" and first_right_of_second(first, second)
     bar = root.ids.a11y.ids
     assert first_right_of_second(bar.large, bar.contrast)
+    assert bar.large.icon_box[0] > bar.large.center_x  # the check box on the start (right) side
     sweep.set_case(sweep_app, "21in", px, size_mm, lang, False, "services")
     sweep.settle()
     row = root.get_screen("services").ids.list.children[-2]  # the first group's grid
