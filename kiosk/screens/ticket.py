@@ -61,8 +61,8 @@ class TicketScreen(KioskScreen):
 
     def _place_finish(self) -> None:
         ids = self.ids
-        row = ids.finish_row
-        home = ids.outer if self.app.portrait else ids.hero
+        row = ids.finish_row.__self__  # ids hold proxies: compare the widgets
+        home = (ids.outer if self.app.portrait else ids.hero).__self__
         if row.parent is not home:
             if row.parent is not None:
                 row.parent.remove_widget(row)
@@ -122,14 +122,14 @@ class TicketScreen(KioskScreen):
         ids.done.text = tr("Finish")
         self._order_rows()
         self._place_finish()
-        # a failed print puts "note your number" first, before the figures
+        # the figures lead; a failed print puts "note your number" before them
         column = ids.details.content
-        first = ids.status_box if self.printed is False else ids.service
-        if column.children and column.children[-1] is not first:
-            order = [ids.service, ids.figures, ids.status_box, ids.watch]
-            order.remove(first)
+        order = [ids.figures, ids.status_box, ids.service, ids.watch]
+        if self.printed is False:
+            order = [ids.status_box, ids.figures, ids.service, ids.watch]
+        if list(reversed(column.children)) != order:
             column.clear_widgets()
-            for widget in [first] + order:
+            for widget in order:
                 column.add_widget(widget)
         ids.details.scroll_to_top()
         self._fit_trigger()

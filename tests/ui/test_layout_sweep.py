@@ -113,3 +113,18 @@ def test_toggles_show_their_state_with_a_check_mark(sweep_app):
     assert (bar.large.icon, bar.contrast.icon) == ("check_on", "check_off")
     assert bar.large.height == bar.contrast.height  # they grow together
     sweep_app.toggle_large_text()
+
+
+def test_persian_larger_text_small_screen_print_failed_shows_number_and_the_note(sweep_app):
+    """The issue's "done when": larger text, 10.1" screen, Persian, print failed: the
+    whole number is readable and the note to write it down is the first thing beside it."""
+    sweep.set_case(sweep_app, "10in", (1280, 800), (217.0, 136.0), "fa", True,
+                   "ticket-print-failed")
+    sweep.settle()
+    assert layout_checks.check_number(sweep_app) == []
+    ids = sweep_app.root.get_screen("ticket").ids
+    assert ids.details.content.children[-1] is ids.status_box.__self__
+    view = ids.details.ids.view
+    status_top = ids.status_box.to_window(0, ids.status_box.top)[1]
+    assert view.to_window(0, view.y)[1] < status_top <= view.to_window(0, view.top)[1] + 1
+    assert "A017" in ids.status.text
