@@ -66,6 +66,7 @@ class ServicesScreen(KioskScreen):
     def show_refusal(self, reason: str) -> None:
         self.message_reason = reason
         self.refresh()
+        self.ids.area.scroll_to_top()  # the message stands above the list
 
     def state_of(self, service) -> str:
         if self.forced_state:
@@ -134,6 +135,9 @@ class ServicesScreen(KioskScreen):
                 grid.add_widget(button)
             equalize_heights(buttons)
             body.add_widget(grid)
+
+    def on_pre_enter(self, *args):
+        super().on_pre_enter(*args)
         self.ids.area.scroll_to_top()
 
     def choose(self, service_id: str, state: str) -> None:

@@ -128,3 +128,22 @@ def test_persian_larger_text_small_screen_print_failed_shows_number_and_the_note
     status_top = ids.status_box.to_window(0, ids.status_box.top)[1]
     assert view.to_window(0, view.y)[1] < status_top <= view.to_window(0, view.top)[1] + 1
     assert "A017" in ids.status.text
+
+
+def test_a_refresh_keeps_the_visitors_scroll_position(sweep_app):
+    """Printer status changes refresh the services screen; a visitor who scrolled down
+    the list on a small screen stays where they are."""
+    from kiosk.devices.printer.status import PrinterState, PrinterStatus
+
+    sweep.set_case(sweep_app, "10in", (1280, 800), (217.0, 136.0), "de", True, "services")
+    sweep.settle()
+    area = sweep_app.root.get_screen("services").ids.area
+    assert area.overflowing
+    area.ids.view.scroll_y = 0  # scrolled to the end
+    sweep.settle()
+    sweep_app._on_printer_status(PrinterStatus(PrinterState.PAPER_OUT, "paper end"))
+    sweep.settle()
+    assert area.ids.view.scroll_y == 0
+    assert not area.ids.hint.more_below and area.ids.hint.more_above
+    sweep_app._on_printer_status(PrinterStatus(PrinterState.ONLINE))
+    sweep.settle()
