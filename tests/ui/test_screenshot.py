@@ -87,3 +87,20 @@ def test_config_is_found_like_every_other_commands(tmp_path):
     by_default_path = _screenshot("--lang", "ru", env=env, cwd=tmp_path)
     assert by_default_path.returncode == 2 and "'ru' is not offered" in by_default_path.stderr
     assert "Traceback" not in by_env.stderr + by_default_path.stderr
+
+
+def test_a_bad_screen_size_is_a_usage_error(tmp_path):
+    result = _screenshot("--lang", "de", "--screen-mm", "0x136", env=kiosk_env(),
+                         cwd=tmp_path)
+    assert result.returncode == 2 and "--screen-mm takes WIDTHxHEIGHT" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "shot.png").exists()
+
+
+def test_a_small_screen_with_larger_text_is_rendered_at_its_size(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "screenshot", "ticket", "--lang", "fa", "--out",
+         "shot.png", "--size", "1280x800", "--screen-mm", "217x136", "--state",
+         "number=A017", "printed=false", "large_text=true"],
+        capture_output=True, text=True, timeout=120, env=kiosk_env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert Image.open(tmp_path / "shot.png").size == (1280, 800)
