@@ -27,8 +27,8 @@ Builder.load_string("""
         bar_width: app.px_per_mm * 2.5
         bar_margin: app.px_per_mm * 0.5
         bar_pos_y: 'left' if app.rtl else 'right'
-        bar_color: rgba(app.theme.text)
-        bar_inactive_color: rgba(app.theme.muted_text)
+        bar_color: rgba(getattr(app.theme, 'text'))
+        bar_inactive_color: rgba(getattr(app.theme, 'muted_text'))
         effect_cls: 'ScrollEffect'
         BoxLayout:
             id: inner

@@ -50,6 +50,24 @@ def test_every_screen_fits(sweep_app, screen_name, px, size_mm, large):
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:300])
 
 
+def test_high_contrast_fits_too(sweep_app):
+    """High contrast changes colours only; on the tightest case (10.1", larger text) every
+    state still fits and keeps its contrast."""
+    name, px, size_mm = sweep.SCREENS[0]
+    sweep_app.toggle_high_contrast()
+    problems = []
+    try:
+        for lang in sweep.LANGS:
+            for state in sweep.STATES:
+                sweep.set_case(sweep_app, name, px, size_mm, lang, True, state)
+                sweep.settle()
+                found = layout_checks.check(sweep_app, state.startswith("ticket"))
+                problems += [f"{lang} {state}: {p}" for p in found]
+    finally:
+        sweep_app.toggle_high_contrast()
+    assert not problems, "\n".join(problems[:50])
+
+
 @pytest.mark.parametrize("lang", ["ar", "fa"])
 def test_right_to_left_mirrors_grids_rows_and_the_bar(sweep_app, lang):
     """The language grid, the rows of service buttons, the figures, the number's column
