@@ -8,7 +8,7 @@ from kivy.lang import Builder
 
 from kiosk.i18n import LANGUAGES, N_, gettext_for
 from kiosk.screens.base import KioskScreen
-from kiosk.widgets.common import BigButton, equalize_heights
+from kiosk.widgets.common import BigButton, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("language.kv")))
 
@@ -25,6 +25,7 @@ class LanguageScreen(KioskScreen):
         self.ids.prompt_en.text = english if self.app.lang != "en" else ""
         self.ids.office.text = config.office
         grid = self.ids.grid
+        discard(grid.children)
         grid.clear_widgets()
         buttons = []
         for code in config.languages:

@@ -13,7 +13,7 @@ from kivy.uix.gridlayout import GridLayout
 from kiosk.domain.clock import OFFICE_ZONE
 from kiosk.domain.next_opening import next_opening
 from kiosk.screens.base import KioskScreen
-from kiosk.widgets.common import BigButton, KLabel, equalize_heights
+from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("services.kv")))
 
@@ -102,6 +102,7 @@ class ServicesScreen(KioskScreen):
         else:
             message.text = ""
         body = self.ids.list
+        discard(body.children)
         body.clear_widgets()
         groups: dict[str, list] = {}
         for service in config.services:

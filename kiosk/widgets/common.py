@@ -5,6 +5,7 @@ start side (check box, "unavailable" sign), so states do not rely on colour alon
 from __future__ import annotations
 
 import time
+import weakref
 from pathlib import Path
 
 from kivy.app import App
@@ -113,17 +114,30 @@ class CheckToggle(BigButton):
         self.kind = "primary" if self.active else "secondary"
 
 
+def discard(widgets) -> None:
+    """Unbind the kv rules of widgets a refresh throws away. Kivy widgets live on in
+    reference cycles until the garbage collector runs; meanwhile their rules still
+    follow `app.theme`, and a collection that starts during a theme change left them
+    half torn down (ReferenceError from a kv rule, now and then)."""
+    for widget in list(widgets):
+        for part in widget.walk(restrict=True):
+            Builder.unbind_widget(part.uid)
+
+
 def equalize_heights(buttons: list[BigButton], px_per_mm: float | None = None) -> None:
     """Give buttons that share rows one height that grows with the tallest text: scripts
     differ in line height (Arabic is taller) and a wrapped label must not stick out.
-    The scale is read when applied, so a changed screen keeps the rule right."""
+    The scale is read when applied, so a changed screen keeps the rule right; the rule
+    holds the buttons weakly, so it keeps none of them alive."""
+    refs = [weakref.ref(b.__self__) for b in buttons]  # ids hand out proxies
 
     def apply(*_args):
+        alive = [b for b in (r() for r in refs) if b is not None]
         app = App.get_running_app()
         mm = app.px_per_mm if app is not None else (px_per_mm or 4.0)
-        tallest = max((b.texture_size[1] for b in buttons), default=0)
+        tallest = max((b.texture_size[1] for b in alive), default=0)
         needed = (tallest / mm) + 6 if mm else 20
-        for button in buttons:
+        for button in alive:
             button.min_height_mm = max(20.0, needed)
 
     for button in buttons:
