@@ -91,14 +91,18 @@ class ScrollHint(BoxLayout):
         half = 2.5 * mm
         with self.canvas.after:
             Color(*app.theme.rgba("muted_text"))
+            both = self.more_below and self.more_above
+            shift = half * 1.1 if both else 0.0  # both ways: up above, down below
             for cx in (self.x + 6 * mm, self.x + self.width - 6 * mm):
                 cy = self.y + self.height / 2
                 if self.more_below:
-                    Line(points=[cx - half, cy + half / 2, cx, cy - half / 2,
-                                 cx + half, cy + half / 2], width=max(1.0, 0.5 * mm))
-                elif self.more_above:
-                    Line(points=[cx - half, cy - half / 2, cx, cy + half / 2,
-                                 cx + half, cy - half / 2], width=max(1.0, 0.5 * mm))
+                    y = cy - shift
+                    Line(points=[cx - half, y + half / 2, cx, y - half / 2,
+                                 cx + half, y + half / 2], width=max(1.0, 0.5 * mm))
+                if self.more_above:
+                    y = cy + shift
+                    Line(points=[cx - half, y - half / 2, cx, y + half / 2,
+                                 cx + half, y - half / 2], width=max(1.0, 0.5 * mm))
 
 
 class ScrollArea(BoxLayout):

@@ -165,3 +165,17 @@ def test_a_refresh_keeps_the_visitors_scroll_position(sweep_app):
     assert not area.ids.hint.more_below and area.ids.hint.more_above
     sweep_app._on_printer_status(PrinterStatus(PrinterState.ONLINE))
     sweep.settle()
+
+
+def test_the_scroll_hint_points_where_more_is(sweep_app):
+    sweep.set_case(sweep_app, "10in", (1280, 800), (217.0, 136.0), "ar", True, "services")
+    sweep.settle()
+    area = sweep_app.root.get_screen("services").ids.area
+    hint = area.ids.hint
+    assert area.overflowing and area.ids.hint_label.text
+    for scroll_y, below, above in ((1, True, False), (0.5, True, True), (0, False, True)):
+        area.ids.view.scroll_y = scroll_y
+        sweep.settle()
+        assert (hint.more_below, hint.more_above) == (below, above), scroll_y
+    # right to left: the scroll bar on the left, the content clear of it
+    assert area.ids.view.bar_pos_y == "left" and area.ids.inner.padding[0] > 0
