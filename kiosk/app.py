@@ -33,6 +33,7 @@ from kivy.core.window import Window  # noqa: E402
 from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,  # noqa: E402
                              StringProperty)
 
+from kiosk import screen_fit  # noqa: E402
 from kiosk.config import Config  # noqa: E402
 from kiosk.i18n import LANGUAGES, font_path, gettext_for, is_rtl, translations  # noqa: E402
 from kiosk.theme import HIGH_CONTRAST, LARGE_TEXT_SCALE, STANDARD  # noqa: E402
@@ -53,6 +54,10 @@ class KioskApp(App):
     large_text = BooleanProperty(False)
     high_contrast = BooleanProperty(False)
     printer_ok = BooleanProperty(True)  # False: tell visitors before they choose
+    portrait = BooleanProperty(False)  # a turned screen: fewer columns, the number higher
+    compact = BooleanProperty(False)  # a short screen: smaller headings, less spacing
+    space = NumericProperty(1.0)  # factor for gaps and padding (reduced when compact)
+    screen_mm = ObjectProperty((477.0, 268.0))  # the window's physical size
     use_kivy_settings = False
 
     def __init__(self, config: Config, tickets, monotonic=time.monotonic, printer=None,
@@ -123,6 +128,24 @@ class KioskApp(App):
     def _update_scale(self, *_args) -> None:
         # px per mm of the real screen: a 20 mm target stays 20 mm at any window size
         self.px_per_mm = Window.width / self.kiosk_config.screen.width_mm
+        height_mm = Window.height / self.px_per_mm
+        self.screen_mm = (self.kiosk_config.screen.width_mm, height_mm)
+        self.portrait = Window.height > Window.width
+        # below 200 mm of height (10.1" and 12.1" landscape) headings and gaps shrink
+        # before anything has to scroll
+        self.compact = screen_fit.is_compact(height_mm)
+        self.space = 0.5 if self.compact else 1.0
+
+    def set_screen(self, screen) -> None:
+        """Another physical screen (config.ScreenGeometry) for this window: the layout
+        sweep and screenshots change it in place."""
+        import dataclasses
+
+        self.kiosk_config = dataclasses.replace(self.kiosk_config, screen=screen)
+        if tuple(Window.size) != (screen.width_px, screen.height_px):
+            Window.size = (screen.width_px, screen.height_px)
+        self._update_scale()
+        self.refresh_screens()
 
     def _on_keyboard(self, _window, key, *_args):
         return key in _BLOCKED_KEYS

@@ -224,7 +224,11 @@ def cmd_print_test(args) -> int:
 def cmd_screenshot(args) -> int:
     from kiosk.ui_runner import render_screenshot
 
-    config = _load(args.config) if args.config else load_config(config_resource("demo.toml"))
+    # found like every other command's; only when none is there, the demo's
+    if args.config or os.environ.get("KIOSK_CONFIG") or default_config_path().is_file():
+        config = _load(args.config)
+    else:
+        config = load_config(config_resource("demo.toml"))
     state = {}
     for item in args.state or []:
         if "=" not in item:
@@ -238,11 +242,21 @@ def cmd_screenshot(args) -> int:
         except ValueError as err:
             raise UsageError(f"--size takes WIDTHxHEIGHT, got {args.size!r}") from err
         size = (width, height)
+    size_mm = None
+    if args.screen_mm:
+        try:
+            size_mm = tuple(float(v) for v in args.screen_mm.lower().split("x"))
+            if len(size_mm) != 2 or min(size_mm) <= 0:
+                raise ValueError
+        except ValueError as err:
+            raise UsageError(f"--screen-mm takes WIDTHxHEIGHT in mm, got "
+                             f"{args.screen_mm!r}") from err
     if args.lang not in config.languages:
         raise UsageError(f"language {args.lang!r} is not offered; offered: "
                          f"{', '.join(config.languages)}")
     try:
-        out = render_screenshot(config, args.screen, args.lang, Path(args.out), size, state)
+        out = render_screenshot(config, args.screen, args.lang, Path(args.out), size, state,
+                                size_mm)
     except KeyError as err:
         raise UsageError(str(err.args[0])) from err
     print(out)
@@ -327,7 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--size", help="WIDTHxHEIGHT in pixels (default: the config's screen)")
     p.add_argument("--state", nargs="*", help="KEY=VALUE pairs the screen shows")
-    p.add_argument("--config", help="configuration (default: the demo configuration)")
+    p.add_argument("--screen-mm", help="WIDTHxHEIGHT of the screen in mm (default: the "
+                                       "config's screen, turned for a portrait --size)")
+    p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, else "
+                                    "config/kiosk.toml, else the demo configuration)")
     p.set_defaults(func=cmd_screenshot)
 
     p = sub.add_parser("simulate", help="device simulators for demo and tests")

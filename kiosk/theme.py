@@ -11,6 +11,8 @@ BODY_TEXT_MM = 8.5  # capital H >= 6.1 mm at 500 mm viewing distance (cap height
 HEADING_TEXT_MM = 12.0
 NUMBER_TEXT_MM = 60.0
 LARGE_TEXT_SCALE = 1.35
+ICON_MM = 8.0  # a drawn state icon on a button's start side (check box, "unavailable")
+ICON_MARGIN_MM = 3.0
 
 
 def hex_rgba(value: str) -> tuple[float, float, float, float]:

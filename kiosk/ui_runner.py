@@ -4,6 +4,7 @@ inside functions, through kiosk.app)."""
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -23,8 +24,30 @@ def _flag(value: str) -> bool:
     return value.lower() in ("1", "true", "yes", "on")
 
 
+def screen_for(config: Config, size: tuple[int, int] | None,
+               size_mm: tuple[float, float] | None):
+    """The physical screen a screenshot is rendered for: the configured one, at another
+    resolution (turned to portrait when the size is portrait) or another size in mm."""
+    geometry = config.screen
+    if size:
+        width_mm, height_mm = geometry.width_mm, geometry.height_mm
+        if (size[1] > size[0]) != (geometry.height_px > geometry.width_px):
+            width_mm, height_mm = height_mm, width_mm  # the same screen, turned
+        geometry = dataclasses.replace(geometry, width_px=size[0], height_px=size[1],
+                                       width_mm=width_mm, height_mm=height_mm)
+    if size_mm:
+        geometry = dataclasses.replace(geometry, width_mm=size_mm[0], height_mm=size_mm[1])
+    return geometry
+
+
+def frozen_clock(value: float = 1_000_000.0):
+    """A monotonic clock that stands still: a screenshot's idle state cannot drift."""
+    return lambda: value
+
+
 def render_screenshot(config: Config, screen: str, lang: str, out: Path,
-                      size: tuple[int, int] | None, state: dict[str, str]) -> Path:
+                      size: tuple[int, int] | None, state: dict[str, str],
+                      size_mm: tuple[float, float] | None = None) -> Path:
     """Render SCREEN in LANG headless with real pixels; `state` as in ARCHITECTURE.md."""
     if screen not in SCREENS:
         raise KeyError(f"unknown screen {screen!r}; screens: {', '.join(SCREENS)}")
@@ -32,18 +55,26 @@ def render_screenshot(config: Config, screen: str, lang: str, out: Path,
     if unknown:
         raise KeyError(f"unknown state key(s) {', '.join(sorted(unknown))} for {screen!r}; "
                        f"known: {', '.join(sorted(STATE_KEYS[screen]))}")
-    width, height = size or (config.screen.width_px, config.screen.height_px)
-    kivy_env.prepare(width, height, fullscreen=False, headless=True)
+    config = dataclasses.replace(config, screen=screen_for(config, size, size_mm))
+    kivy_env.prepare(config.screen.width_px, config.screen.height_px, fullscreen=False,
+                     headless=True)
     from kiosk.app import KioskApp, export_png, start_embedded
     from kiosk.services.issue_ticket import TicketService
     from kiosk.store.sqlite import SqliteStore
 
     with tempfile.TemporaryDirectory(prefix="kiosk-shot-") as tmp:
         store = SqliteStore(Path(tmp) / "shot.sqlite3", terminal_id=config.terminal_id)
-        app = KioskApp(config, TicketService(config, store, None))
-        start_embedded(app)
-        apply_state(app, screen, lang, state)
-        return export_png(app, out)
+        try:
+            app = KioskApp(config, TicketService(config, store, None),
+                           monotonic=frozen_clock())
+            start_embedded(app)
+            try:
+                apply_state(app, screen, lang, state)
+                return export_png(app, out)
+            finally:
+                app.detach()
+        finally:
+            store.close()
 
 
 def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
@@ -62,11 +93,20 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
             estimate_min=int(estimate) if estimate.isdigit() else None,
             printed=None if printed == "pending" else _flag(printed))
     elif screen == "services":
-        app.root.get_screen("services").message_reason = state.get("message", "")
+        services = app.root.get_screen("services")
+        message = state.get("message", "")
+        services.message_reason = message
+        # a closed office shows closed buttons too, not only the message
+        services.forced_state = message if message in ("closed", "quota_reached",
+                                                       "disabled") else ""
         app.printer_ok = _flag(state.get("printer_ok", "true"))
     app.root.show(screen)
     if state.get("idle_warning"):
-        app.root.show_idle_warning(int(state["idle_warning"]))
+        seconds = int(state["idle_warning"])
+        # the idle check runs on the clock; make it agree with the requested state, or
+        # its next tick would take the warning away again
+        app.last_activity = app.monotonic() - (app.kiosk_config.idle_timeout_s - seconds)
+        app.root.show_idle_warning(seconds)
 
 
 def run_app(config: Config, windowed: bool = False) -> int:

@@ -8,7 +8,7 @@ from kivy.lang import Builder
 
 from kiosk.i18n import LANGUAGES, N_, gettext_for
 from kiosk.screens.base import KioskScreen
-from kiosk.widgets.common import BigButton, equalize_heights
+from kiosk.widgets.common import BigButton, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("language.kv")))
 
@@ -18,12 +18,14 @@ class LanguageScreen(KioskScreen):
         config = self.app.kiosk_config
         # in the current language (the default after a reset), with an English line
         # for visitors who do not read it
-        self.ids.heading.text = self.tr("Welcome")
+        # a short screen keeps its height for the languages: the prompt greets enough
+        self.ids.heading.text = "" if self.app.compact else self.tr("Welcome")
         self.ids.prompt.text = self.tr("Please choose your language")
         english = gettext_for("en")(N_("Please choose your language"))
         self.ids.prompt_en.text = english if self.app.lang != "en" else ""
         self.ids.office.text = config.office
         grid = self.ids.grid
+        discard(grid.children)
         grid.clear_widgets()
         buttons = []
         for code in config.languages:
@@ -32,7 +34,8 @@ class LanguageScreen(KioskScreen):
             button.bind(on_tap=lambda _b, c=code: self.choose(c))
             grid.add_widget(button)
             buttons.append(button)
-        equalize_heights(buttons, self.app.px_per_mm)
+        equalize_heights(buttons)
+        self.ids.area.scroll_to_top()
 
     def choose(self, code: str) -> None:
         self.app.set_language(code)

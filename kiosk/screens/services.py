@@ -3,14 +3,17 @@ tickets are gone says so on its button and issues nothing."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+from babel.dates import format_date, format_skeleton
 from kivy.lang import Builder
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.widget import Widget
 
+from kiosk.domain.clock import OFFICE_ZONE
+from kiosk.domain.next_opening import next_opening
 from kiosk.screens.base import KioskScreen
-from kiosk.widgets.common import BigButton, KLabel, equalize_heights
+from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("services.kv")))
 
@@ -35,15 +38,50 @@ def refusal_text(tr, reason: str) -> str:
                      "information desk."))
 
 
+def opening_text(tr, lang: str, opening: datetime, now: datetime) -> str:
+    """"Opens Monday at 07:30" in the visitor's language (day names and time from
+    Babel's CLDR data); "today" when it opens later the same day."""
+    when = opening.astimezone(OFFICE_ZONE)
+    time_text = format_skeleton("Hm", when, tzinfo=OFFICE_ZONE, locale=lang)
+    if when.date() == now.astimezone(OFFICE_ZONE).date():
+        return tr("Opens today at {time}").format(time=time_text)
+    day = format_date(when.date(), "EEEE", locale=lang)
+    return tr("Opens {day} at {time}").format(day=day, time=time_text)
+
+
+def service_columns(width_mm: float, text_scale: float, portrait: bool) -> int:
+    """Two columns where two service names fit side by side (85 mm each at normal text),
+    else one (portrait, larger text on a small screen)."""
+    return 1 if portrait or width_mm < 2 * 85 * text_scale + 5 else 2
+
+
 class ServicesScreen(KioskScreen):
     message_reason = ""
+    forced_state = ""  # screenshots: every service shown in this state
 
     def clear(self) -> None:
         self.message_reason = ""
+        self.forced_state = ""
 
     def show_refusal(self, reason: str) -> None:
         self.message_reason = reason
         self.refresh()
+        self.ids.area.scroll_to_top()  # the message stands above the list
+
+    def state_of(self, service) -> str:
+        if self.forced_state:
+            return self.forced_state
+        return self.app.tickets.availability(service).value
+
+    def note_for(self, service, state: str) -> str:
+        note = availability_text(self.tr, state)
+        if state == "closed":
+            app = self.app
+            now = app.tickets.clock()
+            opening = next_opening(app.kiosk_config.hours_for(service), now)
+            if opening is not None:
+                note = f"{note}\n{opening_text(self.tr, app.lang, opening, now)}"
+        return note
 
     def refresh(self) -> None:
         app = self.app
@@ -64,6 +102,7 @@ class ServicesScreen(KioskScreen):
         else:
             message.text = ""
         body = self.ids.list
+        discard(body.children)
         body.clear_widgets()
         groups: dict[str, list] = {}
         for service in config.services:
@@ -72,31 +111,35 @@ class ServicesScreen(KioskScreen):
                 group = service.group.get(app.lang) or service.group.get(
                     config.default_language) or ""
             groups.setdefault(group, []).append(service)
+        # the list's width: the screen less padding and the scroll bar's room
+        cols = service_columns(app.screen_mm[0] - 20 * app.space - 5, app.text_scale,
+                               app.portrait)
         for group, services in groups.items():
             if group:
                 body.add_widget(KLabel(text=group, size_mm=9, role="muted_text"))
-            grid = GridLayout(cols=2, spacing=app.px_per_mm * 5, size_hint_y=None)
+            # in RTL the first service stands on the right of each row
+            grid = GridLayout(cols=cols, spacing=app.px_per_mm * 5, size_hint_y=None,
+                              orientation="rl-tb" if app.rtl else "lr-tb")
             grid.bind(minimum_height=grid.setter("height"))
             buttons = []
             for service in services:
-                state = app.tickets.availability(service).value
+                state = self.state_of(service)
                 label = service.name(app.lang, config.default_language)
-                note = availability_text(self.tr, state)
+                note = self.note_for(service, state)
                 button = BigButton(text=f"{label}\n{note}" if note else label,
-                                   kind="primary" if state == "open" else "disabled")
+                                   kind="primary" if state == "open" else "disabled",
+                                   icon="" if state == "open" else "unavailable")
                 button.service_id = service.id
+                button.service_state = state
                 button.bind(on_tap=lambda b, sid=service.id, st=state: self.choose(sid, st))
                 buttons.append(button)
-            equalize_heights(buttons, app.px_per_mm)
-            # in RTL the first service stands on the right of each row; an odd last
-            # button gets an empty partner so it stays in its column
-            for i in range(0, len(buttons), 2):
-                row = buttons[i:i + 2]
-                if len(row) == 1:
-                    row.append(Widget(size_hint_y=None, height=0))
-                for widget in self.ordered(row):
-                    grid.add_widget(widget)
+                grid.add_widget(button)
+            equalize_heights(buttons)
             body.add_widget(grid)
+
+    def on_pre_enter(self, *args):
+        super().on_pre_enter(*args)
+        self.ids.area.scroll_to_top()
 
     def choose(self, service_id: str, state: str) -> None:
         if state != "open":
@@ -104,4 +147,3 @@ class ServicesScreen(KioskScreen):
             return
         self.message_reason = ""
         self.app.request_ticket(service_id)
-

@@ -1,20 +1,24 @@
 """Themed label and big touch button. Sizes come from the app in millimetres; a second
-press within 0.5 s is ignored (EN 301 549 5.8)."""
+press within 0.5 s is ignored (EN 301 549 5.8). A button can carry a drawn icon on its
+start side (check box, "unavailable" sign), so states do not rely on colour alone."""
 
 from __future__ import annotations
 
 import time
+import weakref
 from pathlib import Path
 
+from kivy.app import App
+from kivy.graphics import Color, Ellipse, Line
 from kivy.lang import Builder
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.button import Button
 from kivy.uix.label import Label
 
+from kiosk.theme import ICON_MARGIN_MM, ICON_MM
 from kiosk.widgets import bidi_text
 
 bidi_text.install()  # lines in their paragraph's direction (before any Label is made)
-Builder.load_file(str(Path(__file__).with_name("common.kv")))
 
 REPEAT_GUARD_S = 0.5
 
@@ -34,11 +38,62 @@ class BigButton(Button):
     size_mm = NumericProperty(8.5)
     min_height_mm = NumericProperty(20.0)  # touch target, EN 301 549
     kind = StringProperty("primary")  # primary | secondary | disabled
+    # '' | 'check_on' | 'check_off' | 'unavailable': drawn on the start side
+    icon = StringProperty("")
+    icon_box = (0.0, 0.0, 0.0, 0.0)
     _last_tap = -REPEAT_GUARD_S
 
     def __init__(self, **kwargs):
         self.register_event_type("on_tap")
         super().__init__(**kwargs)
+        # `padding` follows the text direction and the scale (common.kv): no binding to
+        # the app, which would keep every button of every refresh alive
+        self.bind(pos=self._draw_icon, size=self._draw_icon, icon=self._draw_icon,
+                  color=self._draw_icon, padding=self._draw_icon)
+        self._draw_icon()
+
+    @property
+    def icon_room_mm(self) -> float:
+        """Width kept free of text on each side (the text stays centred)."""
+        return ICON_MM + ICON_MARGIN_MM if self.icon else 0.0
+
+    def _draw_icon(self, *_args) -> None:
+        self.canvas.after.clear()
+        app = App.get_running_app()
+        if not self.icon or app is None:
+            return
+        mm = app.px_per_mm
+        side = ICON_MM * mm
+        margin = ICON_MARGIN_MM * mm
+        x = self.x + self.width - margin - side if app.rtl else self.x + margin
+        y = self.y + (self.height - side) / 2  # not center_y: its cache may lag pos
+        self.icon_box = (x, y, side, side)  # where the icon is (tests read it)
+        width = max(1.0, 0.6 * mm)
+        with self.canvas.after:
+            Color(*self.color)
+            if self.icon in ("check_on", "check_off"):
+                Line(rectangle=(x, y, side, side), width=width)
+                if self.icon == "check_on":
+                    Line(points=[x + 0.2 * side, y + 0.5 * side, x + 0.42 * side,
+                                 y + 0.25 * side, x + 0.82 * side, y + 0.8 * side],
+                         width=width * 1.4)
+            elif self.icon == "unavailable":
+                # a "no entry" sign, and a striped frame: unavailable without colour
+                Line(circle=(x + side / 2, y + side / 2, side / 2), width=width)
+                Line(points=[x + 0.15 * side, y + 0.85 * side, x + 0.85 * side,
+                             y + 0.15 * side], width=width)
+                self._stripes(mm)
+            else:
+                Ellipse(pos=(x, y), size=(side, side))
+
+    def _stripes(self, mm: float) -> None:
+        # short diagonal strokes along the top and bottom edges, like barrier tape
+        step, band = 4 * mm, 1.6 * mm
+        x = self.x + step / 2
+        while x + band < self.x + self.width:
+            for y0 in (self.y + 0.3 * mm, self.y + self.height - 0.3 * mm - band):
+                Line(points=[x, y0, x + band, y0 + band], width=max(1.0, 0.3 * mm))
+            x += step
 
     def on_release(self):
         now = time.monotonic()
@@ -51,16 +106,46 @@ class BigButton(Button):
         pass
 
 
-def equalize_heights(buttons: list[BigButton], px_per_mm: float) -> None:
-    """Give buttons that share rows one height: scripts differ in line height (Arabic is
-    taller), and a grid row of uneven buttons looks broken."""
+class CheckToggle(BigButton):
+    """A setting that is on or off: a check box drawn beside the label shows the state,
+    the fill colour only repeats it."""
+
+    active = BooleanProperty(False)
+
+    def on_active(self, *_args) -> None:
+        self.icon = "check_on" if self.active else "check_off"
+        self.kind = "primary" if self.active else "secondary"
+
+
+def discard(widgets) -> None:
+    """Unbind the kv rules of widgets a refresh throws away. Kivy widgets live on in
+    reference cycles until the garbage collector runs; meanwhile their rules still
+    follow `app.theme`, and a collection that starts during a theme change left them
+    half torn down (ReferenceError from a kv rule, now and then)."""
+    for widget in list(widgets):
+        for part in widget.walk(restrict=True):
+            Builder.unbind_widget(part.uid)
+
+
+def equalize_heights(buttons: list[BigButton], px_per_mm: float | None = None) -> None:
+    """Give buttons that share rows one height that grows with the tallest text: scripts
+    differ in line height (Arabic is taller) and a wrapped label must not stick out.
+    The scale is read when applied, so a changed screen keeps the rule right; the rule
+    holds the buttons weakly, so it keeps none of them alive."""
+    refs = [weakref.ref(b.__self__) for b in buttons]  # ids hand out proxies
 
     def apply(*_args):
-        tallest = max((b.texture_size[1] for b in buttons), default=0)
-        needed = (tallest / px_per_mm) + 6 if px_per_mm else 20
-        for button in buttons:
+        alive = [b for b in (r() for r in refs) if b is not None]
+        app = App.get_running_app()
+        mm = app.px_per_mm if app is not None else (px_per_mm or 4.0)
+        tallest = max((b.texture_size[1] for b in alive), default=0)
+        needed = (tallest / mm) + 6 if mm else 20
+        for button in alive:
             button.min_height_mm = max(20.0, needed)
 
     for button in buttons:
         button.bind(texture_size=apply)
     apply()
+
+
+Builder.load_file(str(Path(__file__).with_name("common.kv")))

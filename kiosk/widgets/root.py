@@ -13,6 +13,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.widgets import common  # noqa: F401  (registers KLabel, BigButton rules)
+from kiosk.widgets import scroll  # noqa: F401  (registers ScrollArea)
 from kiosk.widgets.chime import play_warning_chime
 
 Builder.load_file(str(Path(__file__).with_name("root.kv")))
@@ -33,12 +34,28 @@ class A11yBar(BoxLayout):
 
     bg_rgba = ListProperty([0, 0, 0, 0])
 
+    _equal = False
+
     def refresh(self) -> None:
         app = App.get_running_app()
-        self.ids.large.text = app.tr("Larger text")
-        self.ids.contrast.text = app.tr("High contrast")
-        self.ids.large.kind = "primary" if app.large_text else "secondary"
-        self.ids.contrast.kind = "primary" if app.high_contrast else "secondary"
+        ids = self.ids
+        if not self._equal:  # ids exist only once the rule is applied
+            common.equalize_heights([ids.large, ids.contrast])
+            self._equal = True
+        ids.large.text = app.tr("Larger text")
+        ids.contrast.text = app.tr("High contrast")
+        # a check box shows the state; the fill colour only repeats it
+        ids.large.active = app.large_text
+        ids.contrast.active = app.high_contrast
+        ids.large.on_active()
+        ids.contrast.on_active()
+        order = [ids.left, ids.large, ids.contrast, ids.right]
+        if app.rtl:  # mirrored: the first toggle stands on the right
+            order.reverse()
+        if list(reversed(self.children)) != order:
+            self.clear_widgets()
+            for widget in order:
+                self.add_widget(widget)
 
 
 class IdleWarning(FloatLayout):
@@ -74,7 +91,8 @@ class KioskRoot(FloatLayout):
         self.warning = IdleWarning()
         app = App.get_running_app()
         app.bind(lang=lambda *_: self.refresh(), large_text=lambda *_: self.refresh(),
-                 high_contrast=lambda *_: self.refresh())
+                 high_contrast=lambda *_: self.refresh(),
+                 portrait=lambda *_: self.refresh(), compact=lambda *_: self.refresh())
         self.refresh()
 
     @property

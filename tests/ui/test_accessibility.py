@@ -39,7 +39,9 @@ def test_contrast_measured_on_pixels(make_app, tmp_path, screen, lang, high_cont
         state.update(number="A017", printed="false", people_ahead="4")
     apply_state(app, screen, lang, state)
     image = screenshot(app, tmp_path / f"{screen}-{lang}.png")
-    labels = _visible(app.root, KLabel)
+    from kiosk.screens.ticket import NumberLabel
+
+    labels = _visible(app.root, KLabel) + _visible(app.root, NumberLabel)
     buttons = _visible(app.root, BigButton)
     assert labels and buttons
     for widget in labels + buttons:
@@ -98,3 +100,25 @@ def test_language_buttons_share_one_height_across_scripts(make_app):
     grid = app.root.get_screen("language").ids.grid
     heights = {round(b.height) for b in grid.children}
     assert len(heights) == 1, heights
+
+
+def test_buttons_replaced_by_a_refresh_stop_following_the_theme(make_app):
+    """A refresh rebuilds the language and service buttons. The old ones live on in
+    reference cycles until the garbage collector runs; still bound to the theme, a
+    collection during a theme change hit half-freed ones (ReferenceError, now and then)."""
+    from kiosk.app import step
+
+    app = make_app()
+    language, services = app.root.get_screen("language"), app.root.get_screen("services")
+    services.refresh()
+    step(2)
+    old = list(language.ids.grid.children) + [
+        b for b in services.walk(restrict=True) if getattr(b, "service_id", None)]
+    before = [tuple(b.background_color) for b in old]
+    language.refresh()
+    services.refresh()
+    app.toggle_high_contrast()
+    step(2)
+    config = app.kiosk_config
+    assert len(old) == len(config.languages) + len(config.services)
+    assert [tuple(b.background_color) for b in old] == before

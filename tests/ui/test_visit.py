@@ -23,8 +23,11 @@ def test_language_service_ticket(make_app, tmp_path):
     assert wait_until(lambda: ticket.printed is not None)
     assert app.root.current == "ticket"
     assert ticket.ids.number.text == "A001"
-    assert ticket.ids.ahead.text == "People ahead of you: 0"
-    assert ticket.ids.estimate.text == "Waiting time: not known yet"
+    # large figures under small captions
+    assert (ticket.ids.ahead.text, ticket.ids.ahead_value.text) == ("People ahead of you", "0")
+    assert (ticket.ids.estimate.text, ticket.ids.estimate_value.text) == \
+        ("Waiting time", "not known yet")
+    assert ticket.ids.ahead_value.font_size > 1.5 * ticket.ids.ahead.font_size
     assert ticket.ids.status.text == "Please take your ticket from the printer below."
     assert _ticket_rows(app) == [("A001", "en", 1)]
     printed = (tmp_path / "printer.bin").read_bytes()

@@ -1,0 +1,153 @@
+"""A vertical scroll area for content that may not fit (larger text, a small screen): a
+scroll bar that is always visible on the end side (left in right-to-left languages) and,
+below the area, a hint with arrows pointing where more content is. Nothing is clipped
+without a visible way to reach it."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.graphics import Color, Line
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from kiosk.widgets import common  # noqa: F401  (KLabel rules)
+
+Builder.load_string("""
+#:import rgba kiosk.theme.hex_rgba
+
+<ScrollArea>:
+    orientation: 'vertical'
+    PixelScrollView:
+        id: view
+        do_scroll_x: False
+        scroll_type: ['bars', 'content']
+        bar_width: app.px_per_mm * 2.5
+        bar_margin: app.px_per_mm * 0.5
+        bar_pos_y: 'left' if app.rtl else 'right'
+        bar_color: rgba(getattr(app.theme, 'text'))
+        bar_inactive_color: rgba(getattr(app.theme, 'muted_text'))
+        effect_cls: 'ScrollEffect'
+        BoxLayout:
+            id: inner
+            orientation: 'vertical'
+            size_hint_y: None
+            height: self.minimum_height
+            spacing: root.spacing_inner
+            # the content keeps 5 mm clear of the bar
+            padding: (app.px_per_mm * 5, 0, 0, 0) if app.rtl else (0, 0, app.px_per_mm * 5, 0)
+    ScrollHintRow:
+        id: hint_row
+        size_hint_y: None
+        height: hint.height if root.overflowing else 0
+        opacity: 1 if root.overflowing else 0
+        ScrollHint:
+            id: hint
+            size_hint_y: None
+            height: hint_label.height
+            KLabel:
+                id: hint_label
+                role: 'muted_text'
+                size_mm: 6.5
+                align: 'center'
+                padding: app.px_per_mm * 12, 0  # clear of the arrows at both ends
+""")
+
+
+class PixelScrollView(ScrollView):
+    """Moves its content by whole pixels: at a fractional offset every glyph is
+    resampled, and small text loses contrast (measured: 3.9:1 instead of 7:1)."""
+
+    def update_from_scroll(self, *largs):
+        super().update_from_scroll(*largs)
+        x, y = self.g_translate.xy
+        self.g_translate.xy = round(x), round(y)
+
+
+class ScrollHintRow(BoxLayout):
+    """The row under the scroll view that holds the hint (zero high when all fits)."""
+
+
+class ScrollHint(BoxLayout):
+    """Arrows on both sides of the hint text: down when more is below, up when more is
+    above (drawn, so no font needs the arrow glyphs)."""
+
+    more_below = BooleanProperty(True)
+    more_above = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.bind(pos=self._draw, size=self._draw, more_below=self._draw,
+                  more_above=self._draw)
+
+    def _draw(self, *_args) -> None:
+        self.canvas.after.clear()
+        app = App.get_running_app()
+        if app is None or self.height <= 1:
+            return
+        mm = app.px_per_mm
+        half = 2.5 * mm
+        with self.canvas.after:
+            Color(*app.theme.rgba("muted_text"))
+            both = self.more_below and self.more_above
+            shift = half * 1.1 if both else 0.0  # both ways: up above, down below
+            for cx in (self.x + 6 * mm, self.x + self.width - 6 * mm):
+                cy = self.y + self.height / 2
+                if self.more_below:
+                    y = cy - shift
+                    Line(points=[cx - half, y + half / 2, cx, y - half / 2,
+                                 cx + half, y + half / 2], width=max(1.0, 0.5 * mm))
+                if self.more_above:
+                    y = cy + shift
+                    Line(points=[cx - half, y - half / 2, cx, y + half / 2,
+                                 cx + half, y - half / 2], width=max(1.0, 0.5 * mm))
+
+
+class ScrollArea(BoxLayout):
+    """Children given in kv or with add_widget go into the scrolling column."""
+
+    overflowing = BooleanProperty(False)
+    spacing_inner = NumericProperty(0)
+
+    def on_kv_post(self, _base_widget) -> None:
+        view, inner = self.ids.view, self.ids.inner
+        for widget in (view, inner):
+            widget.bind(height=self._update)
+        view.bind(scroll_y=self._update)
+        app = App.get_running_app()
+        if app is not None:
+            app.bind(lang=self._update_text, theme=self._update)
+        self._update_text()
+
+    @property
+    def content(self) -> BoxLayout:
+        return self.ids.inner
+
+    def add_widget(self, widget, *args, **kwargs):
+        # the class rule adds the view and the hint row before ids exist; everything
+        # given afterwards (the screen's kv, code) goes into the scrolling column
+        if not isinstance(widget, (ScrollView, ScrollHintRow)) and "inner" in self.ids:
+            return self.ids.inner.add_widget(widget, *args, **kwargs)
+        return super().add_widget(widget, *args, **kwargs)
+
+    def scroll_to_top(self) -> None:
+        self.ids.view.scroll_y = 1
+
+    def _update_text(self, *_args) -> None:
+        app = App.get_running_app()
+        if app is not None:
+            self.ids.hint_label.text = app.tr("Scroll for more")
+
+    def _update(self, *_args) -> None:
+        view, inner = self.ids.view, self.ids.inner
+        self.overflowing = inner.height > view.height + 1
+        hint = self.ids.hint
+        hint.more_below = self.overflowing and view.scroll_y > 0.001
+        hint.more_above = self.overflowing and view.scroll_y < 0.999
+        hint._draw()
+
+
+class Gap(Widget):
+    """Empty space of a fixed height (kv sets it in mm)."""
