@@ -98,7 +98,7 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
         services.message_reason = message
         # a closed office shows closed buttons too, not only the message
         services.forced_state = message if message in ("closed", "quota_reached",
-                                                       "disabled") else ""
+                                                       "exhausted", "disabled") else ""
         app.printer_ok = _flag(state.get("printer_ok", "true"))
     app.root.show(screen)
     if state.get("idle_warning"):

@@ -11,8 +11,8 @@ from kiosk.domain.hours import WEEKDAYS, OpeningHours
 
 def next_opening(hours: OpeningHours, now: datetime) -> datetime | None:
     """The next moment after `now` at which `hours` open (office time, aware), or None
-    when there are no hours to go by (unrestricted or never open)."""
-    if hours.unrestricted:
+    when there are no hours to go by (always open or never open)."""
+    if hours.always_open:
         return None
     moment = local(now)
     for days_ahead in range(8):  # today, the next six days, and today next week

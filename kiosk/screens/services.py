@@ -3,6 +3,7 @@ tickets are gone says so on its button and issues nothing."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -13,16 +14,25 @@ from kivy.uix.gridlayout import GridLayout
 from kiosk.domain.clock import OFFICE_ZONE
 from kiosk.domain.next_opening import next_opening
 from kiosk.screens.base import KioskScreen
+from kiosk.services.issue_ticket import EXHAUSTED_MESSAGE, EXHAUSTED_NOTE
+from kiosk.store.errors import StoreError
 from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("services.kv")))
+log = logging.getLogger(__name__)
+
+
+# A button's state when the queue cannot be read: shown unavailable, never a crash.
+STORE_TROUBLE = "store_error"
 
 
 def availability_text(tr, state: str) -> str:
     return {
         "closed": tr("Closed now"),
         "quota_reached": tr("No more tickets today"),
+        "exhausted": tr(EXHAUSTED_NOTE),
         "disabled": tr("Not available today"),
+        STORE_TROUBLE: tr("Not available at the moment"),
     }.get(state, "")
 
 
@@ -31,6 +41,7 @@ def refusal_text(tr, reason: str) -> str:
         "closed": tr("This service is closed now. Please come back during opening hours."),
         "quota_reached": tr("All tickets for this service have been given out today. "
                             "Please come back on another day or book an appointment online."),
+        "exhausted": tr(EXHAUSTED_MESSAGE),
         "disabled": tr("This service is not available today. Please ask at the information "
                        "desk."),
         "busy": tr("Your ticket is on its way. Please wait a moment."),
@@ -71,7 +82,14 @@ class ServicesScreen(KioskScreen):
     def state_of(self, service) -> str:
         if self.forced_state:
             return self.forced_state
-        return self.app.tickets.availability(service).value
+        try:
+            return self.app.tickets.availability(service).value
+        except StoreError as err:
+            # the queue file is unreadable (disk, corrupt): the visitor sees the service
+            # as unavailable and is sent to the desk; staff find the reason in the log
+            log.error("services screen: availability of %s not readable: %s", service.id,
+                      err)
+            return STORE_TROUBLE
 
     def note_for(self, service, state: str) -> str:
         note = availability_text(self.tr, state)

@@ -104,7 +104,7 @@ class TicketScreen(KioskScreen):
         self.service_id = service_id
         self.refresh()
 
-    def show_ticket(self, number: str, service: str, people_ahead: int,
+    def show_ticket(self, number: str, service: str, people_ahead: int | None,
                     estimate_min: int | None, printed: bool | None = None) -> None:
         self.number, self.service_id = number, service
         self.people_ahead, self.estimate_min, self.printed = people_ahead, estimate_min, printed
@@ -145,7 +145,9 @@ class TicketScreen(KioskScreen):
         ids.number.text = self.number
         # large figures under small captions
         ids.ahead.text = tr("People ahead of you")
-        ids.ahead_value.text = str(self.people_ahead)
+        # None: the number is issued but the queue could not be read just then
+        ids.ahead_value.text = tr("not known yet") if self.people_ahead is None \
+            else str(self.people_ahead)
         if self.estimate_min is None:
             ids.estimate.text = tr("Waiting time")
             ids.estimate_value.text = tr("not known yet")

@@ -160,3 +160,50 @@ def test_printer_trouble_is_announced_before_choosing(make_app):
     app._on_printer_status(PrinterStatus(PrinterState.ONLINE))
     step(3)
     assert app.root.get_screen("services").ids.message.text == ""
+
+
+def test_all_999_numbers_used_shows_exhausted_not_quota(make_app):
+    """GIVEN number 999 of prefix A is issued today (no quota is set for the service)
+    THEN its button says all numbers are given out, and a tap explains it, no ticket."""
+    from kiosk.domain.clock import business_day
+
+    app = make_app()
+    now = app.tickets.clock()
+    app.store._db.execute(
+        "INSERT INTO ticket (business_day, service, prefix, seq, number, reference, terminal,"
+        " lang, issued_at, state) VALUES (?, 'anmeldung', 'A', 999, 'A999', 'ref-999', 'ui',"
+        " 'en', ?, 'waiting')", (business_day(now).isoformat(), now.isoformat()))
+    tap(find_button(app.root, "English"))
+    button = find_button(app.root, "Address registration")
+    assert "All numbers given out today" in button.text
+    assert "No more tickets" not in button.text
+    tap(button)
+    message = app.root.get_screen("services").ids.message.text
+    assert message.startswith("All numbers for this service have been given out today.")
+    assert len(_ticket_rows(app)) == 1
+
+
+def test_unreadable_queue_shows_services_unavailable_not_a_crash(make_app, caplog):
+    """GIVEN the queue file cannot be read when the services screen is drawn THEN every
+    service says it is not available at the moment, a tap sends the visitor to the desk,
+    and the reason is in the log for staff."""
+    app = make_app()
+    app.store.close()  # every later store call fails (as a vanished or broken file does)
+    tap(find_button(app.root, "English"))
+    button = find_button(app.root, "Address registration")
+    assert "Not available at the moment" in button.text
+    tap(button)
+    assert app.root.current == "services"
+    assert "Please ask at the information desk" in \
+        app.root.get_screen("services").ids.message.text
+    assert "availability of anmeldung not readable" in caplog.text
+
+
+def test_people_ahead_unknown_is_said_in_words(make_app):
+    """The number was issued but the queue could not be read: 'not known yet', not None."""
+    app = make_app()
+    ticket = app.root.get_screen("ticket")
+    ticket.show_ticket(number="A001", service="anmeldung", people_ahead=None,
+                       estimate_min=None, printed=True)
+    assert ticket.ids.ahead_value.text == "noch nicht bekannt"
+    assert ticket.ids.number.text == "A001"

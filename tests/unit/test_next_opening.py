@@ -38,5 +38,6 @@ def test_one_day_a_week_opens_up_to_seven_days_later():
 
 def test_no_hours_means_nothing_to_say():
     now = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+    assert next_opening(OpeningHours.around_the_clock(), now) is None
     assert next_opening(OpeningHours({}), now) is None
     assert next_opening(OpeningHours({"mon": ()}), now) is None
