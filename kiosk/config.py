@@ -20,6 +20,7 @@ from kiosk.config_reader import (ConfigError, Problem, Reader,  # noqa: F401
                                  did_you_mean, key_label)
 from kiosk.domain.hours import WEEKDAYS, OpeningHours, parse_range
 from kiosk.i18n import LANGUAGES
+from kiosk.screen_fit import screen_warning
 from kiosk.toml_lines import LineIndex
 
 
@@ -190,7 +191,12 @@ def _screen(r: Reader, data: Any, path: tuple) -> ScreenGeometry:
             r.error(path + (key,), "must be at least 320 pixels")
             value = default
         values[key] = value
-    return ScreenGeometry(**values)
+    geometry = ScreenGeometry(**values)
+    too_small = screen_warning(geometry.width_mm, geometry.height_mm, geometry.width_px,
+                               geometry.height_px)
+    if too_small:
+        r.error(path, too_small, warning=True)
+    return geometry
 
 
 _NEVER_OPEN = {

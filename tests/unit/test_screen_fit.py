@@ -46,3 +46,24 @@ def test_the_configured_screen_is_checked(config):
     small = dataclasses.replace(config.screen, width_mm=154, height_mm=86, width_px=1024,
                                 height_px=600)
     assert "too small" in screen_fit.geometry_warning(small)
+
+
+def test_check_config_warns_about_a_screen_too_small_for_the_number(tmp_path, capsys):
+    """GIVEN a configured 5" screen WHEN staff run check-config THEN a warning names the
+    file, the line of `screen` and why; a 10.1" screen passes without one."""
+    from kiosk.cli import main
+    from tests.conftest import MINIMAL_CONFIG, write_config
+
+    base = MINIMAL_CONFIG.replace("{printer_path}", str(tmp_path / "p.bin"))
+    small = base.replace('default_language = "de"\n', 'default_language = "de"\nscreen = '
+                         '{ width_mm = 120, height_mm = 75, width_px = 1024, height_px = 600 }\n')
+    path = write_config(tmp_path, small)
+    assert main(["check-config", str(path)]) == 0
+    out = capsys.readouterr().out
+    line = small.splitlines().index(next(x for x in small.splitlines()
+                                         if x.startswith("screen"))) + 1
+    assert f"{path}:{line}: warning: terminal.screen: screen 120x75 mm is too small" in out
+    ok = base.replace('default_language = "de"\n', 'default_language = "de"\nscreen = '
+                      '{ width_mm = 217, height_mm = 136, width_px = 1280, height_px = 800 }\n')
+    assert main(["check-config", str(write_config(tmp_path, ok, "ok.toml"))]) == 0
+    assert "too small" not in capsys.readouterr().out
