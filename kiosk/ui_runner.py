@@ -106,7 +106,7 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
         # the idle check runs on the clock; make it agree with the requested state, or
         # its next tick would take the warning away again
         app.last_activity = app.monotonic() - (app.kiosk_config.idle_timeout_s - seconds)
-        app.root.show_idle_warning(seconds)
+        app.root.show_idle_warning(seconds, sound=False)  # a picture makes no sound
 
 
 def run_app(config: Config, windowed: bool = False) -> int:

@@ -111,10 +111,11 @@ class KioskRoot(FloatLayout):
         self.warning.refresh()
         self.manager.current_screen.refresh()
 
-    def show_idle_warning(self, seconds: int) -> None:
+    def show_idle_warning(self, seconds: int, sound: bool = True) -> None:
         if not self.idle_warning_visible:
             self.add_widget(self.warning)
-            play_warning_chime()  # a second sense besides the visual warning
+            if sound:
+                play_warning_chime()  # a second sense besides the visual warning
         self.warning.seconds = seconds
         self.warning.refresh()
 

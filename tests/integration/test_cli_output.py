@@ -31,3 +31,15 @@ def test_verbose_shows_kivy_start_up_lines(tmp_path):
     result = _screenshot(tmp_path, "--verbose")
     assert result.returncode == 0, result.stderr
     assert "Kivy: v" in result.stderr
+
+
+def test_idle_warning_picture_plays_no_chime(tmp_path):
+    """A screenshot of the idle warning opens no audio device: no ALSA or SDL mixer
+    complaints on a machine without sound, nothing played in an office."""
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "screenshot", "services", "--lang", "de",
+         "--out", str(tmp_path / "idle.png"), "--size", "640x400",
+         "--state", "idle_warning=20"],
+        capture_output=True, text=True, timeout=120, env=kiosk_env())
+    assert result.returncode == 0, result.stderr
+    assert "Audio" not in result.stderr and "ALSA" not in result.stderr, result.stderr
