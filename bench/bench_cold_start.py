@@ -19,7 +19,7 @@ Also the child's VmRSS when the PNG is written (the memory floor of measurement 
 Median of 5 runs each after one warm-up run each (page cache, Kivy home, font caches);
 headless rendering is Mesa on the CPU (no GPU on this machine).
 Target: build + first frame to PNG <= 0.6 s (import reported separately).
-Run: /work/venv/bin/python bench/bench_cold_start.py [--runs N]
+Run: .venv/bin/python bench/bench_cold_start.py [--runs N]
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ four processes still contend for the same counters and the same write lock.
 Target (issue 9 item 2): p99.9 <= 20 ms in every round and throughput >= 0.8x the bare
 counter (median of the rounds), no failed call.
 Files live in a temporary directory (on the disk, see the header: not tmpfs).
-Run: /work/venv/bin/python bench/bench_issue_sqlite.py [--per-process N] [--rounds R]
+Run: .venv/bin/python bench/bench_issue_sqlite.py [--per-process N] [--rounds R]
 """
 
 from __future__ import annotations

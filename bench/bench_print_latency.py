@@ -30,7 +30,7 @@ For information: the kiosk app path at 115200 with a store holding one year of h
 
 Target: <= 50 ms p99 at 115200 baud (app path). One warm-up run per variant (opens the
 port) is reported separately and left out of the percentiles.
-Run: /work/venv/bin/python bench/bench_print_latency.py [--runs-115200 N] [--runs-9600 N]
+Run: .venv/bin/python bench/bench_print_latency.py [--runs-115200 N] [--runs-9600 N]
      [--no-arabic]
 """
 

@@ -32,7 +32,7 @@ and (when it stopped early) the growth per 1,000 sessions after the first 100 wi
 linear extrapolation to 10,000, labelled as such. A full UI session costs ~0.4 s of CPU
 here (text rendering of rebuilt widgets), so 10,000 take about an hour: run that by hand
 with --sessions 10000 --budget-s 6000 (it is the only run that measures the target).
-Run: /work/venv/bin/python bench/bench_sessions_rss.py [--sessions N] [--budget-s S]
+Run: .venv/bin/python bench/bench_sessions_rss.py [--sessions N] [--budget-s S]
      [--engine-sessions N] [--mode both|ui|engine]
 """
 

@@ -10,7 +10,7 @@ the per-call time of the store work one tap does besides the INSERT, median of 5
 - a whole `SqliteStore.issue` (FULL) for comparison,
 plus the query plans SQLite chooses for the two history-sized ones.
 No target: it explains rows of measurements 1 and 2.
-Run: /work/venv/bin/python bench/bench_store_history.py
+Run: .venv/bin/python bench/bench_store_history.py
 """
 
 from __future__ import annotations

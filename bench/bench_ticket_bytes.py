@@ -20,7 +20,7 @@ German 219 B, Arabic 9,081 B, Persian 10,169 B, Romanian 5,345 B (two raster lin
 ș/ț); after: German 245 B (GS b and the QR caption added), Arabic 2,097 B, Persian
 2,388 B, Romanian 301 B. Worst case in the unit tests (longest service names): about
 2,700 B.
-Run: /work/venv/bin/python bench/bench_ticket_bytes.py
+Run: .venv/bin/python bench/bench_ticket_bytes.py
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Each script stops by itself (fixed counts and a time budget); this runner also g
 a hard timeout. Takes about 8 minutes on a 2-core machine, most of it the 4-minute
 UI session budget of bench_sessions_rss.py.
 
-Run: /work/venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes] [--quick]
+Run: .venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes] [--quick]
                                             [--at REV]
   --quick  small counts for a smoke run of the scripts (the numbers are not results)
   --at REV measure the kiosk package of commit REV instead of the work tree: a clean
