@@ -235,8 +235,8 @@ class KioskApp(App):
     @mainthread
     def _on_printer_status(self, status) -> None:
         self.printer_ok = bool(status.ok_to_print)
-        if self.root is not None and self.root.current == "services":
-            self.root.get_screen("services").refresh()
+        if self.root is not None and self.root.current in ("language", "services"):
+            self.root.get_screen(self.root.current).refresh()
 
     # -- tickets ---------------------------------------------------------------------
 

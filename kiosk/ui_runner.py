@@ -13,7 +13,7 @@ from kiosk.config import Config
 
 SCREENS = ("language", "services", "ticket")
 STATE_KEYS = {
-    "language": {"large_text", "high_contrast", "idle_warning"},
+    "language": {"large_text", "high_contrast", "idle_warning", "printer_ok"},
     "services": {"large_text", "high_contrast", "idle_warning", "message", "printer_ok"},
     "ticket": {"large_text", "high_contrast", "idle_warning", "number", "service",
                "people_ahead", "estimate_min", "printed"},
@@ -99,7 +99,7 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
         # a closed office shows closed buttons too, not only the message
         services.forced_state = message if message in ("closed", "quota_reached",
                                                        "exhausted", "disabled") else ""
-        app.printer_ok = _flag(state.get("printer_ok", "true"))
+    app.printer_ok = _flag(state.get("printer_ok", "true"))
     app.root.show(screen)
     if state.get("idle_warning"):
         seconds = int(state["idle_warning"])

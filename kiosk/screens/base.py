@@ -5,6 +5,12 @@ from __future__ import annotations
 from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
+from kiosk.i18n import N_
+
+# Shown before a visitor chooses (start and services screens) while the printer is down.
+PRINTER_NOTICE = N_("The ticket printer is not working at the moment. You will still get "
+                    "your number on the screen.")
+
 
 class KioskScreen(Screen):
     @property

@@ -7,7 +7,7 @@ from pathlib import Path
 from kivy.lang import Builder
 
 from kiosk.i18n import LANGUAGES, N_, gettext_for
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import PRINTER_NOTICE, KioskScreen
 from kiosk.widgets.common import BigButton, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("language.kv")))
@@ -24,6 +24,14 @@ class LanguageScreen(KioskScreen):
         english = gettext_for("en")(N_("Please choose your language"))
         self.ids.prompt_en.text = english if self.app.lang != "en" else ""
         self.ids.office.text = config.office
+        # before anyone taps: a printer that is down is announced here already, in the
+        # current language and in English like the prompt
+        notice = ""
+        if not self.app.printer_ok:
+            notice = self.tr(PRINTER_NOTICE)
+            if self.app.lang != "en":
+                notice += "\n" + gettext_for("en")(PRINTER_NOTICE)
+        self.ids.notice.text = notice
         grid = self.ids.grid
         discard(grid.children)
         grid.clear_widgets()

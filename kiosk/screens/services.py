@@ -13,7 +13,7 @@ from kivy.uix.gridlayout import GridLayout
 
 from kiosk.domain.clock import OFFICE_ZONE
 from kiosk.domain.next_opening import next_opening
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import PRINTER_NOTICE, KioskScreen
 from kiosk.services.issue_ticket import EXHAUSTED_MESSAGE, EXHAUSTED_NOTE
 from kiosk.store.errors import StoreError
 from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
@@ -115,8 +115,7 @@ class ServicesScreen(KioskScreen):
         if self.message_reason:
             message.text = refusal_text(self.tr, self.message_reason)
         elif not app.printer_ok:
-            message.text = self.tr("The ticket printer is not working at the moment. You "
-                                   "will still get your number on the screen.")
+            message.text = self.tr(PRINTER_NOTICE)
         else:
             message.text = ""
         body = self.ids.list

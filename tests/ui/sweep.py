@@ -19,8 +19,8 @@ SCREENS = [
     ("21in-portrait-1080x1920", (1080, 1920), (268.0, 477.0)),
 ]
 LANGS = list(LANGUAGES)
-STATES = ["language", "services", "services-refused", "ticket-estimate", "ticket-print-failed",
-          "idle-warning"]
+STATES = ["language", "language-printer-down", "services", "services-refused",
+          "ticket-estimate", "ticket-print-failed", "idle-warning"]
 LONG_SERVICE = "anmeldung"
 # a Sunday morning: the service with weekday hours is closed and opens on Monday
 SUNDAY = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
@@ -114,6 +114,8 @@ def set_case(app, screen_name: str, px, size_mm, lang: str, large: bool, state: 
         app.toggle_large_text()
     if state == "language":
         apply_state(app, "language", lang, {})
+    elif state == "language-printer-down":
+        apply_state(app, "language", lang, {"printer_ok": "false"})
     elif state == "services":
         apply_state(app, "services", lang, {})
     elif state == "services-refused":

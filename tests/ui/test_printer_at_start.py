@@ -54,6 +54,12 @@ def test_a_printer_off_at_start_is_announced_before_anyone_taps(tmp_path, start_
         assert printer.status.state is PrinterState.OFFLINE
         assert app.printer_ok is False
         start_embedded(app)
+        # the start screen says so before anyone taps, in German and in English
+        assert app.root.current == "language"
+        start_notice = app.root.get_screen("language").ids.notice.text
+        assert start_notice.startswith("Der Drucker für Wartemarken funktioniert zurzeit "
+                                       "nicht."), start_notice
+        assert NOTICE in start_notice
         tap(find_button(app.root, "English"))
         assert app.root.current == "services"
         assert app.root.get_screen("services").ids.message.text.startswith(NOTICE)
@@ -67,6 +73,7 @@ def test_a_working_printer_shows_no_notice(tmp_path, start_kiosk):
         app, printer = start_kiosk(str(link))
         assert printer.status.state is PrinterState.ONLINE and app.printer_ok is True
         start_embedded(app)
+        assert app.root.get_screen("language").ids.notice.text == ""
         tap(find_button(app.root, "English"))
         step(2)
         assert app.root.get_screen("services").ids.message.text == ""
