@@ -1,8 +1,8 @@
 """The UI thread never waits for the store (issue 9, item 1): while another process holds
 SQLite's write lock, a tap draws frames at once and the ticket screen says the number is
-being issued, and the services screen is drawn while a ticket waits for the lock. Frames
-are counted, never timed; the store is the real one, observed for calls from the UI
-thread."""
+being issued, and the services screen is drawn while a ticket waits for the lock; a
+hanging audio device does not hold up the idle warning. Frames are counted, never timed;
+the store is the real one, observed for calls from the UI thread."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def count_frames(n: int, while_true, timeout_s: float = 60.0) -> int:
         while len(flips) < n and time.monotonic() < deadline:
             Window.canvas.ask_update()  # as a spinner would: something to draw
             step(1)
-            assert while_true(), f"the lock's wait ended after only {len(flips)} frames"
+            assert while_true(), f"the wait ended after only {len(flips)} frames"
     finally:
         Window.unbind(on_flip=flipped)
     return len(flips)
@@ -160,3 +160,33 @@ def test_services_screen_is_drawn_while_a_ticket_waits_for_the_lock(make_app, ho
     holder.release()
     assert wait_until(lambda: not watch.issue_pending, timeout_s=30)
     assert wait_until(lambda: _ticket_rows(app) == [("A001",)])
+
+
+def test_the_idle_warning_is_drawn_while_the_audio_device_hangs(make_app, ticks,
+                                                                monkeypatch):
+    """GIVEN opening the audio device hangs (a sound server that does not answer) WHEN
+    the idle warning comes with its chime THEN the warning is drawn and frames keep
+    coming while the chime is still being loaded."""
+    from kivy.core.audio import SoundLoader
+
+    release, returned = threading.Event(), threading.Event()
+
+    def hanging_load(*_args, **_kwargs):  # the audio backend, at the very edge
+        try:
+            release.wait(10)
+            return None
+        finally:
+            returned.set()
+
+    monkeypatch.setattr(SoundLoader, "load", staticmethod(hanging_load))
+    app = make_app()
+    tap(find_button(app.root, "English"))
+    config = app.kiosk_config
+    ticks.t += config.idle_timeout_s - config.idle_warning_s + 1
+    try:
+        assert wait_until(lambda: app.root.idle_warning_visible, timeout_s=20)
+        assert count_frames(10, lambda: not returned.is_set()) == 10
+        assert app.root.idle_warning_visible
+    finally:
+        release.set()
+    assert returned.wait(10)
