@@ -6,6 +6,7 @@ the store is the real one, observed for calls from the UI thread."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -107,7 +108,12 @@ def count_frames(n: int, while_true, timeout_s: float = 60.0) -> int:
 
 
 def _ticket_rows(app):
-    return app.store._db.execute("SELECT number FROM ticket").fetchall()
+    """Read from a connection of our own: the store's is busy waiting for the lock."""
+    db = sqlite3.connect(app.store.path)
+    try:
+        return db.execute("SELECT number FROM ticket").fetchall()
+    finally:
+        db.close()
 
 
 def test_a_tap_draws_frames_while_another_process_holds_the_write_lock(make_app,
