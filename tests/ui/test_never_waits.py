@@ -196,3 +196,26 @@ def test_the_idle_warning_is_drawn_while_the_audio_device_hangs(make_app, ticks,
     finally:
         release.set()
     assert returned.wait(10)
+
+
+def test_a_lock_held_past_the_busy_timeout_ends_in_a_clear_failure(make_app, hold_lock):
+    """GIVEN the write lock stays held longer than the store waits (here 1 s instead of
+    10 s) WHEN a visitor taps a service THEN after the "being issued" screen the visitor
+    is told that no ticket was issued and where to ask."""
+    from kiosk.store.sqlite import SqliteStore
+
+    app = make_app()
+    app.store.close()
+    app.store = app.tickets.store = SqliteStore(app.store.path, terminal_id="ui",
+                                                busy_timeout_ms=1000)
+    watch = StoreWatch(app.store)
+    tap(find_button(app.root, "English"))
+    hold_lock(app.store.path)
+    tap(find_button(app.root, "Address registration"))
+    assert app.root.current == "ticket"
+    assert app.root.get_screen("ticket").ids.title.text == "Your number is being issued…"
+    assert wait_until(lambda: app.root.current == "services", timeout_s=30)
+    assert not watch.issue_pending
+    message = app.root.get_screen("services").ids.message.text
+    assert "No ticket was issued" in message and "information desk" in message
+    assert _ticket_rows(app) == [] and watch.ui_calls == []
