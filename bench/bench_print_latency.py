@@ -1,6 +1,6 @@
 """Measurement 2: tap -> last ticket byte received by the printer, over a pty.
 
-What: what the ticket button's worker thread does (kiosk/app.py `_issue_worker`):
+What: what the ticket button's worker thread does (kiosk/screens/walk_in.py `_issue_worker`):
 `TicketService.issue("anmeldung", "de")` then `TicketService.print_ticket(issued)`, with
 the printer on a serial PrinterConfig pointing at a `kiosk.devices.printer.simulator.
 SimPrinter` pty link (the simulator reads no faster than baud/10 bytes per second, so

@@ -5,8 +5,8 @@ Each script stops by itself (fixed counts and a time budget); this runner also g
 a hard timeout. Takes about 8 minutes on a 2-core machine, most of it the 4-minute
 UI session budget of bench_sessions_rss.py.
 
-Run: .venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes] [--quick]
-                                            [--at REV]
+Run: .venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes,uilock]
+                                       [--quick] [--at REV]
   --quick  small counts for a smoke run of the scripts (the numbers are not results)
   --at REV measure the kiosk package of commit REV instead of the work tree: a clean
            `git archive REV` snapshot in a temporary directory first on PYTHONPATH (the
@@ -37,6 +37,7 @@ SCRIPTS = {
     "cold": ("bench_cold_start.py", [], ["--runs", "1"]),
     "rss": ("bench_sessions_rss.py", [], ["--budget-s", "30", "--engine-sessions", "1000"]),
     "bytes": ("bench_ticket_bytes.py", [], []),
+    "uilock": ("bench_ui_lock.py", [], ["--runs", "1"]),
 }
 TIMEOUT_S = 1200
 

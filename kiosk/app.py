@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,  
 from kiosk import screen_fit  # noqa: E402
 from kiosk.config import Config  # noqa: E402
 from kiosk.i18n import LANGUAGES, font_path, gettext_for, is_rtl, translations  # noqa: E402
+from kiosk.screens.walk_in import WalkIn  # noqa: E402
 from kiosk.theme import HIGH_CONTRAST, LARGE_TEXT_SCALE, STANDARD  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class KioskApp(App):
             self.printer_ok = bool(printer.status.ok_to_print)
         self.monotonic = monotonic
         self.last_activity = monotonic()
-        self._issuing = threading.Lock()
+        self.walk_in = WalkIn(self)  # its workers start with the app, stop with it
         self.lang = config.default_language
         self.font_name = font_path(self.lang)
         self.title = "Kiosk"
@@ -93,6 +93,7 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        self.walk_in.start()
         # systemd: READY after the first frame is really drawn; the watchdog is fed
         # from the UI thread, so a frozen UI stops feeding it and gets restarted
         from kiosk import systemd_notify
@@ -111,6 +112,7 @@ class KioskApp(App):
     def on_stop(self) -> None:
         from kiosk import systemd_notify
 
+        self.walk_in.stop()
         systemd_notify.stopping()
 
     def detach(self) -> None:
@@ -241,53 +243,9 @@ class KioskApp(App):
     # -- tickets ---------------------------------------------------------------------
 
     def request_ticket(self, service_id: str) -> bool:
-        """Issue in a worker thread; a second tap while one is issued does nothing."""
-        if not self._issuing.acquire(blocking=False):
-            return False
-        ticket_screen = self.root.get_screen("ticket")
-        ticket_screen.show_issuing(service_id)
-        self.go("ticket")
-        threading.Thread(target=self._issue_worker, args=(service_id, self.lang),
-                         name="issue-ticket", daemon=True).start()
-        return True
-
-    def _issue_worker(self, service_id: str, lang: str) -> None:
-        from kiosk.services.issue_ticket import Refused
-
-        try:
-            try:
-                issued = self.tickets.issue(service_id, lang)
-            except Refused as err:
-                self._show_refusal(err.reason.value)
-                return
-            self._show_issued(issued)
-            try:
-                result = self.tickets.print_ticket(issued)
-            except Exception:  # noqa: BLE001 - a visitor never sees a traceback
-                log.exception("printing crashed")
-                result = None
-            self._show_printed(result)
-        except Exception:  # noqa: BLE001
-            log.exception("issuing crashed")
-            self._show_refusal("error")
-        finally:
-            self._issuing.release()
-
-    @mainthread
-    def _show_issued(self, issued) -> None:
-        self.root.get_screen("ticket").show_ticket(
-            number=issued.ticket.number, service=issued.service.id,
-            people_ahead=issued.people_ahead, estimate_min=issued.estimate.minutes)
-
-    @mainthread
-    def _show_printed(self, result) -> None:
-        printed = bool(result and result.printed)
-        self.root.get_screen("ticket").show_print_result(printed)
-
-    @mainthread
-    def _show_refusal(self, reason: str) -> None:
-        self.root.get_screen("services").show_refusal(reason)
-        self.root.show("services")
+        """Issue in a worker thread (screens/walk_in.py); a second tap while one is
+        issued does nothing."""
+        return self.walk_in.request_ticket(service_id)
 
 
 def step(frames: int = 3) -> None:

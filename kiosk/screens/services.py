@@ -3,7 +3,6 @@ tickets are gone says so on its button and issues nothing."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -14,16 +13,11 @@ from kivy.uix.gridlayout import GridLayout
 from kiosk.domain.clock import OFFICE_ZONE
 from kiosk.domain.next_opening import next_opening
 from kiosk.screens.base import PRINTER_NOTICE, KioskScreen
+from kiosk.services.availability_snapshot import STORE_TROUBLE
 from kiosk.services.issue_ticket import EXHAUSTED_MESSAGE, EXHAUSTED_NOTE
-from kiosk.store.errors import StoreError
 from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("services.kv")))
-log = logging.getLogger(__name__)
-
-
-# A button's state when the queue cannot be read: shown unavailable, never a crash.
-STORE_TROUBLE = "store_error"
 
 
 def availability_text(tr, state: str) -> str:
@@ -82,14 +76,8 @@ class ServicesScreen(KioskScreen):
     def state_of(self, service) -> str:
         if self.forced_state:
             return self.forced_state
-        try:
-            return self.app.tickets.availability(service).value
-        except StoreError as err:
-            # the queue file is unreadable (disk, corrupt): the visitor sees the service
-            # as unavailable and is sent to the desk; staff find the reason in the log
-            log.error("services screen: availability of %s not readable: %s", service.id,
-                      err)
-            return STORE_TROUBLE
+        # never the store on the UI thread: the walk-in controller keeps a snapshot
+        return self.app.walk_in.state_of(service)
 
     def note_for(self, service, state: str) -> str:
         note = availability_text(self.tr, state)
@@ -155,6 +143,7 @@ class ServicesScreen(KioskScreen):
             body.add_widget(grid)
 
     def on_pre_enter(self, *args):
+        self.app.walk_in.services_shown()  # drawn from the snapshot, read again behind
         super().on_pre_enter(*args)
         self.ids.area.scroll_to_top()
 

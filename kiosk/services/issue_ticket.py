@@ -110,10 +110,21 @@ class TicketService:
 
     def availability(self, service: ServiceConfig, now: datetime | None = None) -> Availability:
         now = now or self.clock()
+        return self.config_availability(service, now) or self.queue_availability(service, now)
+
+    def config_availability(self, service: ServiceConfig,
+                            now: datetime) -> Availability | None:
+        """DISABLED or CLOSED from the configuration and the clock alone (no store: the
+        screen may ask this on the UI thread); None when the queue decides."""
         if not service.enabled:
             return Availability.DISABLED
         if not self.config.hours_for(service).is_open(now):
             return Availability.CLOSED
+        return None
+
+    def queue_availability(self, service: ServiceConfig, now: datetime) -> Availability:
+        """What the store says (quota, the 999 numbers) whatever the hours; StoreError
+        when it cannot be read. May wait for the store: never on the UI thread."""
         day = business_day(now)
         with store_faults("reading the queue"):
             if service.daily_quota is not None and \

@@ -1,7 +1,8 @@
 """A short two-tone chime for the idle warning (the warning must reach more than one
 sense). Generated once per process as a WAV file in a private temp folder (a fixed name
 in the shared temp dir could be planted or linked by another user); silent where the
-terminal has no audio."""
+terminal has no audio. Played from a worker thread: opening the audio device can hang
+(a sound server that does not answer), and the UI thread never waits for a device."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import math
 import shutil
 import struct
 import tempfile
+import threading
 import wave
 from functools import lru_cache
 from pathlib import Path
@@ -37,12 +39,27 @@ def _chime_file() -> Path:
     return path
 
 
+_playing = threading.Lock()  # held while a chime is loaded and started
+_last_sound = None  # the sound playing: not freed while it plays
+
+
 def play_warning_chime() -> None:
+    """Start the chime in a worker; nothing when the last one is still being started
+    (a hanging audio device does not collect threads)."""
+    if _playing.acquire(blocking=False):
+        threading.Thread(target=_play, name="kiosk-chime", daemon=True).start()
+
+
+def _play() -> None:
+    global _last_sound
     try:
         from kivy.core.audio import SoundLoader
 
         sound = SoundLoader.load(str(_chime_file()))
         if sound is not None:
             sound.play()
+            _last_sound = sound
     except Exception as err:  # noqa: BLE001 - no audio must never break the warning
         log.debug("no chime: %s", err)
+    finally:
+        _playing.release()

@@ -104,8 +104,9 @@ def test_quota_reached_button_says_so_and_issues_nothing(make_app, ui_config):
         app.tickets.issue("ausweis", "de")
         app.tickets._last_issue = float("-inf")
     tap(find_button(app.root, "English"))
+    # the screen draws at once and its states follow from a worker's reading
+    assert wait_until(lambda: "No more tickets today" in find_button(app.root, "ID card").text)
     button = find_button(app.root, "ID card")
-    assert "No more tickets today" in button.text
     tap(button)
     assert app.root.current == "services"
     assert "All tickets for this service" in app.root.get_screen("services").ids.message.text
@@ -174,8 +175,9 @@ def test_all_999_numbers_used_shows_exhausted_not_quota(make_app):
         " lang, issued_at, state) VALUES (?, 'anmeldung', 'A', 999, 'A999', 'ref-999', 'ui',"
         " 'en', ?, 'waiting')", (business_day(now).isoformat(), now.isoformat()))
     tap(find_button(app.root, "English"))
+    assert wait_until(lambda: "All numbers given out today" in
+                      find_button(app.root, "Address registration").text)
     button = find_button(app.root, "Address registration")
-    assert "All numbers given out today" in button.text
     assert "No more tickets" not in button.text
     tap(button)
     message = app.root.get_screen("services").ids.message.text
@@ -190,8 +192,9 @@ def test_unreadable_queue_shows_services_unavailable_not_a_crash(make_app, caplo
     app = make_app()
     app.store.close()  # every later store call fails (as a vanished or broken file does)
     tap(find_button(app.root, "English"))
+    assert wait_until(lambda: "Not available at the moment" in
+                      find_button(app.root, "Address registration").text)
     button = find_button(app.root, "Address registration")
-    assert "Not available at the moment" in button.text
     tap(button)
     assert app.root.current == "services"
     assert "Please ask at the information desk" in \
