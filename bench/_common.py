@@ -240,3 +240,19 @@ def fill_history(db, before_day, days: int, per_day: int) -> int:
     db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return len(rows)
+
+
+def source_snapshot(rev: str, prefix: str = "kiosk-bench-src-") -> tuple[str, str]:
+    """(full sha, folder) of a clean `git archive` of commit `rev`, for measuring that
+    commit's kiosk package (first on PYTHONPATH) instead of the work tree."""
+    import io
+    import tarfile
+
+    sha = subprocess.run(["git", "rev-parse", "--verify", rev + "^{commit}"], cwd=REPO,
+                         capture_output=True, text=True, check=True).stdout.strip()
+    archive = subprocess.run(["git", "archive", "--format=tar", sha], cwd=REPO,
+                             capture_output=True, check=True).stdout
+    folder = tempfile.mkdtemp(prefix=prefix)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return sha, folder

@@ -23,19 +23,17 @@ Run: .venv/bin/python bench/bench_ui_lock.py [--runs N] [--before REV]
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from _common import BENCH_DIR, REPO, demo_config, emit, log, median, row, verdict
+from _common import BENCH_DIR, demo_config, emit, log, median, row, source_snapshot, verdict
 
 CHILD_MARK = "UI_LOCK "
 HOLD_S = 10.0
@@ -175,17 +173,6 @@ def child() -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def snapshot_of(rev: str) -> tuple[str, str]:
-    sha = subprocess.run(["git", "rev-parse", "--verify", rev + "^{commit}"], cwd=REPO,
-                         capture_output=True, text=True, check=True).stdout.strip()
-    archive = subprocess.run(["git", "archive", "--format=tar", sha], cwd=REPO,
-                             capture_output=True, check=True).stdout
-    folder = tempfile.mkdtemp(prefix="kiosk-bench-before-")
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return sha, folder
-
-
 def run_child(extra_path: str | None) -> dict:
     env = dict(os.environ)
     if extra_path:
@@ -217,7 +204,7 @@ def main() -> int:
         print(CHILD_MARK + json.dumps(child()), flush=True)
         return 0
 
-    sha, before_dir = snapshot_of(args.before)
+    sha, before_dir = source_snapshot(args.before, "kiosk-bench-before-")
     variants = {"kiosk (this tree)": None, f"kiosk at {sha[:7]} (before)": before_dir}
     results: dict[str, list[dict]] = {name: [] for name in variants}
     try:

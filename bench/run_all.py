@@ -17,18 +17,15 @@ Run: .venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,byte
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 
-from _common import (BENCH_DIR, JSON_MARK, REPO, describe_environment, environment,
-                     markdown_table)
+from _common import (BENCH_DIR, JSON_MARK, describe_environment, environment,
+                     markdown_table, source_snapshot)
 
 SCRIPTS = {
     "issue": ("bench_issue_sqlite.py", [], ["--per-process", "300", "--rounds", "1"]),
@@ -56,13 +53,7 @@ def main() -> int:
     child_env = dict(os.environ)
     snapshot_dir = None
     if args.at:
-        sha = subprocess.run(["git", "rev-parse", "--verify", args.at + "^{commit}"], cwd=REPO,
-                             capture_output=True, text=True, check=True).stdout.strip()
-        archive = subprocess.run(["git", "archive", "--format=tar", sha], cwd=REPO,
-                                 capture_output=True, check=True).stdout
-        snapshot_dir = tempfile.mkdtemp(prefix="kiosk-bench-src-")
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(snapshot_dir, filter="data")
+        sha, snapshot_dir = source_snapshot(args.at)
         child_env["PYTHONPATH"] = os.pathsep.join(
             [snapshot_dir] + ([child_env["PYTHONPATH"]] if child_env.get("PYTHONPATH") else []))
         child_env["KIOSK_BENCH_SNAPSHOT"] = sha
