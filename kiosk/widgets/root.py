@@ -79,13 +79,11 @@ class KioskRoot(FloatLayout):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         from kiosk.screens.language import LanguageScreen
-        from kiosk.screens.services import ServicesScreen
-        from kiosk.screens.ticket import TicketScreen
 
+        # only the start screen is built now: the others (and what they import: Babel,
+        # the ticket number's measuring) on first use, so the first frame comes sooner
         self.manager = ScreenManager(transition=NoTransition())
-        for screen in (LanguageScreen(name="language"), ServicesScreen(name="services"),
-                       TicketScreen(name="ticket")):
-            self.manager.add_widget(screen)
+        self.manager.add_widget(LanguageScreen(name="language"))
         self.ids.body.add_widget(self.manager, index=1)
         # added to the tree only while shown: a hidden overlay would still catch touches
         self.warning = IdleWarning()
@@ -100,9 +98,13 @@ class KioskRoot(FloatLayout):
         return self.manager.current
 
     def get_screen(self, name: str):
+        """The screen called `name`, built on first use."""
+        if not self.manager.has_screen(name):
+            self.manager.add_widget(_build_screen(name))
         return self.manager.get_screen(name)
 
     def show(self, name: str) -> None:
+        self.get_screen(name)
         self.manager.current = name
         self.manager.current_screen.refresh()
 
@@ -126,3 +128,20 @@ class KioskRoot(FloatLayout):
     @property
     def idle_warning_visible(self) -> bool:
         return self.warning.parent is self
+
+
+def _build_screen(name: str):
+    # imported here: each screen module loads its kv rules and libraries when first needed
+    if name == "services":
+        from kiosk.screens.services import ServicesScreen
+
+        return ServicesScreen(name=name)
+    if name == "ticket":
+        from kiosk.screens.ticket import TicketScreen
+
+        return TicketScreen(name=name)
+    if name == "language":
+        from kiosk.screens.language import LanguageScreen
+
+        return LanguageScreen(name=name)
+    raise KeyError(f"no screen {name!r}")
