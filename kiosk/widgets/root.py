@@ -110,7 +110,8 @@ class KioskRoot(FloatLayout):
 
     def refresh(self) -> None:
         self.ids.a11y.refresh()
-        self.warning.refresh()
+        if self.idle_warning_visible:  # show_idle_warning refreshes it when it appears
+            self.warning.refresh()
         self.manager.current_screen.refresh()
 
     def show_idle_warning(self, seconds: int, sound: bool = True) -> None:
