@@ -9,6 +9,7 @@ import weakref
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
@@ -21,9 +22,43 @@ from kiosk.widgets import bidi_text
 bidi_text.install()  # lines in their paragraph's direction (before any Label is made)
 
 REPEAT_GUARD_S = 0.5
+_UNSIZED = 100  # Kivy's default width: a widget no layout has sized yet
 
 
-class KLabel(Label):
+class _WrapsWhenSized:
+    """Text wrapped to the widget's width is laid out once the widget has its width.
+    Before its layout has run a widget is 100 px wide, and wrapping to that measures the
+    text letter by letter; the layout's width follows in the same frame, so that first
+    layout of the text was thrown away (about half the start screen's first frame)."""
+
+    _text_waiting = False
+
+    def texture_update(self, *largs):
+        if self.parent is not None and _waits_for_layout(self):
+            if not self._text_waiting:  # in case no layout ever changes the width
+                self._text_waiting = True
+                Clock.schedule_once(self._texture_if_waiting, 0)
+            return
+        self._text_waiting = False
+        super().texture_update(*largs)
+
+    def _texture_if_waiting(self, _dt) -> None:
+        if self._text_waiting:
+            self._text_waiting = False
+            super().texture_update()
+
+
+def _waits_for_layout(widget) -> bool:
+    # layouts size their children top-down, one level per pass: a widget or an ancestor
+    # still at the default width has not got its final width yet
+    while widget is not None and hasattr(widget, "size_hint_x"):  # the window has none
+        if widget.width == _UNSIZED and widget.size_hint_x is not None:
+            return True
+        widget = widget.parent
+    return False
+
+
+class KLabel(_WrapsWhenSized, Label):
     """A label in the app's font, colour and text scale that wraps to its width."""
 
     size_mm = NumericProperty(8.5)
@@ -31,7 +66,7 @@ class KLabel(Label):
     align = StringProperty("start")  # start | center | end: start is right in RTL
 
 
-class BigButton(Button):
+class BigButton(_WrapsWhenSized, Button):
     """A filled touch target at least 20 mm high. Screens listen to `on_tap`, which a
     second press within 0.5 s does not fire."""
 
