@@ -83,6 +83,16 @@ def config(config_file):
     return load_config(config_file)
 
 
+@pytest.fixture
+def store(tmp_path, config):
+    """A queue store on a fresh file, for the config's terminal."""
+    from kiosk.store.sqlite import SqliteStore
+
+    s = SqliteStore(tmp_path / "q.sqlite3", terminal_id=config.terminal_id)
+    yield s
+    s.close()
+
+
 def kiosk_env(**extra) -> dict:
     env = dict(os.environ)
     env.update(extra)

@@ -15,13 +15,6 @@ from tests.waiting import wait_for
 
 
 @pytest.fixture
-def store(tmp_path, config):
-    s = SqliteStore(tmp_path / "q.sqlite3", terminal_id=config.terminal_id)
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def tickets(config, store, clock):
     return TicketService(config, store, None, clock=clock, min_interval_s=0)
 

@@ -36,13 +36,6 @@ class Ticks:
 
 
 @pytest.fixture
-def store(tmp_path, config):
-    s = SqliteStore(tmp_path / "q.sqlite3", terminal_id=config.terminal_id)
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def ticks():
     return Ticks()
 
