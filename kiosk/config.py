@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from kiosk.config_appointments import read_appointments, read_service_appointments
 from kiosk.config_devices import (read_displays, read_health, read_printer, read_scanner,
                                   read_store)
 from kiosk.config_model import (Config, DisplayConfig, HealthConfig,  # noqa: F401
@@ -111,7 +112,7 @@ def parse_config(data: dict, file: str, index: LineIndex) -> Config:
     problems: list[Problem] = []
     r = Reader(file, index, problems)
     r.table(data, (), {"terminal", "hours", "service", "printer", "store", "health", "display",
-                       "scanner"})
+                       "scanner", "appointments"})
 
     term = r.table(data.get("terminal", {}), ("terminal",),
                    {"id", "office", "languages", "default_language", "idle_timeout_s",
@@ -151,13 +152,21 @@ def parse_config(data: dict, file: str, index: LineIndex) -> Config:
     # means closed every day, and check-config says so.
     hours = (_hours(r, data["hours"], ("hours",), "office") if "hours" in data
              else OpeningHours.around_the_clock())
-    services = _services(r, data.get("service", []), default_language)
+    appointments, rules = read_appointments(r, data.get("appointments"), ("appointments",))
+    services = _services(r, data.get("service", []), default_language, rules)
     printer = read_printer(r, data.get("printer"), ("printer",))
     store = read_store(r, data.get("store", {}), ("store",))
     health = read_health(r, data.get("health", {}), ("health",))
     displays = read_displays(r, data.get("display", []))
     scanner = read_scanner(r, data["scanner"], ("scanner",)) if "scanner" in data else None
 
+    walk_in_prefixes = {s.prefix: s.id for s in services}
+    for position, service in enumerate(services):
+        other = walk_in_prefixes.get(service.appointments.prefix)
+        if other is not None and other != service.id:
+            r.error(("service", position, "appointments"), f"appointment prefix "
+                    f"{service.appointments.prefix!r} is the walk-in prefix of service "
+                    f"{other!r}: numbers would collide")
     for position, service in enumerate(services):
         missing = [lang for lang in languages if lang not in service.names]
         if missing and service.names:
@@ -172,7 +181,7 @@ def parse_config(data: dict, file: str, index: LineIndex) -> Config:
         default_language=default_language, idle_timeout_s=idle_timeout_s,
         idle_warning_s=idle_warning_s, screen=screen, hours=hours, services=tuple(services),
         printer=printer, store=store, health=health, displays=tuple(displays), scanner=scanner,
-        warnings=tuple(p for p in problems if p.warning),
+        appointments=appointments, warnings=tuple(p for p in problems if p.warning),
     )
 
 
@@ -236,14 +245,16 @@ def _hours(r: Reader, data: Any, path: tuple, whose: str) -> OpeningHours:
     return hours
 
 
-def _services(r: Reader, data: Any, default_language: str) -> list[ServiceConfig]:
+def _services(r: Reader, data: Any, default_language: str,
+              rules: dict) -> list[ServiceConfig]:
     if not isinstance(data, list) or not data:
         r.error(("service",), "at least one [[service]] is required")
         return []
     services: list[ServiceConfig] = []
     seen_ids: dict[str, int] = {}
     seen_prefixes: dict[str, int] = {}
-    known = {"id", "prefix", "names", "group", "enabled", "daily_quota", "hours"}
+    known = {"id", "prefix", "names", "group", "enabled", "daily_quota", "hours",
+             "appointments"}
     # Messages name a service by its id, which staff know, rather than its position.
     ids = [raw.get("id") if isinstance(raw, dict) else None for raw in data]
     for i, sid in enumerate(ids):
@@ -285,7 +296,10 @@ def _services(r: Reader, data: Any, default_language: str) -> list[ServiceConfig
             quota = None
         hours = (_hours(r, raw["hours"], path + ("hours",), "service")
                  if "hours" in raw else None)
-        services.append(ServiceConfig(sid, prefix, names, group, enabled, quota, hours))
+        appointments = read_service_appointments(r, raw.get("appointments"),
+                                                 path + ("appointments",), rules, prefix)
+        services.append(ServiceConfig(sid, prefix, names, group, enabled, quota, hours,
+                                      appointments))
     return services
 
 

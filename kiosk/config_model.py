@@ -29,9 +29,45 @@ class ServiceConfig:
     enabled: bool
     daily_quota: int | None
     hours: OpeningHours | None  # None: the office hours apply
+    # check-in rules for this service's appointments ([appointments] with this service's
+    # [service.appointments] applied); None only in objects built by hand in tests
+    appointments: "ServiceAppointments | None" = None
 
     def name(self, lang: str, fallback: str) -> str:
         return self.names.get(lang) or self.names.get(fallback) or self.id
+
+
+CALL_ORDER_CLASSES = ("emergency", "appointment", "walk_in")
+
+
+@dataclass(frozen=True)
+class ServiceAppointments:
+    """How this service checks in and calls appointments."""
+    prefix: str                   # ticket prefix of checked-in appointments, e.g. "T"
+    early_min: int = 30           # check-in opens this long before the slot
+    late_min: int = 15            # and closes this long after it
+    too_early: str = "refuse"     # refuse | check_in
+    call_order: tuple[str, ...] = CALL_ORDER_CLASSES
+    zms_request_ids: tuple[int, ...] = ()  # ZMS request (service) ids mapped to it
+
+
+@dataclass(frozen=True)
+class ZmsConfig:
+    url: str                      # API base, e.g. https://host/terminvereinbarung/api/2
+    api_key_file: str | None      # key for POST /process/status/queued/ (X-Api-Key)
+    scope_id: int | None          # our office's ZMS scope id
+    connect_timeout_s: float = 2.0
+    read_timeout_s: float = 3.0
+    retries: int = 2
+
+
+@dataclass(frozen=True)
+class AppointmentsConfig:
+    enabled: bool = False
+    source: str = "embedded"      # embedded | zms
+    office_id: str = ""           # the office column of imported bookings
+    key_file: str | None = None   # HMAC keys of our QR codes, newest first
+    zms: ZmsConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +144,7 @@ class Config:
     health: HealthConfig
     displays: tuple[DisplayConfig, ...] = ()
     scanner: ScannerConfig | None = None
+    appointments: AppointmentsConfig = AppointmentsConfig()
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     def service(self, service_id: str) -> ServiceConfig | None:

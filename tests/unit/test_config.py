@@ -158,19 +158,21 @@ def test_example_and_demo_configs_are_valid():
 def test_example_config_documents_every_key():
     """Every key and table the loader accepts appears in the example config."""
     import kiosk.config as module
+    import kiosk.config_appointments as appointments
     import kiosk.config_devices as devices
     from kiosk.paths import config_resource
 
     text = config_resource("kiosk.example.toml").read_text(encoding="utf-8")
-    source = "".join(open(m.__file__, encoding="utf-8").read() for m in (module, devices))
+    source = "".join(open(m.__file__, encoding="utf-8").read() for m in (module, devices,
+                                                                       appointments))
     known = set()
     for found in re.findall(r"r\.table\([^{]*\{([^}]*)\}", source):
         known |= set(re.findall(r'"([a-z_]+)"', found))
-    for found in re.findall(r"known = \{([^}]*)\}", source):
+    for found in re.findall(r"(?:known|_KEYS) = \{([^}]*)\}", source):
         known |= set(re.findall(r'"([a-z_]+)"', found))
     assert len(known) > 30
     missing = sorted(k for k in known
-                     if not re.search(rf"(^|[\s{{,#]){k}\s*=|^\[\[?{k}\]\]?$", text, re.M))
+                     if not re.search(rf"(^|[\s{{,#]){k}\s*=|^\[\[?([a-z_]+\.)?{k}\]\]?$", text, re.M))
     assert not missing, f"undocumented keys: {missing}"
 
 
