@@ -170,7 +170,7 @@ def test_no_retries_when_configured_so(fake):
 
 
 @pytest.mark.parametrize("kind", ["html", "truncated", "wrong_types", "not_envelope",
-                                  "huge_nesting"])
+                                  "huge_nesting", "trickle"])
 def test_nonsense_is_unavailable(fake, kind):
     fake.nonsense = kind
     with pytest.raises(SourceUnavailable) as caught:
@@ -310,10 +310,22 @@ def test_mark_arrived_on_a_fresh_source_learns_the_key_by_number(fake):
 
 def test_another_terminal_queues_between_our_read_and_our_post(fake):
     fake.add(process(4711034, KEY4, date=DATE))
-    fake.queued_by_other_at_post = True    # and ZMS refuses our second "queued"
+    fake.queued_by_other_at_post = True
+    fake.refuse_second_queued = True       # a ZMS that answers a second "queued" with an error
     zms = source(fake)
     assert zms.mark_arrived(zms.find(link(4711034, KEY4)), SLOT) is False
     assert fake.status(4711034) == "queued"
+    assert fake.count("POST", "queued") == 1
+
+
+def test_refused_post_while_still_confirmed_is_unavailable(fake):
+    # a process of a scope our workstation login may not edit: ZMS answers 403
+    fake.add(process(4711039, KEY4, date=DATE, scope_id=999))
+    zms = source(fake, scope_id=None)
+    booking = zms.find(link(4711039, KEY4))
+    with pytest.raises(SourceUnavailable, match=r"check-in refused \(HTTP 403\)"):
+        zms.mark_arrived(booking, SLOT)
+    assert fake.status(4711039) == "confirmed" and fake.count("POST", "queued") == 1
 
 
 def test_slow_post_that_arrived_is_read_back_not_resent(fake):
