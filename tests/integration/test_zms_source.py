@@ -387,3 +387,10 @@ def test_no_reference_or_auth_key_in_logs_or_messages(fake, caplog):
     assert any(r.name.startswith("urllib3") for r in caplog.records)  # it did log requests
     for secret in ("4711040", "4711041", KEY64, "beef", API_KEY):
         assert secret not in text
+
+
+def test_free_slot_without_auth_key_is_none_not_an_error(fake):
+    proc = process(4711042, KEY4, date=DATE, status="free")
+    fake.add(proc)
+    del proc["authKey"]   # as Process::withLessData serves a free slot
+    assert source(fake).find(link(4711042, KEY4)) is None
