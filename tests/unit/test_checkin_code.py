@@ -5,6 +5,7 @@ All examples are invented (Erika Mustermann is the specimen name on German ID ca
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from kiosk.domain.appointment import BookingCode, CodeKind, CodeRefusal
 from kiosk.domain.checkin_code import (MAX_LENGTH, make_signed_code, parse_code, parse_typed,
                                        typed_state)
+from tests.conftest import ROOT
 
 KEY = bytes.fromhex("3c1f0a5e9b2d4c6f8a7e1b3d5f9c2a4e6b8d0f1a3c5e7092b4d6f8a1c3e5f709")
 OLD_KEY = bytes.fromhex("a0b1c2d3e4f5061728394a5b6c7d8e9fa0b1c2d3e4f5061728394a5b6c7d8e9f")
@@ -38,10 +40,21 @@ def zms_link(payload, host=ZMS_HOST, encode=base64.b64encode):
 
 
 def booking_side_code(reference: str, key: bytes, office: str) -> str:
-    """The README's example of how the booking side makes the code, verbatim in logic."""
+    """How the booking side makes the code, written from the format alone."""
     body = f"KB1:{office.upper()}:{reference}"
     mac = base64.b32encode(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
     return f"{body}:{mac.decode('ascii')[:16]}"
+
+
+@functools.cache
+def readme_example():
+    """The README's Python example for the booking side, run as it is printed there."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Booking QR codes", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # its own assert checks the vector
+    return namespace["checkin_code"]
 
 
 # --- our signed payload -------------------------------------------------------------------
@@ -51,6 +64,14 @@ def test_signed_code_has_the_agreed_format_byte_for_byte():
     assert make_signed_code("12345678", bytes(range(32)), "bb-mitte") == \
         "KB1:BB-MITTE:12345678:DAKE7F5TYH4H2YYG"
     assert make_signed_code("0042", KEY, OFFICE) == booking_side_code("0042", KEY, OFFICE)
+
+
+@FUZZ
+@given(reference=st.from_regex(r"[0-9]{4,12}", fullmatch=True),
+       office=st.from_regex(r"[a-z0-9-]{1,20}", fullmatch=True))
+def test_readme_example_for_the_booking_side_makes_our_codes(reference, office):
+    assert readme_example()(reference, office, KEY.hex()) == \
+        make_signed_code(reference, KEY, office)
 
 
 def test_signed_code_round_trip():
