@@ -92,6 +92,9 @@ def test_scanner_terminators_and_letter_case_are_tolerated(wrap):
 def test_old_key_is_accepted_during_rotation():
     code = make_signed_code("55501234", OLD_KEY, OFFICE)
     assert parse(code, keys=(KEY, OLD_KEY)).reference == "55501234"
+    # and the codes signed with the new key, which is the first of the two
+    assert parse(make_signed_code("55501235", KEY, OFFICE), keys=(KEY, OLD_KEY)).reference \
+        == "55501235"
     # after the change-over, when the old key has left the file
     assert parse(code, keys=(KEY,)) is CodeRefusal.BAD_SIGNATURE
 
@@ -331,10 +334,17 @@ _JSON_VALUES = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(
         st.sampled_from(["id", "authKey", "x"]), children, max_size=3), max_leaves=10)
 _ZMS_LIKE = st.builds(lambda v: zms_link(v), _JSON_VALUES)
+_URL_LIKE = st.builds(
+    lambda scheme, host, path, fragment: f"{scheme}://{host}{path}#{fragment}",
+    st.sampled_from(["https", "http", "HTTPS", "ftp"]),
+    st.one_of(st.just(ZMS_HOST), st.text(max_size=30), st.just(f"x@{ZMS_HOST}:99999")),
+    st.text(max_size=30),
+    st.one_of(st.text(max_size=60), st.builds(lambda t: "/appointment/confirm/" + t,
+                                              st.text(max_size=80))))
 
 
 @FUZZ
-@given(st.one_of(st.text(max_size=MAX_LENGTH + 50), _OURS_LIKE, _ZMS_LIKE,
+@given(st.one_of(st.text(max_size=MAX_LENGTH + 50), _OURS_LIKE, _ZMS_LIKE, _URL_LIKE,
                  st.binary(max_size=200).map(lambda b: b.decode("latin-1"))))
 def test_no_input_raises_and_every_answer_is_a_code_or_a_refusal(raw):
     result = parse(raw)
@@ -357,7 +367,9 @@ def test_round_trip_make_signed_code_then_parse_code(reference, office, key, oth
     code = make_signed_code(reference, key, office)
     assert len(code) <= 4 + 21 + 13 + 16
     raw = (code.lower() if lower else code) + terminator
-    result = parse_code(raw, keys=[*other_keys, key], office_id=office)
+    position = len(other_keys) // 2  # the matching key first, last or in between
+    keys = [*other_keys[:position], key, *other_keys[position:]]
+    result = parse_code(raw, keys=keys, office_id=office)
     assert result == BookingCode(CodeKind.SIGNED, reference, office=office)
 
 
