@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.domain.appointment import BookingCode, CodeKind, CodeRefusal
-from kiosk.domain.checkin_code import (MAX_LENGTH, make_signed_code, parse_code, parse_typed,
-                                       typed_state)
+from kiosk.domain.checkin_code import (MAX_LENGTH, host_of, make_signed_code, parse_code,
+                                       parse_typed, typed_state)
 from tests.conftest import ROOT
 
 KEY = bytes.fromhex("3c1f0a5e9b2d4c6f8a7e1b3d5f9c2a4e6b8d0f1a3c5e7092b4d6f8a1c3e5f709")
@@ -182,6 +182,21 @@ def test_zms_link_without_padding_and_with_trailing_slash():
 def test_zms_link_auth_key_is_not_in_repr():
     code = parse(zms_link({"id": 100044, "authKey": "5e3f"}))
     assert "5e3f" not in repr(code)
+
+
+@pytest.mark.parametrize("url,host", [
+    ("https://Termine.Example.ORG:8443/terminvereinbarung/api/2", "termine.example.org"),
+    ("http://termine.example.org./", "termine.example.org"),
+    ("termine.example.org", None), ("https://[::1", None), ("", None), (None, None),
+])
+def test_host_of_the_booking_system_url(url, host):
+    assert host_of(url) == host
+
+
+def test_link_host_from_the_api_url_is_accepted():
+    hosts = (host_of("https://termine.example.org/terminvereinbarung/api/2"),)
+    link = zms_link({"id": 100044, "authKey": "5e3f"}).replace(ZMS_HOST, "TERMINE.example.org")
+    assert parse_code(link, keys=(), office_id=OFFICE, zms_hosts=hosts).reference == "100044"
 
 
 @pytest.mark.parametrize("payload", [
