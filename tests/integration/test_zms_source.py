@@ -394,3 +394,25 @@ def test_free_slot_without_auth_key_is_none_not_an_error(fake):
     fake.add(proc)
     del proc["authKey"]   # as Process::withLessData serves a free slot
     assert source(fake).find(link(4711042, KEY4)) is None
+
+
+# --- together with the code parser ---------------------------------------------------------
+
+def test_scanned_zms_link_typed_number_and_signed_code_reach_the_booking(fake):
+    import base64
+    import json as _json
+
+    from kiosk.domain.checkin_code import make_signed_code, parse_code, parse_typed
+
+    fake.add(process(4711060, KEY64, date=DATE))
+    zms = source(fake)
+    token = base64.b64encode(_json.dumps({"id": 4711060, "authKey": KEY64}).encode()).decode()
+    scanned = parse_code(f"https://termine.example.org/#/appointment/confirm/{token}",
+                         keys=(), office_id="bb-mitte", zms_hosts=("termine.example.org",))
+    key = bytes(range(32))
+    signed = parse_code(make_signed_code("4711060", key, "bb-mitte"), keys=(key,),
+                        office_id="bb-mitte")
+    for code in (scanned, parse_typed("4711060"), signed):
+        assert isinstance(code, BookingCode), code
+        assert zms.find(code).reference == "4711060"
+    assert zms.mark_arrived(zms.find(scanned), SLOT) is True
