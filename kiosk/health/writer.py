@@ -112,9 +112,9 @@ class SnapshotWriter:
         queues, last, store_error = self._queue_facts(now)
         printed, failed = self._counts()
         devices = tuple(self._view(i, d, now) for i, d in enumerate(self.devices))
-        if store_error and (not self._errors or self._errors[-1][1] != store_error):
-            self._errors.append((now, store_error))
         with self._lock:
+            if store_error and (not self._errors or self._errors[-1][1] != store_error):
+                self._errors.append((now, store_error))
             counters = {family: dict(counts) for family, counts in self._counters.items()}
             errors = tuple(self._errors)
         return Snapshot(

@@ -143,9 +143,9 @@ def writer(tmp_path):
 
 def test_health_ready_and_metrics_follow_the_snapshot(writer, serve, tmp_path):
     server = serve(writer.path)
-    assert server.json("/health") == (200, {
+    assert wait_for(lambda: server.json("/health") == (200, {
         "status": "ok", "reasons": [], "details": [], "terminal": "bb-07",
-        "version": "9.9.9"})
+        "version": "9.9.9"}), 20)
     assert server.json("/ready") == (200, {"ready": True, "reasons": []})
 
     writer.count("tickets", "anmeldung")
@@ -183,8 +183,13 @@ def test_ready_waits_for_the_first_frame(writer, serve):
 
 
 def test_stuck_ui_is_reported_down(writer, serve):
-    server = serve(writer.path, "--stuck-after", "1")
-    assert server.json("/health")[1]["status"] == "ok"
+    server = serve(writer.path, "--stuck-after", "2")
+
+    def beating_and_ok():
+        heartbeat.beat()  # a UI loop that runs
+        return server.json("/health")[1]["status"] == "ok"
+
+    assert wait_for(beating_and_ok, 30)
     # the UI loop stops beating; the writer thread goes on writing the snapshot
     assert wait_for(lambda: server.json("/health")[0] == 503, 30)
     code, body = server.json("/health")
@@ -197,6 +202,7 @@ def test_stuck_ui_is_reported_down(writer, serve):
 
 def test_status_needs_the_token_and_limits_failures(writer, serve, token_file):
     server = serve(writer.path, "--token-file", str(token_file))
+    assert wait_for(lambda: server.json("/health")[0] == 200, 20)
     code, body = server.json("/status", token=TOKEN)
     assert code == 200
     assert body["terminal"] == "bb-07" and body["devices"][0]["kind"] == "printer"
@@ -250,7 +256,7 @@ def test_missing_and_broken_snapshots_are_down(tmp_path, serve):
 
 def test_a_stopped_writer_goes_stale(writer, serve):
     server = serve(writer.path)
-    assert server.json("/health")[0] == 200
+    assert wait_for(lambda: server.json("/health")[0] == 200, 20)
     writer.close()  # the app hangs or is gone: nobody rewrites the snapshot
     assert wait_for(lambda: server.json("/health")[1]["reasons"] == ["snapshot_stale"], 30)
     assert server.json("/health")[0] == 503
@@ -299,6 +305,7 @@ def _kiosk_health(*args: str):
 
 def test_kiosk_health_exit_codes(writer, serve):
     server = serve(writer.path)
+    assert wait_for(lambda: server.json("/health")[0] == 200, 20)
     result = _kiosk_health("--url", server.base + "/health")
     assert result.returncode == 0 and "status: ok" in result.stdout and not result.stderr
     writer.printer.set("offline", "no answer")
