@@ -79,6 +79,7 @@ class SnapshotWriter:
 
     def start(self) -> SnapshotWriter:
         if self._thread is None:
+            self._unlisten = heartbeat.on_first_frame(self.poke)
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="state-snapshot",
                                             daemon=True)
@@ -99,6 +100,9 @@ class SnapshotWriter:
         self._wake.set()
 
     def close(self, timeout_s: float = 5.0) -> None:
+        if getattr(self, "_unlisten", None) is not None:
+            self._unlisten()
+            self._unlisten = None
         self._stop.set()
         self._wake.set()
         if self._thread is not None:

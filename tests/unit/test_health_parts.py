@@ -18,6 +18,7 @@ from kiosk.health.snapshot import DeviceView, Snapshot
 from kiosk.health.writer import SnapshotWriter, WatchedDevice
 from kiosk.services.issue_ticket import Refused, TicketService
 from tests.conftest import MINIMAL_CONFIG, write_config
+from tests.waiting import wait_for
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
 
@@ -171,3 +172,21 @@ def test_writer_counts_and_remembers_errors(tmp_path):
     assert snapshot.counter("intakes") == {}
     assert [what for _at, what in snapshot.errors] == ["printer TM-T88V: paper_out (paper end)"]
     assert writer.collect().errors == snapshot.errors  # a state is an error once, not per write
+
+
+def test_first_frame_wakes_the_writer_once(tmp_path):
+    from kiosk.health import heartbeat
+
+    heartbeat.reset()
+    writer = SnapshotWriter(tmp_path / "state.json", "t", [], None, [], refresh_s=60)
+    writer.start()
+    try:
+        assert wait_for(lambda: writer.writes == 1, 10)
+        heartbeat.frame_drawn()  # the next write comes now, not after refresh_s
+        assert wait_for(lambda: writer.writes == 2, 30)
+        assert writer.collect().first_frame_at is not None
+        heartbeat.frame_drawn()  # only the first frame is news
+    finally:
+        writer.close()
+        heartbeat.reset()
+    assert heartbeat._first_frame_listeners == []
