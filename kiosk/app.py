@@ -97,9 +97,13 @@ class KioskApp(App):
         # systemd: READY after the first frame is really drawn; the watchdog is fed
         # from the UI thread, so a frozen UI stops feeding it and gets restarted
         from kiosk import systemd_notify
+        from kiosk.health import heartbeat  # read by the snapshot writer: /health, /ready
+
+        self._heartbeat_event = Clock.schedule_interval(heartbeat.beat, 1.0)
 
         def first_frame(*_args):
             Window.unbind(on_flip=first_frame)
+            heartbeat.frame_drawn()
             systemd_notify.ready()
             systemd_notify.status("running")
 
@@ -118,6 +122,8 @@ class KioskApp(App):
     def detach(self) -> None:
         """Take this app off the window (tests and screenshots build several in turn)."""
         self._idle_event.cancel()
+        if getattr(self, "_heartbeat_event", None) is not None:
+            self._heartbeat_event.cancel()
         if getattr(self, "_watchdog_event", None) is not None:
             self._watchdog_event.cancel()
         Window.unbind(on_keyboard=self._on_keyboard, size=self._update_scale,

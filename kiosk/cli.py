@@ -264,6 +264,17 @@ def cmd_screenshot(args) -> int:
     return 0
 
 
+def cmd_health(args) -> int:
+    from kiosk.health.client import default_url, run
+
+    if args.url:
+        if not args.url.startswith(("http://", "https://")):
+            raise UsageError(f"--url must start with http:// or https://, got {args.url!r}")
+        return run(args.url)
+    health = _load(args.config).health
+    return run(default_url(health.bind, health.port))
+
+
 def cmd_run(args) -> int:
     from kiosk.ui_runner import run_app
 
@@ -332,6 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_config(sub.add_parser("devices", help="probe every configured device"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_devices)
+
+    p = with_config(sub.add_parser("health", help="ask the IT health endpoint: exit 0 "
+                                                  "only when the terminal is ok"))
+    p.add_argument("--url", help="the endpoint's /health URL (default: from [health] "
+                                 "bind and port)")
+    p.set_defaults(func=cmd_health)
 
     p = with_config(sub.add_parser("print-test", help="print a test page, report status"))
     p.set_defaults(func=cmd_print_test)

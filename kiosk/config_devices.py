@@ -80,12 +80,19 @@ def read_store(r: Reader, data: Any, path: tuple) -> StoreConfig:
 
 
 def read_health(r: Reader, data: Any, path: tuple) -> HealthConfig:
-    data = r.table(data, path, {"bind", "port", "token_file"})
+    data = r.table(data, path, {"bind", "port", "token_file", "stuck_after_s"})
     port = r.get(data, path, "port", int, 8470)
     if not 1 <= port <= 65535:
         r.error(path + ("port",), "must be between 1 and 65535")
+    stuck = r.get(data, path, "stuck_after_s", (int, float), 30)
+    # below the 5 s snapshot refresh a busy moment would read as stuck; above 10 min
+    # nobody would wait that long in front of a frozen screen
+    if not 5 <= stuck <= 600:
+        r.error(path + ("stuck_after_s",), "must be between 5 and 600 seconds")
+        stuck = 30
     return HealthConfig(bind=r.get(data, path, "bind", str, "127.0.0.1"), port=port,
-                        token_file=r.get(data, path, "token_file", str))
+                        token_file=r.get(data, path, "token_file", str),
+                        stuck_after_s=float(stuck))
 
 
 def read_displays(r: Reader, data: Any) -> list[DisplayConfig]:

@@ -125,6 +125,7 @@ class HealthConfig:
     bind: str = "127.0.0.1"
     port: int = 8470
     token_file: str | None = None
+    stuck_after_s: float = 30.0  # UI heartbeat older than this: /health says ui_stuck
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ def run_app(config: Config, windowed: bool = False) -> int:
 
     terminal = Terminal(config)
     try:
+        terminal.start_health_server()
         KioskApp(config, terminal.tickets, printer=terminal.printer).run()
     finally:
         terminal.close()

@@ -107,8 +107,20 @@ def build_callup_feed(config: Config, store, displays):
     return CallupFeed(store, entries, Call).start()
 
 
+def config_hash(config: Config) -> str:
+    """First 12 hex digits of the SHA-256 of the config file's bytes ("" when unreadable):
+    tells IT which terminals run the same configuration."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(config.source).read_bytes()).hexdigest()[:12]
+    except (OSError, TypeError):
+        return ""
+
+
 def build_state_writer(config: Config, store, printer, displays):
     """The started writer of the state snapshot (data dir), fed by the app's own workers."""
+    from kiosk import __version__
     from kiosk.device_probes import printer_where
     from kiosk.health.state_file import state_path
     from kiosk.health.writer import SnapshotWriter, WatchedDevice
@@ -126,9 +138,25 @@ def build_state_writer(config: Config, store, printer, displays):
     watched += [WatchedDevice("display", cfg.id, cfg.device,
                               lambda w=worker: display_state(w), worker.add_listener)
                 for worker, cfg in zip(displays, config.displays)]
+    def open_now(service_id, now):
+        service = config.service(service_id)
+        return service.enabled and config.hours_for(service).is_open(now)
+
     return SnapshotWriter(state_path(data_dir()), config.terminal_id, watched, store,
                           [s.id for s in config.services],
-                          lambda: (printer.jobs_printed, printer.jobs_failed)).start()
+                          lambda: (printer.jobs_printed, printer.jobs_failed),
+                          open_now=open_now, store_file=getattr(store, "path", None),
+                          version=__version__, config_hash=config_hash(config)).start()
+
+
+def build_health_server(config: Config):
+    """The IT health endpoint as a started child process (kiosk/health/process.py)."""
+    from kiosk.health.process import ServerProcess, server_argv
+    from kiosk.health.state_file import state_path
+
+    h = config.health
+    return ServerProcess(server_argv(state_path(data_dir()), h.bind, h.port, h.token_file,
+                                     h.stuck_after_s)).start()
 
 
 class Terminal:
@@ -141,10 +169,19 @@ class Terminal:
         self.displays = [build_display(d) for d in config.displays]
         self.feed = build_callup_feed(config, self.store, self.displays) \
             if self.displays else None
-        self.tickets = ticket_service(config, self.store, self.printer)
         self.state = build_state_writer(config, self.store, self.printer, self.displays)
+        from kiosk.health.counting import CountingTickets
+
+        self.tickets = CountingTickets(ticket_service(config, self.store, self.printer),
+                                       self.state.count)
+        self.health = None  # the endpoint process: start_health_server() (kiosk run)
+
+    def start_health_server(self) -> None:
+        self.health = build_health_server(self.config)
 
     def close(self) -> None:
+        if self.health is not None:
+            self.health.close()
         self.state.close()  # first: devices closing down are not news for monitoring
         if self.feed is not None:
             self.feed.close()

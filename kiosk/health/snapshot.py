@@ -1,6 +1,11 @@
 """The terminal's state snapshot: device states with causes, last ticket time, queue
 lengths and print counters, as one versioned JSON object. Counts and times only, never a
-ticket number, reference or anything about a visitor. Pure: no file or clock access."""
+ticket number, reference or anything about a visitor. Pure: no file or clock access.
+
+Schema 2 adds what the IT health endpoint serves: the UI heartbeat and first frame,
+counters by label (tickets per service, print results, check-ins, intakes), which
+services are open, paper low, the store file's size, recent device/store errors, the
+version and a hash of the config file. Schema 1 files are still read (those fields empty)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-SCHEMA = 1
+SCHEMA = 2
+READABLE_SCHEMAS = (1, 2)
+# Counter families every snapshot carries (empty until something is counted), so a
+# dashboard sees the metric names before the first event.
+COUNTER_FAMILIES = ("tickets", "print_jobs", "checkins", "intakes")
 # A reader trusts a snapshot written within this many refresh intervals: one late write
 # (a slow disk, a busy CPU) must not make a running kiosk look dead.
 FRESH_INTERVALS = 3
@@ -77,7 +86,30 @@ class Snapshot:
     store_error: str | None = None  # why queues and last ticket are unknown
     printed: int = 0
     print_failed: int = 0
+    # schema 2 (empty/None in a schema 1 file)
+    ui_heartbeat_at: datetime | None = None  # set each second by the UI thread
+    first_frame_at: datetime | None = None  # the UI has drawn: ready for visitors
+    counters: dict[str, dict[str, int]] = field(default_factory=dict)
+    open_services: dict[str, bool] = field(default_factory=dict)
+    store_bytes: int | None = None
+    errors: tuple[tuple[datetime, str], ...] = ()  # (when, short English reason)
+    version: str = ""
+    config_hash: str = ""
     schema: int = field(default=SCHEMA)
+
+    def __post_init__(self) -> None:
+        # every family present, also in memory: a round trip through JSON is the identity
+        filled = {family: {} for family in COUNTER_FAMILIES}
+        filled.update({k: dict(v) for k, v in self.counters.items()})
+        object.__setattr__(self, "counters", filled)
+
+    @property
+    def paper_low(self) -> bool:
+        return any(d.kind == "printer" and d.state in ("paper_near_end", "paper_out")
+                   for d in self.devices)
+
+    def counter(self, family: str) -> dict[str, int]:
+        return self.counters.get(family, {})
 
     def device(self, kind: str, where: str) -> DeviceView | None:
         return next((d for d in self.devices if d.kind == kind and d.where == where), None)
@@ -103,6 +135,15 @@ class Snapshot:
             "queues": None if self.queues is None else dict(sorted(self.queues.items())),
             "store_error": self.store_error,
             "print_jobs": {"printed": self.printed, "failed": self.print_failed},
+            "ui_heartbeat_at": iso(self.ui_heartbeat_at),
+            "first_frame_at": iso(self.first_frame_at),
+            "counters": {family: dict(sorted(self.counter(family).items()))
+                         for family in sorted(set(COUNTER_FAMILIES) | set(self.counters))},
+            "open_services": dict(sorted(self.open_services.items())),
+            "store_bytes": self.store_bytes,
+            "errors": [{"at": iso(at), "what": what} for at, what in self.errors],
+            "version": self.version,
+            "config_hash": self.config_hash,
         }
 
     def to_json(self) -> bytes:
@@ -116,8 +157,10 @@ class Snapshot:
             raise SnapshotError("not JSON") from err
         if not isinstance(data, dict):
             raise SnapshotError("not a JSON object")
-        if data.get("schema") != SCHEMA:
-            raise SnapshotError(f"schema {data.get('schema')!r}, expected {SCHEMA}")
+        schema = data.get("schema")
+        if schema not in READABLE_SCHEMAS or isinstance(schema, bool):
+            raise SnapshotError(f"schema {schema!r}, expected one of "
+                                f"{', '.join(map(str, READABLE_SCHEMAS))}")
         pid, refresh = data.get("pid"), data.get("refresh_s")
         if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
             raise SnapshotError("pid missing or not a positive number")
@@ -141,4 +184,39 @@ class Snapshot:
             devices=tuple(DeviceView.from_dict(d) for d in devices),
             last_ticket_at=_time(data, "last_ticket_at", required=False),
             queues=queues, store_error=data.get("store_error"),
-            printed=jobs.get("printed", 0), print_failed=jobs.get("failed", 0))
+            printed=jobs.get("printed", 0), print_failed=jobs.get("failed", 0),
+            schema=schema, **_schema2(data))
+
+
+def _counts(value, key: str) -> dict[str, int]:
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+            for k, v in value.items()):
+        raise SnapshotError(f"{key}: not an object of counts")
+    return dict(value)
+
+
+def _schema2(data: dict) -> dict:
+    """The schema 2 fields; a schema 1 file has none of them and gets the defaults."""
+    counters = data.get("counters") or {}
+    if not isinstance(counters, dict):
+        raise SnapshotError("counters: not an object")
+    opened = data.get("open_services") or {}
+    if not isinstance(opened, dict) or not all(isinstance(v, bool) for v in opened.values()):
+        raise SnapshotError("open_services: not an object of true/false")
+    size = data.get("store_bytes")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool)):
+        raise SnapshotError("store_bytes: not a number")
+    errors = data.get("errors") or []
+    if not isinstance(errors, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("what"), str) for e in errors):
+        raise SnapshotError("errors: not a list of {at, what}")
+    return {
+        "ui_heartbeat_at": _time(data, "ui_heartbeat_at", required=False),
+        "first_frame_at": _time(data, "first_frame_at", required=False),
+        "counters": {str(k): _counts(v, f"counters.{k}") for k, v in counters.items()},
+        "open_services": dict(opened), "store_bytes": size,
+        "errors": tuple((_time(e, "at"), e["what"]) for e in errors),
+        "version": str(data.get("version") or ""),
+        "config_hash": str(data.get("config_hash") or ""),
+    }

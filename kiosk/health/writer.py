@@ -1,6 +1,8 @@
 """Keeps the state snapshot current: one thread rewrites it on every device state change
 and every `refresh_s`, so `written_at` shows that the kiosk is alive. Store reads happen
-on this thread, never on the UI thread; any failure is logged and retried, never fatal."""
+on this thread, never on the UI thread; any failure is logged and retried, never fatal.
+Counters (`count("checkins", outcome)`) may be bumped from any thread: a dict update
+under a lock, written with the next snapshot."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,10 +18,13 @@ from pathlib import Path
 from typing import Protocol
 
 from kiosk.domain.clock import business_day, utc_now
-from kiosk.health.snapshot import DeviceView, Snapshot
+from kiosk.health import heartbeat
+from kiosk.health.snapshot import COUNTER_FAMILIES, DeviceView, Snapshot
 from kiosk.health.state_file import write_atomic
 
 log = logging.getLogger(__name__)
+
+MAX_ERRORS = 10  # recent device/store errors kept in the snapshot for /status
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,17 @@ class SnapshotWriter:
                  store: QueueFacts | None, services: Sequence[str],
                  print_counts: Callable[[], tuple[int, int]] | None = None,
                  refresh_s: float = 5.0, clock: Callable[[], datetime] = utc_now,
-                 min_gap_s: float = 0.2) -> None:
+                 min_gap_s: float = 0.2,
+                 open_now: Callable[[str, datetime], bool] | None = None,
+                 store_file: Path | None = None, version: str = "",
+                 config_hash: str = "") -> None:
         self.path, self.terminal_id = Path(path), terminal_id
         self.devices, self.store, self.services = tuple(devices), store, tuple(services)
         self.print_counts = print_counts
+        self.open_now, self.store_file = open_now, store_file
+        self.version, self.config_hash = version, config_hash
+        self._counters: dict[str, dict[str, int]] = {f: {} for f in COUNTER_FAMILIES}
+        self._errors: deque[tuple[datetime, str]] = deque(maxlen=MAX_ERRORS)
         self.refresh_s, self.clock, self.min_gap_s = refresh_s, clock, min_gap_s
         self.pid = os.getpid()
         self.started_at = clock()
@@ -66,6 +79,7 @@ class SnapshotWriter:
 
     def start(self) -> SnapshotWriter:
         if self._thread is None:
+            self._unlisten = heartbeat.on_first_frame(self.poke)
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="state-snapshot",
                                             daemon=True)
@@ -76,7 +90,19 @@ class SnapshotWriter:
         """Something changed (a ticket, a call): write soon, not at the next refresh."""
         self._wake.set()
 
+    def count(self, family: str, label: str, n: int = 1) -> None:
+        """One more event of `family` (tickets, print_jobs, checkins, intakes, or a new
+        family) with `label` (a service id, an outcome code: never anything personal).
+        Any thread; written with the next snapshot."""
+        with self._lock:
+            counts = self._counters.setdefault(family, {})
+            counts[label] = counts.get(label, 0) + n
+        self._wake.set()
+
     def close(self, timeout_s: float = 5.0) -> None:
+        if getattr(self, "_unlisten", None) is not None:
+            self._unlisten()
+            self._unlisten = None
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -89,12 +115,21 @@ class SnapshotWriter:
         now = self.clock()
         queues, last, store_error = self._queue_facts(now)
         printed, failed = self._counts()
+        devices = tuple(self._view(i, d, now) for i, d in enumerate(self.devices))
+        with self._lock:
+            if store_error and (not self._errors or self._errors[-1][1] != store_error):
+                self._errors.append((now, store_error))
+            counters = {family: dict(counts) for family, counts in self._counters.items()}
+            errors = tuple(self._errors)
         return Snapshot(
             terminal_id=self.terminal_id, pid=self.pid, started_at=self.started_at,
-            written_at=now, refresh_s=self.refresh_s,
-            devices=tuple(self._view(i, d, now) for i, d in enumerate(self.devices)),
+            written_at=now, refresh_s=self.refresh_s, devices=devices,
             last_ticket_at=last, queues=queues, store_error=store_error,
-            printed=printed, print_failed=failed)
+            printed=printed, print_failed=failed,
+            ui_heartbeat_at=_seconds(heartbeat.last_beat()),
+            first_frame_at=_seconds(heartbeat.first_frame()), counters=counters,
+            open_services=self._open(now), store_bytes=self._store_bytes(),
+            errors=errors, version=self.version, config_hash=self.config_hash)
 
     def write_now(self) -> bool:
         try:
@@ -144,6 +179,10 @@ class SnapshotWriter:
             since = noticed or now
         else:
             since = seen[1]
+        if (seen is None or seen[0] != state) and state != "online":
+            what = f"{device.kind} {device.name}: {state}" + (f" ({cause})" if cause else "")
+            with self._lock:
+                self._errors.append((since, what[:200]))
         self._seen[index] = (state, since)
         return DeviceView(device.kind, device.name, device.where, state, cause or "", since)
 
@@ -172,3 +211,23 @@ class SnapshotWriter:
             return self.print_counts()
         except Exception:  # noqa: BLE001
             return 0, 0
+
+    def _open(self, now: datetime) -> dict[str, bool]:
+        if self.open_now is None:
+            return {}
+        try:
+            return {service: bool(self.open_now(service, now)) for service in self.services}
+        except Exception:  # noqa: BLE001 - an unknown answer is left out, not guessed
+            return {}
+
+    def _store_bytes(self) -> int | None:
+        if self.store_file is None:
+            return None
+        try:  # a stat, not a read: the store itself is never touched here
+            return os.stat(self.store_file).st_size
+        except OSError:
+            return None
+
+
+def _seconds(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(microsecond=0)

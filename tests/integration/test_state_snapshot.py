@@ -14,7 +14,9 @@ from kiosk.wiring import Terminal, ticket_service
 from tests.waiting import wait_for
 
 TOP_LEVEL_KEYS = {"schema", "terminal_id", "pid", "started_at", "written_at", "refresh_s",
-                  "devices", "last_ticket_at", "queues", "store_error", "print_jobs"}
+                  "devices", "last_ticket_at", "queues", "store_error", "print_jobs",
+                  "ui_heartbeat_at", "first_frame_at", "counters", "open_services",
+                  "store_bytes", "errors", "version", "config_hash"}
 
 
 def _read(path) -> dict:

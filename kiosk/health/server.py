@@ -1,0 +1,394 @@
+"""The IT health endpoint: a small process beside the UI that serves /health, /ready,
+/metrics and /status from the app's state.json (re-read only when it changed), never
+from the store or a device, so no request ever takes the UI process's GIL.
+
+Run: python -m kiosk.health.server --state PATH [--bind B] [--port P]
+                                   [--token-file F] [--stuck-after S]"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import os
+import shutil
+import socket
+import sys
+import threading
+import time
+from collections import deque
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, disable_created_metrics
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+from kiosk import __version__
+from kiosk.domain.clock import utc_now
+from kiosk.health.assess import Verdict, assess, is_ready
+from kiosk.health.metrics import SnapshotCollector
+from kiosk.health.snapshot import Snapshot, SnapshotError, iso
+from kiosk.health.state_file import _ago, pid_alive
+
+log = logging.getLogger("kiosk.health.server")
+
+AUTH_WINDOW_S = 60.0
+AUTH_MAX_FAILURES = 5  # per client address and window; then 429 until the window clears
+MAX_TRACKED_CLIENTS = 10_000  # bound on the limiter's memory under a scan
+
+
+class SnapshotSource:
+    """The latest snapshot, parsed again only when the file's mtime, size or inode
+    changed (the app replaces it atomically every few seconds)."""
+
+    def __init__(self, path: Path, alive=pid_alive) -> None:
+        self.path, self.alive = Path(path), alive
+        self._key: tuple | None = None
+        self._snapshot: Snapshot | None = None
+        self._problem = ""
+        self._lock = threading.Lock()
+
+    def read(self, now: datetime) -> tuple[Snapshot | None, str]:
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            return None, f"no kiosk state file ({self.path})"
+        except OSError as err:
+            return None, f"the kiosk's state file {self.path} is unreadable: {err.strerror}"
+        key = (info.st_mtime_ns, info.st_size, info.st_ino)
+        with self._lock:
+            if key != self._key:
+                self._key = key
+                self._snapshot, self._problem = self._parse()
+            snapshot, problem = self._snapshot, self._problem
+        if snapshot is None:
+            return None, problem
+        if not self.alive(snapshot.pid):
+            return None, (f"the kiosk's state file is stale (pid {snapshot.pid} is not "
+                          f"running; last written {iso(snapshot.written_at)})")
+        if not snapshot.is_fresh(now):
+            return None, (f"the kiosk's state file is stale (written "
+                          f"{_ago(snapshot.age_s(now))} by pid {snapshot.pid})")
+        return snapshot, ""
+
+    def _parse(self) -> tuple[Snapshot | None, str]:
+        try:
+            return Snapshot.from_json(self.path.read_bytes()), ""
+        except OSError as err:
+            return None, f"the kiosk's state file {self.path} is unreadable: {err.strerror}"
+        except (SnapshotError, TypeError, ValueError, AttributeError) as err:
+            return None, f"the kiosk's state file {self.path} is not usable: {err}"
+
+
+class TokenCheck:
+    """The bearer token from a file, kept only as its SHA-256 digest and compared in
+    constant time. The file is read again when it changes (token rotation)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = Path(path) if path else None
+        self._key: tuple | None = None
+        self._digest: bytes | None = None
+        self.problem = "no [health] token_file is configured" if path is None else ""
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
+        try:
+            info = os.stat(self.path)
+            key = (info.st_mtime_ns, info.st_size, info.st_ino)
+        except OSError as err:
+            self._key, self._digest = None, None
+            self.problem = f"the token file {self.path} is not readable: {err.strerror}"
+            return
+        if key == self._key:
+            return
+        self._key = key
+        try:
+            token = self.path.read_bytes().strip()
+        except OSError as err:
+            self._digest = None
+            self.problem = f"the token file {self.path} is not readable: {err.strerror}"
+            return
+        if len(token) < 16:
+            self._digest = None
+            self.problem = f"the token file {self.path} holds no token of 16+ characters"
+            return
+        self._digest, self.problem = hashlib.sha256(token).digest(), ""
+
+    def enabled(self) -> bool:
+        if self.path is None:
+            return False
+        with self._lock:
+            self._load()
+            return self._digest is not None
+
+    def matches(self, header: str | None) -> bool:
+        scheme, _, given = (header or "").partition(" ")
+        offered = hashlib.sha256(given.strip().encode("utf-8", "replace")).digest()
+        with self._lock:
+            digest = self._digest
+        # always compare (also for a missing header): the time says nothing either way
+        same = hmac.compare_digest(offered, digest or b"\0" * 32)
+        return same and digest is not None and scheme.lower() == "bearer"
+
+
+class AuthLimiter:
+    """Failed token checks per client address within a sliding window."""
+
+    def __init__(self, max_failures: int = AUTH_MAX_FAILURES,
+                 window_s: float = AUTH_WINDOW_S, clock=time.monotonic) -> None:
+        self.max_failures, self.window_s, self.clock = max_failures, window_s, clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        times = self._failures.get(client, deque())
+        while times and now - times[0] > self.window_s:
+            times.popleft()
+        return times
+
+    def blocked(self, client: str) -> bool:
+        with self._lock:
+            return len(self._recent(client, self.clock())) >= self.max_failures
+
+    def failed(self, client: str) -> None:
+        now = self.clock()
+        with self._lock:
+            if client not in self._failures and len(self._failures) >= MAX_TRACKED_CLIENTS:
+                for other in [c for c, t in self._failures.items()
+                              if not self._recent(c, now)]:
+                    del self._failures[other]
+                if len(self._failures) >= MAX_TRACKED_CLIENTS:
+                    self._failures.pop(next(iter(self._failures)))
+            times = self._recent(client, now)
+            times.append(now)
+            self._failures[client] = times
+
+
+class HealthApp:
+    """What the handler asks: the verdict, metrics and status, all from the snapshot."""
+
+    def __init__(self, state: Path, token_file: Path | None = None,
+                 stuck_after_s: float = 30.0, clock=utc_now, alive=pid_alive) -> None:
+        self.source = SnapshotSource(state, alive)
+        self.token = TokenCheck(token_file)
+        self.limiter = AuthLimiter()
+        self.stuck_after_s, self.clock = stuck_after_s, clock
+        disable_created_metrics()  # no *_created series: counters are plain totals
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.auth_failures = Counter("kiosk_health_auth_failures",
+                                     "Requests to /status refused (401 wrong or missing "
+                                     "token, 429 too many failures)",
+                                     registry=self.registry)
+        self.registry.register(SnapshotCollector(self.current, __version__))
+
+    def current(self) -> tuple[Snapshot | None, Verdict, datetime]:
+        now = self.clock()
+        snapshot, problem = self.source.read(now)
+        return snapshot, assess(snapshot, problem, now, self.stuck_after_s), now
+
+    def health(self) -> tuple[int, dict]:
+        snapshot, verdict, _now = self.current()
+        return verdict.http_status, {
+            "status": verdict.status, "reasons": list(verdict.reasons),
+            "details": list(verdict.details),
+            "terminal": snapshot.terminal_id if snapshot else None,
+            "version": (snapshot.version if snapshot else "") or __version__}
+
+    def ready(self) -> tuple[int, dict]:
+        snapshot, verdict, now = self.current()
+        ready = is_ready(snapshot, now)
+        why = [] if ready else (
+            list(verdict.details) if snapshot is None else ["the UI has not drawn yet"])
+        return (200 if ready else 503), {"ready": ready, "reasons": why}
+
+    def metrics(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def status(self) -> tuple[int, dict]:
+        snapshot, verdict, now = self.current()
+        body = {"status": verdict.status, "reasons": list(verdict.reasons),
+                "details": list(verdict.details), "checked_at": iso(now),
+                "disk": _disk(self.source.path.parent)}
+        if snapshot is not None:
+            body.update({
+                "terminal": snapshot.terminal_id, "version": snapshot.version,
+                "config_hash": snapshot.config_hash, "pid": snapshot.pid,
+                "started_at": iso(snapshot.started_at),
+                "written_at": iso(snapshot.written_at),
+                "uptime_s": round((now - snapshot.started_at).total_seconds()),
+                "ui_heartbeat_at": iso(snapshot.ui_heartbeat_at),
+                "first_frame_at": iso(snapshot.first_frame_at),
+                "devices": [d.as_dict() for d in snapshot.devices],
+                "store_bytes": snapshot.store_bytes, "store_error": snapshot.store_error,
+                "queues": snapshot.queues, "open_services": snapshot.open_services,
+                "counters": snapshot.counters,
+                "last_errors": [{"at": iso(at), "what": what}
+                                for at, what in snapshot.errors]})
+        return 200, body
+
+
+def _disk(folder: Path) -> dict:
+    try:
+        usage = shutil.disk_usage(folder)
+    except OSError as err:
+        return {"path": str(folder), "error": err.strerror or type(err).__name__}
+    return {"path": str(folder), "free_bytes": usage.free, "total_bytes": usage.total}
+
+
+class Handler(BaseHTTPRequestHandler):
+    """GET only; every answer has a Content-Length so HTTP/1.1 keep-alive works."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # an idle keep-alive connection gives its thread back
+    app: HealthApp  # set on the subclass made by make_server
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server naming
+        path = self.path.split("?", 1)[0]
+        if path == "/health":
+            self._json(*self.app.health())
+        elif path == "/ready":
+            self._json(*self.app.ready())
+        elif path == "/metrics":
+            self._send(200, self.app.metrics(), CONTENT_TYPE_LATEST)
+        elif path == "/status":
+            self._status()
+        else:
+            self._json(404, {"error": "not found",
+                             "paths": ["/health", "/ready", "/metrics", "/status"]})
+
+    def _status(self) -> None:
+        client = self.client_address[0]
+        if not self.app.token.enabled():
+            # 403, not 404: the path exists, it is switched off on this terminal
+            self._json(403, {"error": f"/status is disabled: {self.app.token.problem}"})
+            return
+        if self.app.limiter.blocked(client):
+            self.app.auth_failures.inc()
+            self._json(429, {"error": "too many failed token checks; try again later"},
+                       {"Retry-After": str(int(AUTH_WINDOW_S))})
+            return
+        if not self.app.token.matches(self.headers.get("Authorization")):
+            self.app.limiter.failed(client)
+            self.app.auth_failures.inc()
+            log.warning("health: /status refused for %s (wrong or missing token)", client)
+            self._json(401, {"error": "a valid 'Authorization: Bearer <token>' is needed"},
+                       {"WWW-Authenticate": 'Bearer realm="kiosk"'})
+            return
+        self._json(*self.app.status())
+
+    def version_string(self) -> str:
+        return "kiosk-health"  # no Python version for a scanner to look up
+
+    def _not_allowed(self) -> None:
+        self._json(405, {"error": f"method {self.command} not allowed"}, {"Allow": "GET"})
+
+    def __getattr__(self, name: str):
+        # every other method (POST, PUT, HEAD, ...): 405, not http.server's 501
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
+
+    def _json(self, code: int, body: dict, headers: dict | None = None) -> None:
+        raw = (json.dumps(body, ensure_ascii=False) + "\n").encode()
+        self._send(code, raw, "application/json; charset=utf-8", headers)
+
+    def _send(self, code: int, raw: bytes, content_type: str,
+              headers: dict | None = None) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("Cache-Control", "no-store")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(raw)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002
+        pass  # 200 scrapes a second must not flood the journal; refusals are logged above
+
+
+class HealthServer(ThreadingHTTPServer):
+    """Threads per connection, a deep listen queue (a scrape burst is not refused or
+    delayed by SYN retries) and TCP_NODELAY on every connection (no Nagle delay)."""
+
+    request_queue_size = 128
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def get_request(self):
+        conn, address = super().get_request()
+        try:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        return conn, address
+
+
+def make_server(app: HealthApp, bind: str, port: int) -> HealthServer:
+    handler = type("BoundHandler", (Handler,), {"app": app})
+    server_class = HealthServer
+    try:
+        if ipaddress.ip_address(bind).version == 6:
+            server_class = type("HealthServer6", (HealthServer,),
+                                {"address_family": socket.AF_INET6})
+    except ValueError:
+        pass  # a host name: IPv4
+    return server_class((bind, port), handler)
+
+
+def _watch_parent(interval_s: float = 1.0) -> None:
+    """Exit when the app that started this process is gone (killed without a chance to
+    stop us): the parent changes to init or a subreaper."""
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(interval_s)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk.health.server",
+                                     description="The kiosk's IT health endpoint.")
+    parser.add_argument("--state", required=True, help="the app's state.json")
+    parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8470)
+    parser.add_argument("--token-file", help="file with the bearer token for /status")
+    parser.add_argument("--stuck-after", type=float, default=30.0,
+                        help="seconds without a UI heartbeat before /health says ui_stuck")
+    parser.add_argument("--no-parent-watch", action="store_true",
+                        help="keep running when the starting process is gone")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = HealthApp(Path(args.state), Path(args.token_file) if args.token_file else None,
+                    args.stuck_after)
+    try:
+        server = make_server(app, args.bind, args.port)
+    except OSError as err:
+        print(f"kiosk health server: cannot listen on {args.bind}:{args.port}: "
+              f"{err.strerror or err}", file=sys.stderr)
+        return 1
+    if not args.no_parent_watch:
+        _watch_parent()
+    if args.token_file and not app.token.enabled():
+        log.warning("health: /status disabled: %s", app.token.problem)
+    log.info("health: serving on %s:%s", args.bind, server.server_address[1])
+    try:
+        server.serve_forever(poll_interval=0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
