@@ -67,3 +67,9 @@ def ahead_of(target: Waiting, entries: Iterable[Waiting], now: datetime,
     """How many of the waiting tickets would be called before `target` at `now`."""
     mine = sort_key(target, now, orders)
     return sum(1 for e in entries if e.id != target.id and sort_key(e, now, orders) < mine)
+
+
+def call_orders(services: Iterable) -> dict[str, tuple[str, ...]]:
+    """Each configured service's call_order (ServiceConfig.appointments), by service id."""
+    return {s.id: tuple(s.appointments.call_order) for s in services
+            if getattr(s, "appointments", None) is not None}

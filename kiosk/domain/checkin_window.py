@@ -5,7 +5,7 @@ not checked in yet. Pure: the caller passes `now`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 
 from kiosk.config_model import ServiceAppointments
@@ -40,11 +40,13 @@ class WindowResult:
 
 
 def window_opens(booking: Booking, rules: ServiceAppointments) -> datetime:
-    return booking.start - timedelta(minutes=rules.early_min)
+    # in UTC: arithmetic on a Europe/Berlin datetime is wall-clock arithmetic, which
+    # on a DST day gives a time that does not exist (02:40 on the spring switch)
+    return booking.start.astimezone(timezone.utc) - timedelta(minutes=rules.early_min)
 
 
 def window_closes(booking: Booking, rules: ServiceAppointments) -> datetime:
-    return booking.start + timedelta(minutes=rules.late_min)
+    return booking.start.astimezone(timezone.utc) + timedelta(minutes=rules.late_min)
 
 
 def evaluate(booking: Booking, rules: ServiceAppointments, office_id: str,
