@@ -152,10 +152,11 @@ def _keys_or_none(config: Config) -> tuple[bytes, ...]:
     """The app starts without the QR keys rather than not at all: typed codes and ZMS
     links still work, signed codes are refused (logged for the operator)."""
     from kiosk.appointments.factory import load_keys
+    from kiosk.config import ConfigError
 
     try:
         return load_keys(config)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, ConfigError) as err:
         logging.getLogger(__name__).error("check-in: key file not usable, signed QR codes "
                                           "are refused: %s", err)
         return ()

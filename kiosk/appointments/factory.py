@@ -24,15 +24,17 @@ def build_source(config: Config, store):
 
 def load_keys(config: Config) -> tuple[bytes, ...]:
     """The HMAC keys of [appointments] key_file, newest first ('#' comments); none
-    without a key file. OSError or ValueError (with the line) when it cannot be used."""
-    path = config.appointments.key_file
-    if not path:
-        return ()
+    without a key file. OSError, ValueError or ConfigError (with the line) when it
+    cannot be used."""
     try:
-        from kiosk.appointments.keys import load_key_file  # the codes helper's reader
+        # the codes helper's reader (permissions, FILE:LINE problems as ConfigError)
+        from kiosk.appointments.keys import load_office_keys
     except ImportError:
-        load_key_file = _read_key_file
-    return tuple(load_key_file(Path(path)))
+        load_office_keys = None
+    if load_office_keys is not None:
+        return tuple(load_office_keys(config))
+    path = config.appointments.key_file
+    return tuple(_read_key_file(Path(path))) if path else ()
 
 
 def _read_key_file(path: Path) -> list[bytes]:

@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 from kiosk.appointments.source import AppointmentSource, SourceUnavailable
 from kiosk.config import Config
 from kiosk.config_model import ServiceAppointments
-from kiosk.domain.appointment import BookingCode, CodeRefusal
+from kiosk.domain.appointment import CodeRefusal
 from kiosk.domain.call_order import call_orders
+from kiosk.domain.checkin_code import parse_code, parse_typed
 from kiosk.domain.checkin_window import Verdict, evaluate
 from kiosk.domain.clock import business_day, utc_now
 from kiosk.domain.estimate import ACTIVE_WINDOW_S, WaitEstimate, estimate_wait
@@ -38,34 +39,6 @@ _VERDICT_OUTCOME = {
 }
 
 
-def _parsers():
-    """The codes helper's strict parser (kiosk/domain/checkin_code.py). Until it is
-    merged, typed references only; everything scanned is refused as not ours."""
-    try:
-        from kiosk.domain.checkin_code import parse_code, parse_typed
-        return parse_code, parse_typed
-    except ImportError:
-        return _parse_code_fallback, _parse_typed_fallback
-
-
-def _parse_typed_fallback(text: str):
-    text = text.strip()
-    if not text:
-        return CodeRefusal.EMPTY
-    if len(text) > 12:
-        return CodeRefusal.TOO_LONG
-    if text.isascii() and text.isdigit() and len(text) >= 4:
-        from kiosk.domain.appointment import CodeKind
-        return BookingCode(CodeKind.TYPED, text)
-    return CodeRefusal.MALFORMED
-
-
-def _parse_code_fallback(raw: str, *, keys, office_id, zms_hosts=()):
-    if not raw.strip():
-        return CodeRefusal.EMPTY
-    return CodeRefusal.OTHER_CODE
-
-
 class CheckInService:
     """One per terminal process; safe to call from a worker thread."""
 
@@ -77,7 +50,6 @@ class CheckInService:
         self.keys = tuple(keys)
         # printing and the walk-in offer take the walk-in path itself
         self.tickets = tickets or TicketService(config, store, printer, clock=self.clock)
-        self._parse_code, self._parse_typed = _parsers()
         zms = config.appointments.zms
         self.zms_hosts = (urlsplit(zms.url).hostname or "",) if zms and zms.url else ()
         self._orders = call_orders(config.services)
@@ -102,14 +74,17 @@ class CheckInService:
     def _check_in(self, raw: str, lang: str, typed: bool, now: datetime) -> CheckInResult:
         if not self.config.appointments.enabled:
             return CheckInResult(CheckInOutcome.NOT_AVAILABLE)
+        office_id = self.config.appointments.office_id
         if typed:
-            code = self._parse_typed(raw)
+            code = parse_typed(raw)
         else:
-            code = self._parse_code(raw, keys=self.keys,
-                                    office_id=self.config.appointments.office_id,
-                                    zms_hosts=self.zms_hosts)
+            code = parse_code(raw, keys=self.keys, office_id=office_id,
+                              zms_hosts=self.zms_hosts)
         if isinstance(code, CodeRefusal):
             return CheckInResult(CheckInOutcome.NOT_A_BOOKING, refusal=code)
+        if code.office is not None and code.office.casefold() != office_id.casefold():
+            # signed by us for another office: no need to look the booking up
+            return CheckInResult(CheckInOutcome.WRONG_OFFICE)
         try:
             booking = self.source.find(code)
         except SourceUnavailable as err:

@@ -124,3 +124,20 @@ def test_booking_system_not_reachable(config, store, clock, tmp_path):
 def test_no_shows_from_the_service(service, store, clock):
     add(store, clock, minutes=-20)
     assert service.mark_no_shows() == 1
+
+
+KEY = bytes(range(32))
+
+
+def test_signed_qr_code_checks_in_and_another_offices_code_is_wrong_office(config, store,
+                                                                            clock):
+    from kiosk.domain.checkin_code import make_signed_code
+
+    add(store, clock)
+    service = check_in_service(config, store, clock=clock, keys=(KEY,))
+    other = service.check_in(make_signed_code("204517", KEY, "bb-sued"), "de")
+    assert other.outcome is CheckInOutcome.WRONG_OFFICE
+    forged = service.check_in(make_signed_code("204517", bytes(32), "bb-test"), "de")
+    assert forged.outcome is CheckInOutcome.NOT_A_BOOKING
+    result = service.check_in(make_signed_code("204517", KEY, "bb-test"), "de")
+    assert result.outcome is CheckInOutcome.CHECKED_IN and result.number == "T001"
