@@ -150,6 +150,7 @@ def _line(text: str) -> str:
 def cmd_checkin(args) -> int:
     """Check in exactly as the screen does: exit 0 checked in (and printed), 1 for every
     refusal with its outcome code, the reason in the visitor's language on stdout."""
+    from kiosk.appointments.api_key import ApiKeyError
     from kiosk.domain.checkin_code import typed_state
     from kiosk.domain.clock import local
     from kiosk.services.check_in_result import CheckInOutcome, CheckInResult
@@ -172,7 +173,10 @@ def cmd_checkin(args) -> int:
         if not config.appointments.enabled:
             result, service = CheckInResult(CheckInOutcome.NOT_AVAILABLE), None
         else:
-            service = check_in_service(config)
+            try:
+                service = check_in_service(config)
+            except ApiKeyError as err:  # the configured ZMS key file cannot be used
+                raise UsageError(str(err)) from err
             # digits only: the appointment number, as typed on the keypad
             typed = typed_state(args.payload) == "valid"
             result = service.check_in(args.payload, lang, typed=typed)
