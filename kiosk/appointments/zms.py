@@ -129,6 +129,8 @@ class ZmsSource:
             # already queued, called, served (a second scan, another terminal), or gone
             log.info("zms mark_arrived: status %s, nothing sent", before.status)
             return False
+        # The body carries no queue.arrivalTime: ZMS then keeps the booked time there, which
+        # is what orders appointments in its queue (QueueList::withEstimatedWaitingTime).
         try:
             answer = self._send("POST", "/process/status/queued/", body=before.queued_body,
                                 auth=True, idempotent=False)
@@ -159,8 +161,9 @@ class ZmsSource:
         if after.status in ARRIVED:
             log.info("zms mark_arrived: already queued elsewhere (HTTP %d)", answer.status)
             return False
-        reason = ("API key refused" if answer.status in (401, 403)
-                  else "check-in refused")
+        # 401: the workstation login behind the key is gone; 403: it lacks the
+        # "appointment" permission or the process's scope (WorkstationProcessMatchScopeFailed)
+        reason = "API key refused" if answer.status == 401 else "check-in refused"
         log.warning("zms mark_arrived: %s (HTTP %d)", reason, answer.status)
         raise SourceUnavailable(f"booking system not reachable: {reason} "
                                 f"(HTTP {answer.status})")
@@ -285,17 +288,36 @@ class ZmsSource:
             raise _Failed("connection failed", sent=not _never_connected(exc)) from None
         except requests.exceptions.RequestException:
             raise _Failed("request failed", sent=True) from None
+        # The read timeout bounds each wait for a byte; a server that trickles its answer
+        # would hold the visitor for much longer, so the whole body gets one deadline too.
+        deadline = time.monotonic() + self.config.read_timeout_s
+        chunks: list[bytes] = []
+        size = 0
         try:
             with response:
-                raw = response.raw.read(MAX_ANSWER_BYTES + 1, decode_content=True)
+                # read1 returns what one receive brought (urllib3 2); read(n) would wait
+                # for n bytes and so for the whole trickle
+                read1 = getattr(response.raw, "read1", None)
+                while True:
+                    chunk = read1(64 * 1024, decode_content=True) if read1 \
+                        else response.raw.read(64 * 1024, decode_content=True)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > MAX_ANSWER_BYTES:
+                        raise _Failed("answer too large", sent=True)
+                    if time.monotonic() > deadline:
+                        raise _Failed("no answer in time", sent=True)
+        except _Failed:
+            raise
         except requests.exceptions.RequestException:
             raise _Failed("answer broken off", sent=True) from None
         except Exception as exc:  # urllib3 errors while reading (timeout, reset, bad gzip)
             reason = "no answer in time" if "timed out" in str(exc).lower() \
                 else "answer broken off"
             raise _Failed(reason, sent=True) from None
-        if len(raw) > MAX_ANSWER_BYTES:
-            raise _Failed("answer too large", sent=True)
+        raw = b"".join(chunks)
         try:
             return _Answer(response.status_code, json.loads(raw), True)
         except (ValueError, RecursionError):  # not JSON, not UTF-8, nested without end

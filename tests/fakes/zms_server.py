@@ -75,7 +75,8 @@ class FakeZms:
         self.fail_500 = False             # every request: HTTP 500 (a ZMS error envelope)
         self.fail_500_times = 0           # only the next N requests answer 500
         self.fail_post_500 = False        # POSTs only: HTTP 500 after applying nothing
-        self.nonsense: str | None = None  # html | truncated | wrong_types | not_envelope | huge_nesting
+        # html | truncated | wrong_types | not_envelope | huge_nesting | trickle
+        self.nonsense: str | None = None
         self.error_flag_on_success = False  # 200 answers carry meta.error true (a broken proxy)
         self.refuse_second_queued = False  # a ZMS that answers a second "queued" with an error
         self.queued_by_other_at_post = False  # another terminal queues it just before our POST
@@ -229,10 +230,12 @@ class _Handler(BaseHTTPRequestHandler):
             if fake.keys.get(pid) != body.get("authKey"):
                 return self._json(403, envelope(None, error=True,
                                                 exception=_EXC + "AuthKeyMatchFailed"))
+            if proc["scope"]["id"] not in fake.workstation_scopes:
+                return self._json(403, envelope(None, error=True, exception=(
+                    "BO\\Zmsentities\\Exception\\WorkstationProcessMatchScopeFailed")))
             if fake.queued_by_other_at_post:
                 proc["status"] = proc["queue"]["status"] = "queued"
-            if proc["status"] == "queued" and (fake.refuse_second_queued
-                                               or fake.queued_by_other_at_post):
+            if proc["status"] == "queued" and fake.refuse_second_queued:
                 return self._json(400, envelope(None, error=True,
                                                 exception=_EXC + "ProcessAlreadyQueued",
                                                 message="process is already queued"))
@@ -273,6 +276,24 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, envelope(proc))
         if kind == "not_envelope":
             return self._json(200, [1, 2, 3])
+        if kind == "trickle":
+            # a valid answer in the end, but its first 100 bytes (JSON whitespace) come one
+            # every 0.1 s: only a deadline for the whole answer stops waiting for it
+            whole = json.dumps(envelope(process(pid, "ab12", date=1_800_000_000))).encode()
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(100 + len(whole)))
+                self.end_headers()
+                for _ in range(100):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    if self.fake._stop.wait(0.1):
+                        return
+                self.wfile.write(whole)
+            except OSError:
+                pass
+            return
         if kind == "huge_nesting":
             return self._send(200, b"[" * 100_000 + b"]" * 100_000, "application/json")
         raise ValueError(kind)

@@ -170,7 +170,7 @@ def test_no_retries_when_configured_so(fake):
 
 
 @pytest.mark.parametrize("kind", ["html", "truncated", "wrong_types", "not_envelope",
-                                  "huge_nesting"])
+                                  "huge_nesting", "trickle"])
 def test_nonsense_is_unavailable(fake, kind):
     fake.nonsense = kind
     with pytest.raises(SourceUnavailable) as caught:
@@ -310,10 +310,22 @@ def test_mark_arrived_on_a_fresh_source_learns_the_key_by_number(fake):
 
 def test_another_terminal_queues_between_our_read_and_our_post(fake):
     fake.add(process(4711034, KEY4, date=DATE))
-    fake.queued_by_other_at_post = True    # and ZMS refuses our second "queued"
+    fake.queued_by_other_at_post = True
+    fake.refuse_second_queued = True       # a ZMS that answers a second "queued" with an error
     zms = source(fake)
     assert zms.mark_arrived(zms.find(link(4711034, KEY4)), SLOT) is False
     assert fake.status(4711034) == "queued"
+    assert fake.count("POST", "queued") == 1
+
+
+def test_refused_post_while_still_confirmed_is_unavailable(fake):
+    # a process of a scope our workstation login may not edit: ZMS answers 403
+    fake.add(process(4711039, KEY4, date=DATE, scope_id=999))
+    zms = source(fake, scope_id=None)
+    booking = zms.find(link(4711039, KEY4))
+    with pytest.raises(SourceUnavailable, match=r"check-in refused \(HTTP 403\)"):
+        zms.mark_arrived(booking, SLOT)
+    assert fake.status(4711039) == "confirmed" and fake.count("POST", "queued") == 1
 
 
 def test_slow_post_that_arrived_is_read_back_not_resent(fake):
@@ -375,3 +387,32 @@ def test_no_reference_or_auth_key_in_logs_or_messages(fake, caplog):
     assert any(r.name.startswith("urllib3") for r in caplog.records)  # it did log requests
     for secret in ("4711040", "4711041", KEY64, "beef", API_KEY):
         assert secret not in text
+
+
+def test_free_slot_without_auth_key_is_none_not_an_error(fake):
+    proc = process(4711042, KEY4, date=DATE, status="free")
+    fake.add(proc)
+    del proc["authKey"]   # as Process::withLessData serves a free slot
+    assert source(fake).find(link(4711042, KEY4)) is None
+
+
+# --- together with the code parser ---------------------------------------------------------
+
+def test_scanned_zms_link_typed_number_and_signed_code_reach_the_booking(fake):
+    import base64
+    import json as _json
+
+    from kiosk.domain.checkin_code import make_signed_code, parse_code, parse_typed
+
+    fake.add(process(4711060, KEY64, date=DATE))
+    zms = source(fake)
+    token = base64.b64encode(_json.dumps({"id": 4711060, "authKey": KEY64}).encode()).decode()
+    scanned = parse_code(f"https://termine.example.org/#/appointment/confirm/{token}",
+                         keys=(), office_id="bb-mitte", zms_hosts=("termine.example.org",))
+    key = bytes(range(32))
+    signed = parse_code(make_signed_code("4711060", key, "bb-mitte"), keys=(key,),
+                        office_id="bb-mitte")
+    for code in (scanned, parse_typed("4711060"), signed):
+        assert isinstance(code, BookingCode), code
+        assert zms.find(code).reference == "4711060"
+    assert zms.mark_arrived(zms.find(scanned), SLOT) is True
