@@ -5,7 +5,8 @@ Each script stops by itself (fixed counts and a time budget); this runner also g
 a hard timeout. Takes about 8 minutes on a 2-core machine, most of it the 4-minute
 UI session budget of bench_sessions_rss.py.
 
-Run: .venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes,uilock,health]
+Run: .venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes,uilock,health,
+                                                checkin]
                                        [--quick] [--at REV]
   --quick  small counts for a smoke run of the scripts (the numbers are not results)
   --at REV measure the kiosk package of commit REV instead of the work tree: a clean
@@ -36,6 +37,7 @@ SCRIPTS = {
     "bytes": ("bench_ticket_bytes.py", [], []),
     "uilock": ("bench_ui_lock.py", [], ["--runs", "1"]),
     "health": ("bench_health.py", [], ["--duration", "3"]),
+    "checkin": ("bench_checkin.py", [], ["--runs", "5"]),
 }
 TIMEOUT_S = 1200
 

@@ -3,6 +3,7 @@ the CLI both call this, so a tap and a command take the same path."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from kiosk.config import Config, DisplayConfig, PrinterConfig
@@ -79,6 +80,22 @@ def ticket_service(config: Config, store=None, printer=None, **kwargs):
     store = store if store is not None else open_store(config)
     printer = printer if printer is not None else build_printer(config.printer)
     return TicketService(config, store, printer, **kwargs)
+
+
+def check_in_service(config: Config, store=None, printer=None, tickets=None, keys=None,
+                     **kwargs):
+    """The check-in service over the configured appointment source; it prints and offers
+    walk-ins through `tickets` (the terminal's TicketService) so both share one path.
+    OSError/ValueError when the key file (read when `keys` is None) cannot be used."""
+    from kiosk.appointments.factory import build_source, load_keys
+    from kiosk.services.check_in import CheckInService
+
+    store = store if store is not None else open_store(config)
+    if tickets is None:
+        tickets = ticket_service(config, store, printer, **kwargs)
+    return CheckInService(config, store, build_source(config, store), tickets.printer,
+                          clock=tickets.clock,
+                          keys=load_keys(config) if keys is None else keys, tickets=tickets)
 
 
 def build_display(display: DisplayConfig):
@@ -159,6 +176,20 @@ def build_health_server(config: Config):
                                      h.stuck_after_s)).start()
 
 
+def _keys_or_none(config: Config) -> tuple[bytes, ...]:
+    """The app starts without the QR keys rather than not at all: typed codes and ZMS
+    links still work, signed codes are refused (logged for the operator)."""
+    from kiosk.appointments.factory import load_keys
+    from kiosk.config import ConfigError
+
+    try:
+        return load_keys(config)
+    except (OSError, ValueError, ConfigError) as err:
+        logging.getLogger(__name__).error("check-in: key file not usable, signed QR codes "
+                                          "are refused: %s", err)
+        return ()
+
+
 class Terminal:
     """Everything the touchscreen process owns: store, printer worker, displays, feed."""
 
@@ -174,6 +205,15 @@ class Terminal:
 
         self.tickets = CountingTickets(ticket_service(config, self.store, self.printer),
                                        self.state.count)
+        # None when [appointments] is absent or switched off: no check-in on the screens
+        self.checkin = None
+        if config.appointments.enabled:
+            try:
+                self.checkin = check_in_service(config, self.store, tickets=self.tickets,
+                                                keys=_keys_or_none(config))
+            except Exception as err:  # noqa: BLE001 - walk-ins must work without check-in
+                # e.g. the ZMS key file is unusable: check-in is not offered, and says why
+                logging.getLogger(__name__).error("check-in not available: %s", err)
         self.health = None  # the endpoint process: start_health_server() (kiosk run)
 
     def start_health_server(self) -> None:

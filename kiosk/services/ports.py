@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Protocol
+from typing import Mapping, Protocol, Sequence
 
 from kiosk.domain.documents import Document
 from kiosk.domain.ticket import Ticket, TicketState
@@ -32,7 +32,8 @@ class QueueStore(Protocol):
 
     def last_sequence(self, prefix: str, day: date) -> int: ...
 
-    def people_ahead(self, ticket: Ticket) -> int: ...
+    def people_ahead(self, ticket: Ticket, now: datetime | None = None,
+                     call_orders: Mapping[str, Sequence[str]] | None = None) -> int: ...
 
     def waiting_count(self, service: str, day: date) -> int: ...
 
@@ -40,8 +41,12 @@ class QueueStore(Protocol):
 
     def service_times_s(self, service: str, day: date) -> list[float]: ...
 
-    def call_next(self, counter: str, services: list[str], now: datetime,
-                  day: date) -> Ticket | None: ...
+    def call_next(self, counter: str, services: list[str], now: datetime, day: date,
+                  call_orders: Mapping[str, Sequence[str]] | None = None
+                  ) -> Ticket | None: ...
+
+    def mark_no_shows(self, now: datetime, late_min: Mapping[str, int] | None = None,
+                      default_late_min: int = 15) -> int: ...
 
     def finish(self, number: str, to: TicketState, now: datetime, day: date) -> Ticket: ...
 
