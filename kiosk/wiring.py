@@ -201,7 +201,7 @@ class Terminal:
         self.feed = build_callup_feed(config, self.store, self.displays) \
             if self.displays else None
         self.state = build_state_writer(config, self.store, self.printer, self.displays)
-        from kiosk.health.counting import CountingTickets
+        from kiosk.health.counting import CountingCheckIn, CountingTickets
 
         self.tickets = CountingTickets(ticket_service(config, self.store, self.printer),
                                        self.state.count)
@@ -209,8 +209,9 @@ class Terminal:
         self.checkin = None
         if config.appointments.enabled:
             try:
-                self.checkin = check_in_service(config, self.store, tickets=self.tickets,
-                                                keys=_keys_or_none(config))
+                self.checkin = CountingCheckIn(
+                    check_in_service(config, self.store, tickets=self.tickets,
+                                     keys=_keys_or_none(config)), self.state.count)
             except Exception as err:  # noqa: BLE001 - walk-ins must work without check-in
                 # e.g. the ZMS key file is unusable: check-in is not offered, and says why
                 logging.getLogger(__name__).error("check-in not available: %s", err)

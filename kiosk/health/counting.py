@@ -32,3 +32,20 @@ class CountingTickets:
         report = self._tickets.print_ticket(issued)
         self._count("print_jobs", print_result_class(report))
         return report
+
+
+class CountingCheckIn:
+    """The same for the check-in service: every attempt counted by its outcome code
+    (checked_in, too_early, wifi codes as not_a_booking, ...); tickets and print jobs
+    are counted by the CountingTickets the service prints and issues walk-ins through."""
+
+    def __init__(self, check_in, count: Callable[[str, str], None]) -> None:
+        self._service, self._count = check_in, count
+
+    def __getattr__(self, name: str):
+        return getattr(self._service, name)
+
+    def check_in(self, raw: str, lang: str, typed: bool = False):
+        result = self._service.check_in(raw, lang, typed)
+        self._count("checkins", result.outcome.value)
+        return result

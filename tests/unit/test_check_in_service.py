@@ -158,3 +158,20 @@ def test_a_counter_calling_marks_no_shows_and_calls_in_order(config, store, cloc
     assert queue.call_next("3").number == emergency.number
     assert queue.call_next("3").number == walk_in.ticket.number
     assert store.find_booking("1001").status is BookingStatus.MISSED
+
+
+def test_every_check_in_attempt_reaches_the_health_counters(config, store, clock):
+    """The terminal wraps the service so /metrics counts check-ins by outcome code;
+    nothing but the code goes into the counter."""
+    from kiosk.health.counting import CountingCheckIn
+
+    counted = []
+    service = CountingCheckIn(check_in_service(config, store, clock=clock),
+                              lambda *args: counted.append(args))
+    add(store, clock)
+    assert service.check_in("204517", "de", typed=True).ok
+    service.check_in("WIFI:T:WPA;S:Gaeste;P:geheim123;;", "de")
+    service.check_in("999999", "de", typed=True)
+    assert counted == [("checkins", "checked_in"), ("checkins", "not_a_booking"),
+                       ("checkins", "unknown")]
+    assert service.clock is not None  # everything else passes through
