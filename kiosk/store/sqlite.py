@@ -23,7 +23,7 @@ import time
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
 from kiosk.domain.ticket import Ticket, TicketState, can_move
@@ -32,9 +32,10 @@ from kiosk.store.errors import (QuotaReached, SequenceExhausted, StoreError, Tic
                                 TransitionRefused)
 from kiosk.store.schema import SCHEMA_VERSION, check_version, migrate
 from kiosk.store.sqlite_errors import file_error, store_error
-from kiosk.store.write_queue import WriteQueue, open_write_queue
+from kiosk.store.write_queue import WriteQueue, WriteQueueTimeout, open_write_queue
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another process's transaction
 # Waiting for SQLite's write lock: its busy handler sleeps in steps growing to 100 ms,
@@ -45,6 +46,18 @@ BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another process's transa
 RETRY_FIRST_S = 0.0001
 RETRY_MAX_S = 0.002
 _SQLITE_BUSY = 5
+# The next number of the day and prefix, read and inserted in one statement; no row
+# when the quota (:quota, the variant with a count) or the 999 numbers are used up.
+_NEXT = ("SELECT COALESCE(MAX(seq), 0) + 1 AS seq{count} FROM ticket "
+         "WHERE business_day = :day AND prefix = :prefix")
+_INSERT_NEXT = ("INSERT INTO ticket (business_day, service, prefix, seq, number, reference,"
+                " terminal, lang, issued_at, state) SELECT :day, :service, :prefix, n.seq,"
+                " :prefix || printf('%03d', n.seq), :reference, :terminal, :lang,"
+                " :issued_at, 'waiting' FROM ({next}) AS n WHERE n.seq <= :max_seq"
+                "{quota} RETURNING id, seq")
+INSERT_NEXT = _INSERT_NEXT.format(next=_NEXT.format(count=""), quota="")
+INSERT_NEXT_IN_QUOTA = _INSERT_NEXT.format(next=_NEXT.format(count=", COUNT(*) AS issued"),
+                                           quota=" AND n.issued < :quota")
 INSERT_TICKET = ("INSERT INTO ticket (business_day, service, prefix, seq, number, reference,"
                  " terminal, lang, issued_at, state) VALUES (?,?,?,?,?,?,?,?,?,?)")
 _RESULT_CODE = re.compile(r"^[a-z][a-z_]{0,31}$")  # a print result code: paper_out, offline
@@ -116,34 +129,56 @@ class SqliteStore:
         self._db.execute("PRAGMA synchronous = FULL")
         if current:
             return  # no write lock needed to start
-        with self._write() as db:
-            before = migrate(db, self.path)
+        before = self._transact(functools.partial(migrate, path=self.path))
         if before not in (0, SCHEMA_VERSION):
             log.info("queue store migrated from schema version %d to %d", before,
                      SCHEMA_VERSION)
 
+    def _transact(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """work(db) in one IMMEDIATE transaction (the write lock taken before anything
+        is read), committed; its result. When another kiosk process writes, the write
+        queue's helper thread runs it the moment that process lets go, while this
+        thread waits (holding the store's lock, so no other thread uses the
+        connection meanwhile)."""
+        with self._lock:
+            deadline = time.monotonic() + self.busy_timeout_s
+            queue = self._queue
+            if queue is None:
+                return self._transaction(work, deadline)
+            try:
+                return queue.run(functools.partial(self._transaction, work, deadline),
+                                 self.busy_timeout_s)
+            except WriteQueueTimeout:
+                raise _busy_error() from None  # another kiosk process is stuck in a write
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T], deadline: float) -> T:
+        db = self._db
+        self._begin_immediate(db, deadline)
+        try:
+            result = work(db)
+            db.execute("COMMIT")
+            return result
+        except BaseException:
+            _rollback(db)
+            raise
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: takes the write lock before reading the counter."""
+        """One IMMEDIATE transaction in the calling thread, for tests and tools that
+        write rows directly; the store's own writes use _transact()."""
         with self._lock:
-            db = self._db
             deadline = time.monotonic() + self.busy_timeout_s
             queue = self._queue
             if queue is not None and not queue.acquire(self.busy_timeout_s):
-                raise _busy_error()  # another kiosk process is stuck in a write
+                raise _busy_error()
             try:
+                db = self._db
                 self._begin_immediate(db, deadline)
                 try:
                     yield db
                     db.execute("COMMIT")
                 except BaseException:
-                    # SQLite may have rolled back by itself (disk full); a second
-                    # ROLLBACK would hide the real error
-                    if db.in_transaction:
-                        try:
-                            db.execute("ROLLBACK")
-                        except sqlite3.Error:
-                            pass
+                    _rollback(db)
                     raise
             finally:
                 if queue is not None:
@@ -192,28 +227,16 @@ class SqliteStore:
         reference = secrets.token_urlsafe(9)  # 72 random bits, 12 characters
         day_text, issued_at = day.isoformat(), _iso(now)
         self._expire_once(day_text)
+        values = {"day": day_text, "service": service, "prefix": prefix,
+                  "reference": reference, "terminal": self.terminal_id, "lang": lang,
+                  "issued_at": issued_at, "max_seq": MAX_SEQUENCE, "quota": daily_quota}
         # the shortest transaction that keeps numbers unique, gapless and in the quota:
-        # count and last number read under the write lock, then the insert
-        with self._write() as db:
-            if daily_quota is None:  # the last number alone is one index lookup
-                last = db.execute(
-                    "SELECT COALESCE(MAX(seq), 0) FROM ticket WHERE business_day = ? "
-                    "AND prefix = ?", (day_text, prefix)).fetchone()[0]
-            else:
-                count, last = db.execute(
-                    "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM ticket "
-                    "WHERE business_day = ? AND prefix = ?", (day_text, prefix)).fetchone()
-                if count >= daily_quota:
-                    raise QuotaReached(service, daily_quota)
-            if last >= MAX_SEQUENCE:
-                raise SequenceExhausted(service, prefix, MAX_SEQUENCE)
-            seq = last + 1
-            number = format_number(prefix, seq)
-            cursor = db.execute(INSERT_TICKET, (
-                day_text, service, prefix, seq, number, reference, self.terminal_id, lang,
-                issued_at, TicketState.WAITING.value))
-            ticket_id = cursor.lastrowid
-        return Ticket(ticket_id, number, service, day, now, lang, TicketState.WAITING, reference)
+        # one statement reads the last number (and the count) under the write lock and
+        # inserts the next; Python work stays outside the lock all terminals wait for
+        ticket_id, seq = self._transact(functools.partial(
+            _insert_next, values=values, quota=daily_quota, service=service))
+        return Ticket(ticket_id, format_number(prefix, seq), service, day, now, lang,
+                      TicketState.WAITING, reference)
 
     @_guarded("recording the print result")
     def record_print(self, ticket_id: int, printed: bool, error: str | None,
@@ -223,9 +246,9 @@ class SqliteStore:
         stored as "failed": nothing personal reaches the file."""
         code = None if printed else (error if error and _RESULT_CODE.match(error) else "failed")
         when = _iso(at) if printed and at is not None else None
-        with self._write() as db:
-            db.execute("UPDATE ticket SET printed = ?, print_error = ?, printed_at = ? "
-                       "WHERE id = ?", (1 if printed else 0, code, when, ticket_id))
+        self._transact(lambda db: db.execute(
+            "UPDATE ticket SET printed = ?, print_error = ?, printed_at = ? WHERE id = ?",
+            (1 if printed else 0, code, when, ticket_id)))
 
     @_guarded("reading the queue")
     def issued_today(self, service: str, day: date) -> int:
@@ -295,7 +318,8 @@ class SqliteStore:
         marks = ",".join("?" * len(services))
         day_text = day.isoformat()
         self._expire_once(day_text)
-        with self._write() as db:
+
+        def call(db: sqlite3.Connection) -> Ticket | None:
             row = db.execute(
                 f"SELECT id FROM ticket WHERE business_day = ? AND state = 'waiting' "
                 f"AND service IN ({marks}) ORDER BY id LIMIT 1",
@@ -308,12 +332,14 @@ class SqliteStore:
             db.execute("UPDATE ticket SET state = 'called', counter = ?, called_at = ?, "
                        "call_seq = ? WHERE id = ?", (counter, _iso(now), call_seq, row[0]))
             return self._ticket(db, row[0])
+        return self._transact(call)
 
     @_guarded("finishing a ticket")
     def finish(self, number: str, to: TicketState, now: datetime, day: date) -> Ticket:
         """Mark a called ticket done or no-show."""
         prefix, seq = parse_number(number)
-        with self._write() as db:
+
+        def move(db: sqlite3.Connection) -> Ticket:
             row = db.execute("SELECT id, state FROM ticket WHERE business_day = ? AND "
                              "prefix = ? AND seq = ?", (day.isoformat(), prefix, seq)).fetchone()
             if row is None:
@@ -324,6 +350,7 @@ class SqliteStore:
             db.execute("UPDATE ticket SET state = ?, finished_at = ? WHERE id = ?",
                        (to.value, _iso(now), row[0]))
             return self._ticket(db, row[0])
+        return self._transact(move)
 
     @_guarded("reading the calls")
     def recent_calls(self, day: date, limit: int = 5) -> list[Ticket]:
@@ -361,8 +388,7 @@ class SqliteStore:
         it."""
         if self._expired_before == today:
             return
-        with self._write() as db:
-            self._expire(db, today)
+        self._transact(functools.partial(self._expire, today=today))
         self._expired_before = today
 
     @staticmethod
@@ -377,6 +403,31 @@ class SqliteStore:
                          "reference, counter FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
         return Ticket(row[0], row[1], row[2], date.fromisoformat(row[3]), _dt(row[4]), row[5],
                       TicketState(row[6]), row[7], row[8])
+
+
+def _insert_next(db: sqlite3.Connection, values: dict, quota: int | None,
+                 service: str) -> tuple[int, int]:
+    """(id, seq) of the ticket inserted with the next number; QuotaReached or
+    SequenceExhausted (nothing inserted) when there is none. Runs under the write lock."""
+    rows = db.execute(INSERT_NEXT if quota is None else INSERT_NEXT_IN_QUOTA,
+                      values).fetchall()  # to the end: the statement is done before COMMIT
+    if rows:
+        return rows[0]
+    count, last = db.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM ticket WHERE "
+                             "business_day = :day AND prefix = :prefix", values).fetchone()
+    if quota is not None and count >= quota:
+        raise QuotaReached(service, quota)
+    raise SequenceExhausted(service, values["prefix"], MAX_SEQUENCE)
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    # SQLite may have rolled back by itself (disk full); a second ROLLBACK would hide
+    # the real error
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 def _busy_error() -> sqlite3.OperationalError:
