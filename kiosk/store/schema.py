@@ -4,6 +4,7 @@ so terminals in the field keep their data across updates."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Callable
@@ -80,8 +81,36 @@ def _to_v3(db: sqlite3.Connection) -> None:
     """)
 
 
+def _to_v4(db: sqlite3.Connection) -> None:
+    """The reference is no longer a UNIQUE column: its index put every issue on a random
+    page (one more page written and, in the next process's turn, read again, while the
+    write lock all terminals wait for is held). Nothing looks tickets up by reference;
+    it is 72 random bits, so two equal ones are not to be expected in the life of a
+    terminal, and (business_day, prefix, seq) stays UNIQUE. SQLite cannot drop a
+    column's UNIQUE, so the table is rebuilt from its own stored definition (columns
+    added by other migrations are kept) and its indexes are made again."""
+    table = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' "
+                       "AND name = 'ticket'").fetchone()[0]
+    unique = re.compile(r"(\breference\s+TEXT\s+NOT\s+NULL)\s+UNIQUE\b", re.IGNORECASE)
+    if not unique.search(table):
+        return  # made without it
+    rebuilt = unique.sub(r"\1", table, count=1)
+    rebuilt = re.sub(r"^CREATE TABLE\s+\"?ticket\"?", "CREATE TABLE ticket_v4", rebuilt,
+                     count=1, flags=re.IGNORECASE)
+    indexes = [row[0] for row in db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ticket' "
+        "AND sql IS NOT NULL ORDER BY name")]
+    db.execute(rebuilt)
+    db.execute("INSERT INTO ticket_v4 SELECT * FROM ticket")  # same columns, same order
+    db.execute("DROP TABLE ticket")
+    db.execute("ALTER TABLE ticket_v4 RENAME TO ticket")
+    for sql in indexes:
+        db.execute(sql)
+
+
 # MIGRATIONS[i] takes a file from version i to i + 1 (0: a new, empty file).
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3,
+                                                                 _to_v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
