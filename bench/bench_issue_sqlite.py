@@ -41,13 +41,14 @@ import os
 import queue
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from _common import emit, fill_history, fs_type, log, median, percentile, row, verdict
+from _common import REPO, emit, fill_history, fs_type, log, median, percentile, row, verdict
 
 PROCESSES = 4
 BLOCK = 200  # numbers per process per prefix: 4 * 200 = 800 <= 999 per (day, prefix)
@@ -66,11 +67,20 @@ VARIANTS = {
                           "{history_count} per round (info)",
 }
 HISTORY_COUNT = 250  # per process: this variant is ~40x slower
+BEFORE = "store_full_before"  # with --before REV: the store as it was at REV
+BEFORE_ROOT = "KIOSK_BENCH_BEFORE_ROOT"  # where REV's kiosk package was unpacked
+
+
+def _use_before(variant: str) -> None:
+    """In a worker of the --before variant: import kiosk from REV's snapshot."""
+    if variant == BEFORE:
+        sys.path.insert(0, os.environ[BEFORE_ROOT])
 
 
 def _open(variant: str, path: str):
     """Connection/callable for one worker; returns issue_one(i) -> str."""
     if variant.startswith("store"):
+        _use_before(variant)
         from kiosk.domain.clock import business_day
         from kiosk.store.sqlite import SqliteStore
 
@@ -149,6 +159,7 @@ def _worker(variant: str, path: str, count: int, barrier, results) -> None:
 
 def _prepare(variant: str, path: Path) -> None:
     if variant.startswith("store"):
+        _use_before(variant)
         from kiosk.store.sqlite import SqliteStore
 
         store = SqliteStore(path, terminal_id="bench")
@@ -167,8 +178,15 @@ def run_round(variant: str, per_process: int, tmp: Path) -> tuple[float, list[in
     path = tmp / f"{variant}.sqlite3"
     for suffix in ("", "-wal", "-shm", "-lock"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    _prepare(variant, path)
     ctx = mp.get_context("spawn")
+    if variant == BEFORE:  # REV's code makes its own file (it may know fewer versions)
+        maker = ctx.Process(target=_prepare, args=(variant, path))
+        maker.start()
+        maker.join(120)
+        if maker.exitcode != 0:
+            raise RuntimeError(f"{variant}: preparing the file failed")
+    else:
+        _prepare(variant, path)
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(variant, str(path), per_process, barrier,
                                                results), daemon=True)
@@ -229,15 +247,28 @@ def main() -> None:
     parser.add_argument("--per-process", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--before", metavar="REV", default="",
+                        help="also run the store as it was at git revision REV "
+                             "(same run, interleaved)")
     parser.add_argument("--only", default="",
                         help="comma-separated variants to run (default: all); "
                              "bare_full always runs as the reference")
     args = parser.parse_args()
-    chosen = [v for v in VARIANTS if not args.only or v == "bare_full"
+    if args.before:
+        VARIANTS[BEFORE] = (f"kiosk `SqliteStore.issue` as it was at {args.before} "
+                            "(before this change), FULL, same run")
+    chosen = [v for v in VARIANTS if not args.only or v in ("bare_full", BEFORE)
               or v in args.only.split(",")]
     if args.per_process > BLOCK * len(PREFIXES):
         sys.exit(f"--per-process at most {BLOCK * len(PREFIXES)}")
     tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-issue-"))
+    if args.before:
+        snapshot = tmp / "before"
+        snapshot.mkdir()
+        archive = subprocess.run(["git", "archive", args.before, "kiosk"], cwd=REPO,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
+        os.environ[BEFORE_ROOT] = str(snapshot)
     log(f"[issue] temp dir {tmp} on {fs_type(tmp)}; {PROCESSES} processes x "
         f"{args.per_process}, {args.rounds} rounds")
     through: dict[str, list[float]] = {v: [] for v in VARIANTS}
@@ -285,7 +316,8 @@ def main() -> None:
                   f"{p50:.2f} ms, p99 {p99:.2f} ms, p99.9 {p999:.2f} ms, max "
                   f"{max(lat) / 1e6:.1f} ms")
         if variant.startswith("store"):
-            result += f"; {rate / bare:.2f}x the bare counter"
+            result += f"; {rate / bare:.2f}x the bare counter (rounds " + ", ".join(
+                f"{a / b:.2f}x" for a, b in zip(through[variant], through["bare_full"])) + ")"
         if fails[variant]:
             result += f"; **{fails[variant]} calls FAILED** ({errors[variant]})"
         if variant == "store_full":
