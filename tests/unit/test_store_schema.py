@@ -168,10 +168,11 @@ def _unique_columns(db) -> list[list[str]]:
                   if unique)
 
 
-def test_version_4_drops_the_unique_index_on_the_reference_and_keeps_the_data(tmp_path):
+def test_version_4_writes_two_b_trees_less_per_issue_and_keeps_the_data(tmp_path):
     """Version 4: the random reference is no longer UNIQUE (its index put every issue
-    on a random page while the write lock was held); the numbers stay UNIQUE, the
-    rows, their ids and the other indexes are kept."""
+    on a random page while the write lock was held) and one index on the state replaces
+    ticket_waiting and ticket_state_day; the numbers stay UNIQUE, the rows, their ids
+    and the call indexes are kept."""
     old = tmp_path / "old.sqlite3"
     _release_1_file(old)
     before = sqlite3.connect(old)
@@ -186,6 +187,10 @@ def test_version_4_drops_the_unique_index_on_the_reference_and_keeps_the_data(tm
         kept = migrated._db.execute("SELECT * FROM ticket ORDER BY id").fetchall()
         assert [row[:len(rows[0])] for row in kept] == rows
         assert _indexes(migrated._db) == _indexes(new._db)
+        assert sorted(_indexes(migrated._db)) == ["ticket_calls", "ticket_service_called",
+                                                  "ticket_state"]
+        assert _indexes(migrated._db)["ticket_state"] == (
+            "CREATE INDEX ticket_state ON ticket (state, business_day, service, seq)")
         with pytest.raises(sqlite3.IntegrityError):  # a number still exists only once
             migrated._db.execute(
                 "INSERT INTO ticket (business_day, service, prefix, seq, number, reference,"
