@@ -99,7 +99,8 @@ def _open(variant: str, path: str):
             return store.issue(f"svc-{prefix}", prefix, "de", NOW, day, None).number
 
         return issue_one, store.close
-    db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+    # check_same_thread off: behind the queue the helper thread may run the transaction
+    db = sqlite3.connect(path, isolation_level=None, timeout=10.0, check_same_thread=False)
     db.execute("PRAGMA busy_timeout = 10000")
     assert db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() == "wal"
     db.execute("PRAGMA synchronous = FULL")
