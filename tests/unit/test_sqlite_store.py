@@ -149,7 +149,6 @@ def test_a_year_of_history_does_not_slow_the_hot_queries(store):
     for sql in statements:
         if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "INSERT")):
             continue  # BEGIN/COMMIT
-        # the issuing INSERT reads the last number in the same statement: its plan too
         plan = [row[-1] for row in store._db.execute("EXPLAIN QUERY PLAN " + sql)]
         assert not [line for line in plan if line.startswith("SCAN ticket")], (sql, plan)
         checked += 1

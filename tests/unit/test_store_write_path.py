@@ -47,10 +47,10 @@ def _transactions(statements):
     return found
 
 
-def test_the_issuing_transaction_is_one_insert_that_reads_the_counter(path):
+def test_the_issuing_transaction_only_reads_the_counter_and_inserts(path):
     """GIVEN a waiting ticket of yesterday WHEN today's tickets are issued THEN the
     expiry runs once, in a transaction of its own, and each issuing transaction holds
-    the write lock for one statement: the insert that reads the last number."""
+    the write lock for the counter read and the insert only."""
     store = SqliteStore(path)
     try:
         old = _issue(store, YESTERDAY)
@@ -61,9 +61,8 @@ def test_the_issuing_transaction_is_one_insert_that_reads_the_counter(path):
         store._db.set_trace_callback(None)
         transactions = _transactions(statements)
         assert transactions[0] == ["UPDATE TICKET SET"], transactions  # the expiry
-        assert transactions[1:] == [["INSERT INTO TICKET"]] * 2, transactions
-        inserts = [s for s in statements if s.startswith("INSERT INTO ticket")]
-        assert all("SELECT COALESCE(MAX(seq), 0) + 1" in s for s in inserts), inserts
+        issuing = ["SELECT COALESCE(MAX(SEQ), 0)", "INSERT INTO TICKET"]
+        assert transactions[1:] == [issuing, issuing], transactions
         assert store.ticket_by_number(old.number, old.business_day).state is \
             TicketState.EXPIRED
     finally:
@@ -305,7 +304,8 @@ def test_a_queued_issue_runs_in_the_thread_the_lock_wakes(path):
         ticket, ran_in = _issue_while_another_kiosk_writes(store, path, daily_quota=None)
         assert ticket.number == "A002"
         transaction = [(thread, word) for thread, word in ran_in if word != "PRAGMA"]
-        assert [word for _, word in transaction] == ["BEGIN", "INSERT", "COMMIT"], ran_in
+        assert [word for _, word in transaction] == ["BEGIN", "SELECT", "INSERT",
+                                                     "COMMIT"], ran_in
         assert {thread for thread, _ in transaction} == {"kiosk-store-write-queue"}
         assert store.all_numbers(DAY) == ["A001", "A002"]
         # the lock is free again: another kiosk takes it without waiting
