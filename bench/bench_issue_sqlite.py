@@ -30,6 +30,7 @@ Target (issue 9 item 2): p99.9 <= 20 ms in every round and throughput >= 0.8x th
 counter (median of the rounds), no failed call.
 Files live in a temporary directory (on the disk, see the header: not tmpfs).
 Run: .venv/bin/python bench/bench_issue_sqlite.py [--per-process N] [--rounds R]
+     [--only store_full,...] (a subset of the variants; bare_full always runs)
 """
 
 from __future__ import annotations
@@ -40,13 +41,14 @@ import os
 import queue
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from _common import emit, fill_history, fs_type, log, median, percentile, row, verdict
+from _common import REPO, emit, fill_history, fs_type, log, median, percentile, row, verdict
 
 PROCESSES = 4
 BLOCK = 200  # numbers per process per prefix: 4 * 200 = 800 <= 999 per (day, prefix)
@@ -65,11 +67,20 @@ VARIANTS = {
                           "{history_count} per round (info)",
 }
 HISTORY_COUNT = 250  # per process: this variant is ~40x slower
+BEFORE = "store_full_before"  # with --before REV: the store as it was at REV
+BEFORE_ROOT = "KIOSK_BENCH_BEFORE_ROOT"  # where REV's kiosk package was unpacked
+
+
+def _use_before(variant: str) -> None:
+    """In a worker of the --before variant: import kiosk from REV's snapshot."""
+    if variant == BEFORE:
+        sys.path.insert(0, os.environ[BEFORE_ROOT])
 
 
 def _open(variant: str, path: str):
     """Connection/callable for one worker; returns issue_one(i) -> str."""
     if variant.startswith("store"):
+        _use_before(variant)
         from kiosk.domain.clock import business_day
         from kiosk.store.sqlite import SqliteStore
 
@@ -88,7 +99,8 @@ def _open(variant: str, path: str):
             return store.issue(f"svc-{prefix}", prefix, "de", NOW, day, None).number
 
         return issue_one, store.close
-    db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+    # check_same_thread off: behind the queue the helper thread may run the transaction
+    db = sqlite3.connect(path, isolation_level=None, timeout=10.0, check_same_thread=False)
     db.execute("PRAGMA busy_timeout = 10000")
     assert db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() == "wal"
     db.execute("PRAGMA synchronous = FULL")
@@ -98,22 +110,21 @@ def _open(variant: str, path: str):
 
         write_queue = open_write_queue(Path(path))
 
-    def bump(_i: int) -> str:
-        if write_queue is not None and not write_queue.acquire(10.0):
-            raise RuntimeError("write queue: timed out")
+    def transaction() -> str:
+        db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.execute("UPDATE counter SET value = value + 1 WHERE id = 1")
-                value = db.execute("SELECT value FROM counter WHERE id = 1").fetchone()[0]
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            if write_queue is not None:
-                write_queue.release()
+            db.execute("UPDATE counter SET value = value + 1 WHERE id = 1")
+            value = db.execute("SELECT value FROM counter WHERE id = 1").fetchone()[0]
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
         return str(value)
+
+    def bump(_i: int) -> str:
+        if write_queue is None:
+            return transaction()
+        return write_queue.run(transaction, 10.0)  # as the store writes
 
     def close() -> None:
         db.close()
@@ -149,6 +160,7 @@ def _worker(variant: str, path: str, count: int, barrier, results) -> None:
 
 def _prepare(variant: str, path: Path) -> None:
     if variant.startswith("store"):
+        _use_before(variant)
         from kiosk.store.sqlite import SqliteStore
 
         store = SqliteStore(path, terminal_id="bench")
@@ -167,8 +179,15 @@ def run_round(variant: str, per_process: int, tmp: Path) -> tuple[float, list[in
     path = tmp / f"{variant}.sqlite3"
     for suffix in ("", "-wal", "-shm", "-lock"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    _prepare(variant, path)
     ctx = mp.get_context("spawn")
+    if variant == BEFORE:  # REV's code makes its own file (it may know fewer versions)
+        maker = ctx.Process(target=_prepare, args=(variant, path))
+        maker.start()
+        maker.join(120)
+        if maker.exitcode != 0:
+            raise RuntimeError(f"{variant}: preparing the file failed")
+    else:
+        _prepare(variant, path)
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(variant, str(path), per_process, barrier,
                                                results), daemon=True)
@@ -229,10 +248,28 @@ def main() -> None:
     parser.add_argument("--per-process", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--before", metavar="REV", default="",
+                        help="also run the store as it was at git revision REV "
+                             "(same run, interleaved)")
+    parser.add_argument("--only", default="",
+                        help="comma-separated variants to run (default: all); "
+                             "bare_full always runs as the reference")
     args = parser.parse_args()
+    if args.before:
+        VARIANTS[BEFORE] = (f"kiosk `SqliteStore.issue` as it was at {args.before} "
+                            "(before this change), FULL, same run")
+    chosen = [v for v in VARIANTS if not args.only or v in ("bare_full", BEFORE)
+              or v in args.only.split(",")]
     if args.per_process > BLOCK * len(PREFIXES):
         sys.exit(f"--per-process at most {BLOCK * len(PREFIXES)}")
     tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-issue-"))
+    if args.before:
+        snapshot = tmp / "before"
+        snapshot.mkdir()
+        archive = subprocess.run(["git", "archive", args.before, "kiosk"], cwd=REPO,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
+        os.environ[BEFORE_ROOT] = str(snapshot)
     log(f"[issue] temp dir {tmp} on {fs_type(tmp)}; {PROCESSES} processes x "
         f"{args.per_process}, {args.rounds} rounds")
     through: dict[str, list[float]] = {v: [] for v in VARIANTS}
@@ -246,7 +283,7 @@ def main() -> None:
     try:
         for r in range(args.rounds):
             loads.append("%.2f" % os.getloadavg()[0])
-            for variant in VARIANTS:
+            for variant in chosen:
                 count = min(args.per_process, HISTORY_COUNT) \
                     if variant == "store_full_history" else args.per_process
                 rate, lat, failed, error = run_round(variant, count, tmp)
@@ -270,6 +307,8 @@ def main() -> None:
     bare = median(through["bare_full"])
     rows = []
     for variant, label in VARIANTS.items():
+        if variant not in chosen:
+            continue
         label = label.format(history_count=min(args.per_process, HISTORY_COUNT))
         rate = median(through[variant])
         lat = lats[variant]
@@ -278,7 +317,8 @@ def main() -> None:
                   f"{p50:.2f} ms, p99 {p99:.2f} ms, p99.9 {p999:.2f} ms, max "
                   f"{max(lat) / 1e6:.1f} ms")
         if variant.startswith("store"):
-            result += f"; {rate / bare:.2f}x the bare counter"
+            result += f"; {rate / bare:.2f}x the bare counter (rounds " + ", ".join(
+                f"{a / b:.2f}x" for a, b in zip(through[variant], through["bare_full"])) + ")"
         if fails[variant]:
             result += f"; **{fails[variant]} calls FAILED** ({errors[variant]})"
         if variant == "store_full":
@@ -289,6 +329,7 @@ def main() -> None:
         else:
             rows.append(row("1 issuance, 4 processes", label, result))
     full, normal = median(through["store_full"]), median(through["store_normal"])
+    ratio = f"{full / normal:.2f}" if through["store_normal"] else "not run"
     notes = [f"issuance: {PROCESSES} x {args.per_process} per round, {args.rounds} rounds, "
              "variants interleaved; throughput = numbers/(first start..last end) per round, "
              "median of the rounds; p99.9 per round and over all calls; prefix changes "
@@ -296,7 +337,7 @@ def main() -> None:
              "checked for as many numbers as successful calls, no duplicate and no gap; "
              f"load average (1 min) at each round's start: {', '.join(loads)}; took "
              f"{time.monotonic() - started:.0f} s",
-             f"issuance: FULL/NORMAL throughput ratio {full / normal:.2f}; shipped store "
+             f"issuance: FULL/NORMAL throughput ratio {ratio}; shipped store "
              f"reaches {full / bare:.2f}x the bare counter (rounds: "
              + ", ".join(f"{a / b:.2f}x" for a, b in zip(through["store_full"],
                                                         through["bare_full"])) + ")"]

@@ -19,6 +19,9 @@ def fill_disk(db: sqlite3.Connection) -> None:
     one needs a page."""
     from kiosk.store.sqlite import INSERT_TICKET
 
+    # free pages (schema version 4 rebuilt the ticket table) would be filled before the
+    # file has to grow: none may be left
+    db.execute("VACUUM")
     # a new row lands next to the newest ticket (ids grow), in the same page
     seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM ticket WHERE business_day = ?",
                      (FILLER_DAY,)).fetchone()[0]

@@ -4,6 +4,7 @@ so terminals in the field keep their data across updates."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Callable
@@ -116,9 +117,45 @@ def _to_v4(db: sqlite3.Connection) -> None:
     """)
 
 
+def _to_v5(db: sqlite3.Connection) -> None:
+    """Two b-trees less written by each issue while it holds the write lock all
+    terminals wait for (each one a page written and, in the next process's turn, read
+    again). The reference is no longer a UNIQUE column: its index put every issue on a
+    random page, and nothing looks tickets up by reference; it is 72 random bits, so two
+    equal ones are not to be expected in the life of a terminal, and (business_day,
+    prefix, seq) stays UNIQUE. SQLite cannot drop a column's UNIQUE, so the table is
+    rebuilt from its own stored definition (columns added by other migrations are kept)
+    and its indexes are made again, except ticket_waiting and ticket_state_day: one
+    index, state first, serves what both did."""
+    table = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' "
+                       "AND name = 'ticket'").fetchone()[0]
+    unique = re.compile(r"(\breference\s+TEXT\s+NOT\s+NULL)\s+UNIQUE\b", re.IGNORECASE)
+    if unique.search(table):
+        rebuilt = unique.sub(r"\1", table, count=1)
+        rebuilt = re.sub(r"^CREATE TABLE\s+\"?ticket\"?", "CREATE TABLE ticket_rebuilt", rebuilt,
+                         count=1, flags=re.IGNORECASE)
+        indexes = [row[0] for row in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ticket' "
+            "AND sql IS NOT NULL ORDER BY name")]
+        db.execute(rebuilt)
+        db.execute("INSERT INTO ticket_rebuilt SELECT * FROM ticket")  # same columns and order
+        db.execute("DROP TABLE ticket")
+        db.execute("ALTER TABLE ticket_rebuilt RENAME TO ticket")
+        for sql in indexes:
+            if not re.match(r"CREATE INDEX (ticket_waiting|ticket_state_day)\b", sql):
+                db.execute(sql)  # those two are replaced below
+    db.execute("DROP INDEX IF EXISTS ticket_waiting")
+    db.execute("DROP INDEX IF EXISTS ticket_state_day")
+    # one index instead of two for the lookups by state: the waiting queue of a day and
+    # service (state first, then the same columns as ticket_waiting had) and the
+    # expiry of earlier days' waiting tickets (state, then a range of days), so an
+    # issue writes one index page less
+    db.execute("CREATE INDEX ticket_state ON ticket (state, business_day, service, seq)")
+
+
 # MIGRATIONS[i] takes a file from version i to i + 1 (0: a new, empty file).
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3,
-                                                                 _to_v4)
+                                                                 _to_v4, _to_v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -14,11 +14,15 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 def _issue_many(path: str, start, results) -> None:
     from kiosk.store.sqlite import SqliteStore
 
-    store = SqliteStore(path, terminal_id="proc")
-    start.wait()
-    numbers = [store.issue("anmeldung", "A", "de", NOW, business_day(NOW), None).number
-               for _ in range(PER_PROCESS)]
-    store.close()
+    try:
+        store = SqliteStore(path, terminal_id="proc")
+        start.wait()
+        numbers = [store.issue("anmeldung", "A", "de", NOW, business_day(NOW), None).number
+                   for _ in range(PER_PROCESS)]
+        store.close()
+    except Exception as err:  # the test's failure message says what went wrong
+        results.put(f"{type(err).__name__}: {err}")
+        raise
     results.put(numbers)
 
 
@@ -30,7 +34,9 @@ def test_four_processes_no_duplicate_no_gap(tmp_path):
     for p in procs:
         p.start()
     start.set()
-    numbers = [n for _ in procs for n in results.get(timeout=60)]
+    answers = [results.get(timeout=60) for _ in procs]
+    assert not [a for a in answers if isinstance(a, str)], answers
+    numbers = [n for answer in answers for n in answer]
     for p in procs:
         p.join(timeout=30)
         assert p.exitcode == 0

@@ -160,3 +160,44 @@ def test_a_migrated_file_has_the_indexes_of_a_new_one(tmp_path):
     finally:
         migrated.close()
         new.close()
+
+
+def _unique_columns(db) -> list[list[str]]:
+    return sorted([row[2] for row in db.execute(f"PRAGMA index_info('{name}')")]
+                  for _, name, unique, *_ in db.execute("PRAGMA index_list('ticket')")
+                  if unique)
+
+
+def test_version_5_writes_two_b_trees_less_per_issue_and_keeps_the_data(tmp_path):
+    """Version 5: the random reference is no longer UNIQUE (its index put every issue
+    on a random page while the write lock was held) and one index on the state replaces
+    ticket_waiting and ticket_state_day; the numbers stay UNIQUE, the rows, their ids
+    and the call indexes are kept."""
+    old = tmp_path / "old.sqlite3"
+    _release_1_file(old)
+    before = sqlite3.connect(old)
+    rows = before.execute("SELECT * FROM ticket ORDER BY id").fetchall()
+    assert ["reference"] in _unique_columns(before)
+    before.close()
+    migrated, new = SqliteStore(old), SqliteStore(tmp_path / "new.sqlite3")
+    try:
+        for store in (migrated, new):
+            assert _unique_columns(store._db) == [["business_day", "prefix", "seq"]]
+        # the v1 columns as they were (v2 added call_seq and printed_at at the end)
+        kept = migrated._db.execute("SELECT * FROM ticket ORDER BY id").fetchall()
+        assert [row[:len(rows[0])] for row in kept] == rows
+        assert _indexes(migrated._db) == _indexes(new._db)
+        assert sorted(_indexes(migrated._db)) == ["ticket_calls", "ticket_service_called",
+                                                  "ticket_state"]
+        assert _indexes(migrated._db)["ticket_state"] == (
+            "CREATE INDEX ticket_state ON ticket (state, business_day, service, seq)")
+        with pytest.raises(sqlite3.IntegrityError):  # a number still exists only once
+            migrated._db.execute(
+                "INSERT INTO ticket (business_day, service, prefix, seq, number, reference,"
+                " terminal, lang, issued_at, state) SELECT business_day, service, prefix,"
+                " seq, number, 'other', terminal, lang, issued_at, state FROM ticket"
+                " WHERE id = 1")
+        assert migrated.issue("anmeldung", "A", "de", NOON, DAY, None).number == "A004"
+    finally:
+        migrated.close()
+        new.close()

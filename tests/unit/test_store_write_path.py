@@ -257,3 +257,80 @@ def test_a_file_system_without_flock_leaves_the_writers_to_sqlites_lock(path, mo
     finally:
         first.close()
         second.close()
+
+
+def _issue_while_another_kiosk_writes(store, path, **kwargs):
+    """Issue while another kiosk holds the write queue; let it go once the store waits.
+    Returns (result or exception, names of the threads that ran each statement)."""
+    other = _lock_file(path)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    ran_in = []
+    store._db.set_trace_callback(
+        lambda sql: ran_in.append((threading.current_thread().name, sql.split()[0])))
+    outcome = {}
+
+    def issue():
+        try:
+            outcome["result"] = store.issue("anmeldung", "A", "de", NOON, DAY, **kwargs)
+        except Exception as err:  # noqa: BLE001 - handed to the test
+            outcome["result"] = err
+
+    worker = threading.Thread(target=issue, name="visitor")
+    try:
+        worker.start()
+        # the store waits at the lock file once its helper thread is there
+        for _ in range(3000):
+            if store._queue._helper_busy:
+                break
+            threading.Event().wait(0.01)
+        assert store._queue._helper_busy
+        fcntl.flock(other, fcntl.LOCK_UN)
+        worker.join(60)
+        assert not worker.is_alive()
+    finally:
+        store._db.set_trace_callback(None)
+        os.close(other)
+    return outcome["result"], ran_in
+
+
+def test_a_queued_issue_runs_in_the_thread_the_lock_wakes(path):
+    """GIVEN another kiosk process writing WHEN a visitor's issue waits for it THEN the
+    thread that the kernel wakes when the lock comes free runs the whole transaction
+    (one wake-up in the stretch all terminals wait for, not two); the visitor's thread
+    gets the ticket afterwards."""
+    store = SqliteStore(path)
+    try:
+        _issue(store)  # the day's expiry is behind us
+        ticket, ran_in = _issue_while_another_kiosk_writes(store, path, daily_quota=None)
+        assert ticket.number == "A002"
+        transaction = [(thread, word) for thread, word in ran_in if word != "PRAGMA"]
+        assert [word for _, word in transaction] == ["BEGIN", "SELECT", "INSERT",
+                                                     "COMMIT"], ran_in
+        assert {thread for thread, _ in transaction} == {"kiosk-store-write-queue"}
+        assert store.all_numbers(DAY) == ["A001", "A002"]
+        # the lock is free again: another kiosk takes it without waiting
+        other = _lock_file(path)
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(other)
+    finally:
+        store.close()
+
+
+def test_a_refusal_in_the_helper_reaches_the_caller_and_leaves_nothing(path):
+    """GIVEN the day's quota reached WHEN an issue that waited at the write queue is
+    refused in the helper thread THEN the visitor's call gets QuotaReached, the
+    transaction was rolled back and the lock is free again."""
+    from kiosk.store.errors import QuotaReached
+
+    store = SqliteStore(path)
+    try:
+        _issue(store)
+        refused, ran_in = _issue_while_another_kiosk_writes(store, path, daily_quota=1)
+        assert isinstance(refused, QuotaReached)
+        assert ("kiosk-store-write-queue", "ROLLBACK") in ran_in
+        assert store.all_numbers(DAY) == ["A001"]
+        assert _issue(store).number == "A002"  # no quota: the store writes on
+    finally:
+        store.close()
