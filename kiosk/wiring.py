@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.config import Config, DisplayConfig, PrinterConfig
+from kiosk.config import Config, DisplayConfig, PrinterConfig, ScannerConfig
 from kiosk.paths import data_dir
 
 
@@ -97,6 +97,20 @@ def build_display(display: DisplayConfig):
                              chime_command=display.chime_command or None).start()
 
 
+def build_scanner(scanner: ScannerConfig, on_scan):
+    """A started worker for the [scanner]; its scans go to `on_scan` on its own thread."""
+    if scanner.transport == "serial":
+        from kiosk.devices.scanner.serial_scanner import SerialScanner
+
+        return SerialScanner(scanner.device, baudrate=scanner.baudrate,
+                             terminator=scanner.terminator.encode("ascii"),
+                             max_length=scanner.max_length, on_scan=on_scan).start()
+    from kiosk.devices.scanner.hid_scanner import HidScanner
+
+    return HidScanner(scanner.device, layout=scanner.layout, max_length=scanner.max_length,
+                      on_scan=on_scan).start()
+
+
 def build_callup_feed(config: Config, store, displays):
     """Feed the recorded calls to the started display workers (same order as config)."""
     from kiosk.devices.display.calls import Call
@@ -142,12 +156,20 @@ class Terminal:
         self.feed = build_callup_feed(config, self.store, self.displays) \
             if self.displays else None
         self.tickets = ticket_service(config, self.store, self.printer)
+        # scans go to the app once it listens (screens/check_in.py); none before
+        from kiosk.devices.scanner.handoff import ScanHandoff
+
+        self.scans = ScanHandoff()
+        self.scanner = build_scanner(config.scanner, self.scans) \
+            if config.scanner is not None else None
         self.state = build_state_writer(config, self.store, self.printer, self.displays)
 
     def close(self) -> None:
         self.state.close()  # first: devices closing down are not news for monitoring
         if self.feed is not None:
             self.feed.close()
+        if self.scanner is not None:
+            self.scanner.close()
         for display in self.displays:
             display.close()
         self.printer.close()

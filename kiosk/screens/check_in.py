@@ -11,31 +11,13 @@ import threading
 
 from kivy.clock import Clock
 
+from kiosk.devices.scanner.handoff import ScanHandoff
 from kiosk.services.check_in_result import CheckInOutcome, CheckInResult
 
 log = logging.getLogger(__name__)
 
 # Screens on which a scan is a check-in; on every other screen it brings up the hint.
 FLOW_SCREENS = ("checkin_scan", "checkin_keypad", "checkin_result", "checkin_ticket")
-
-
-class ScanHandoff:
-    """Scans from the scanner's worker thread to whoever listens (the app's check-in
-    controller); dropped while nobody listens (the app not started yet, or stopped)."""
-
-    def __init__(self) -> None:
-        self._listener = None
-        self._lock = threading.Lock()
-
-    def set_listener(self, listener) -> None:
-        with self._lock:
-            self._listener = listener
-
-    def __call__(self, event) -> None:
-        with self._lock:
-            listener = self._listener
-        if listener is not None:
-            listener(event)
 
 
 class CheckIn:

@@ -57,7 +57,7 @@ class CheckInScanScreen(KioskScreen):
         ids.heading.text = self.tr("Scan your code")
         ids.instruction.text = self.tr(
             "Hold the QR code of your appointment confirmation in front of the scanner "
-            "window under the screen, on your phone or on paper.")
+            "window, as in the picture, on your phone or on paper.")
         ids.where.text = self.tr(
             "You find the code in the e-mail or letter that confirms your appointment.")
         ids.type_code.text = self.tr("Type the booking code instead")
