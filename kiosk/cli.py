@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from kiosk.cli_appointments import add_appointments_parser
 from kiosk.config import (Config, ConfigError, default_config_path, load_config,
                           load_default_config)
 from kiosk.paths import config_resource
@@ -360,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="printer: start with this fault (repeatable); switch faults on "
                         "stdin while running")
     p.set_defaults(func=cmd_simulate)
+
+    add_appointments_parser(sub, with_config)
     return parser
 
 

@@ -3,7 +3,7 @@ the appointment sources, the code parser, the check-in rules and the screens."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -48,7 +48,11 @@ class BookingCode:
     """A code that names a booking. Only reference and authenticator, never a payload."""
     kind: CodeKind
     reference: str
-    auth_key: str | None = None  # ZMS authKey (hex, length not fixed)
+    # ZMS authKey (hex, length not fixed); a secret, so kept out of repr and log lines
+    auth_key: str | None = field(default=None, repr=False)
+    # the office a signed code names (the config's office_id spelling when it is ours);
+    # None for ZMS links and typed codes. The caller compares it with its own office.
+    office: str | None = None
 
 
 class CodeRefusal(Enum):
