@@ -3,6 +3,7 @@ the CLI both call this, so a tap and a command take the same path."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from kiosk.config import Config, DisplayConfig, PrinterConfig, ScannerConfig
@@ -81,6 +82,22 @@ def ticket_service(config: Config, store=None, printer=None, **kwargs):
     return TicketService(config, store, printer, **kwargs)
 
 
+def check_in_service(config: Config, store=None, printer=None, tickets=None, keys=None,
+                     **kwargs):
+    """The check-in service over the configured appointment source; it prints and offers
+    walk-ins through `tickets` (the terminal's TicketService) so both share one path.
+    OSError/ValueError when the key file (read when `keys` is None) cannot be used."""
+    from kiosk.appointments.factory import build_source, load_keys
+    from kiosk.services.check_in import CheckInService
+
+    store = store if store is not None else open_store(config)
+    if tickets is None:
+        tickets = ticket_service(config, store, printer, **kwargs)
+    return CheckInService(config, store, build_source(config, store), tickets.printer,
+                          clock=tickets.clock,
+                          keys=load_keys(config) if keys is None else keys, tickets=tickets)
+
+
 def build_display(display: DisplayConfig):
     """A started worker for one call-up sign (Alpha protocol or plain lines)."""
     from kiosk.devices.display.alpha import AlphaCodec
@@ -145,6 +162,20 @@ def build_state_writer(config: Config, store, printer, displays):
                           lambda: (printer.jobs_printed, printer.jobs_failed)).start()
 
 
+def _keys_or_none(config: Config) -> tuple[bytes, ...]:
+    """The app starts without the QR keys rather than not at all: typed codes and ZMS
+    links still work, signed codes are refused (logged for the operator)."""
+    from kiosk.appointments.factory import load_keys
+    from kiosk.config import ConfigError
+
+    try:
+        return load_keys(config)
+    except (OSError, ValueError, ConfigError) as err:
+        logging.getLogger(__name__).error("check-in: key file not usable, signed QR codes "
+                                          "are refused: %s", err)
+        return ()
+
+
 class Terminal:
     """Everything the touchscreen process owns: store, printer worker, displays, feed."""
 
@@ -156,6 +187,11 @@ class Terminal:
         self.feed = build_callup_feed(config, self.store, self.displays) \
             if self.displays else None
         self.tickets = ticket_service(config, self.store, self.printer)
+        # None when [appointments] is absent or switched off: no check-in on the screens
+        self.checkin = None
+        if config.appointments.enabled:
+            self.checkin = check_in_service(config, self.store, tickets=self.tickets,
+                                            keys=_keys_or_none(config))
         # scans go to the app once it listens (screens/check_in.py); none before
         from kiosk.devices.scanner.handoff import ScanHandoff
 

@@ -1,4 +1,4 @@
-"""A walk-in ticket and its life: waiting -> called -> done or no-show; expired at night."""
+"""A queue ticket (walk-in or checked-in appointment) and its life: waiting -> called -> done or no-show; expired at night."""
 
 from __future__ import annotations
 
@@ -37,3 +37,8 @@ class Ticket:
     state: TicketState
     reference: str  # random, printed as QR; never derived from anything personal
     counter: str | None = None
+    # a checked-in appointment: its slot (printed) and, for an invited emergency case,
+    # its rank (used only for the calling order, never shown or printed)
+    slot: datetime | None = None
+    priority_rank: int | None = None
+    kind: str = "walk_in"  # walk_in | appointment

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Callable
 
 from kiosk.config import Config, ServiceConfig
+from kiosk.domain.call_order import call_orders
 from kiosk.domain.clock import business_day, utc_now
 from kiosk.domain.estimate import ACTIVE_WINDOW_S, WaitEstimate, estimate_wait
 from kiosk.domain.estimate import UNKNOWN as UNKNOWN_ESTIMATE
@@ -175,7 +176,8 @@ class TicketService:
 
     def estimate(self, ticket: Ticket, now: datetime) -> WaitEstimate:
         with store_faults("reading the queue"):
-            ahead = self.store.people_ahead(ticket)
+            # what is really ahead: the calling order (emergency cases, begun slots)
+            ahead = self.store.people_ahead(ticket, now, call_orders(self.config.services))
             counters = self.store.active_counters(ticket.service,
                                                   now - timedelta(seconds=ACTIVE_WINDOW_S))
             times = self.store.service_times_s(ticket.service, ticket.business_day)
@@ -189,7 +191,8 @@ class TicketService:
             service_name_de=issued.service.name(OFFICE_LANGUAGE, default),
             service_name_visitor=issued.service.name(lang, default), lang=lang,
             issued_at=issued.ticket.issued_at, estimate=issued.estimate,
-            reference=issued.ticket.reference if self.config.printer.qr else None)
+            reference=issued.ticket.reference if self.config.printer.qr else None,
+            slot=issued.ticket.slot)
 
     def print_ticket(self, issued: IssuedTicket) -> PrintReport:
         """Print and record the result; never raises. A ticket whose bytes went out is

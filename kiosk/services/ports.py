@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Protocol
+from typing import Mapping, Protocol, Sequence
 
 from kiosk.domain.documents import Document
 from kiosk.domain.ticket import Ticket, TicketState
@@ -32,7 +32,8 @@ class QueueStore(Protocol):
 
     def last_sequence(self, prefix: str, day: date) -> int: ...
 
-    def people_ahead(self, ticket: Ticket) -> int: ...
+    def people_ahead(self, ticket: Ticket, now: datetime | None = None,
+                     call_orders: Mapping[str, Sequence[str]] | None = None) -> int: ...
 
     def waiting_count(self, service: str, day: date) -> int: ...
 

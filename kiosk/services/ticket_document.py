@@ -1,7 +1,8 @@
-"""Build the printed walk-in ticket as a device-neutral Document: office, service (German
-and the visitor's language), the number in very large type, time, people ahead, the
-estimate and a reference QR code with a German caption for the staff. Nothing personal
-is on it."""
+"""Build the printed ticket as a device-neutral Document: office, service (German and the
+visitor's language), the number in very large type, time, for a checked-in appointment
+its slot ("Termin 10:30"), people ahead, the estimate and a reference QR code with a
+German caption for the staff. Nothing personal is on it, nor why someone is called
+first."""
 
 from __future__ import annotations
 
@@ -28,9 +29,14 @@ def estimate_text(_, estimate: WaitEstimate) -> str:
     return _("Estimated waiting time: about {minutes} min").format(minutes=estimate.minutes)
 
 
+def slot_text(_, slot: datetime) -> str:
+    return _("Appointment {time}").format(time=local(slot).strftime("%H:%M"))
+
+
 def ticket_document(*, office: str, number: str, service_name_de: str,
                     service_name_visitor: str, lang: str, issued_at: datetime,
-                    estimate: WaitEstimate, reference: str | None) -> Document:
+                    estimate: WaitEstimate, reference: str | None,
+                    slot: datetime | None = None) -> Document:
     _ = gettext_for(lang)
     blocks: list = [Text(office, lang=OFFICE_LANGUAGE), Text(service_name_de, bold=True,
                                                              lang=OFFICE_LANGUAGE)]
@@ -42,6 +48,8 @@ def ticket_document(*, office: str, number: str, service_name_de: str,
         Feed(),
         Text(local(issued_at).strftime("%d.%m.%Y %H:%M"), lang=OFFICE_LANGUAGE),
     ]
+    if slot is not None:
+        blocks.append(Text(slot_text(_, slot), bold=True, lang=lang))
     if estimate.people_ahead is not None:
         blocks.append(Text(people_ahead_text(_, estimate.people_ahead), lang=lang))
     blocks += [

@@ -80,8 +80,45 @@ def _to_v3(db: sqlite3.Connection) -> None:
     """)
 
 
+def _to_v4(db: sqlite3.Connection) -> None:
+    """Appointment check-in: imported bookings (embedded source), one check-in row per
+    booking reference (its PRIMARY KEY makes a check-in exactly-once, also across
+    processes), the ticket's kind, slot and emergency rank, and statistics counters per
+    day, service and outcome (no reference, nothing personal)."""
+    _run_script(db, """
+        CREATE TABLE appointment (
+            reference TEXT PRIMARY KEY,
+            service TEXT NOT NULL,
+            office TEXT NOT NULL,
+            start TEXT NOT NULL,
+            duration_min INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            priority_rank INTEGER,
+            imported_at TEXT NOT NULL
+        );
+        CREATE INDEX appointment_open ON appointment (status, start);
+        CREATE TABLE checkin (
+            reference TEXT PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES ticket (id),
+            business_day TEXT NOT NULL,
+            checked_in_at TEXT NOT NULL
+        );
+        ALTER TABLE ticket ADD COLUMN kind TEXT NOT NULL DEFAULT 'walk_in';
+        ALTER TABLE ticket ADD COLUMN slot_start TEXT;
+        ALTER TABLE ticket ADD COLUMN priority_rank INTEGER;
+        CREATE TABLE checkin_stat (
+            business_day TEXT NOT NULL,
+            service TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (business_day, service, outcome)
+        )
+    """)
+
+
 # MIGRATIONS[i] takes a file from version i to i + 1 (0: a new, empty file).
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3,
+                                                                 _to_v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

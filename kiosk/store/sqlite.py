@@ -21,10 +21,13 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Mapping, Sequence
 
+from kiosk.domain.appointment import Booking, BookingStatus
+from kiosk.domain.call_order import Waiting, ahead_of, ordered
+from kiosk.domain.clock import OFFICE_ZONE, business_day
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
 from kiosk.domain.ticket import Ticket, TicketState, can_move
 from kiosk.paths import create_private_file, make_private_dir
@@ -200,9 +203,11 @@ class SqliteStore:
                     "SELECT COALESCE(MAX(seq), 0) FROM ticket WHERE business_day = ? "
                     "AND prefix = ?", (day_text, prefix)).fetchone()[0]
             else:
+                # appointment tickets never count against the walk-in quota
                 count, last = db.execute(
-                    "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM ticket "
+                    "SELECT SUM(kind = 'walk_in'), COALESCE(MAX(seq), 0) FROM ticket "
                     "WHERE business_day = ? AND prefix = ?", (day_text, prefix)).fetchone()
+                count = count or 0
                 if count >= daily_quota:
                     raise QuotaReached(service, daily_quota)
             if last >= MAX_SEQUENCE:
@@ -230,9 +235,10 @@ class SqliteStore:
     @_guarded("reading the queue")
     def issued_today(self, service: str, day: date) -> int:
         with self._lock:
+            # checked-in appointments do not count against the walk-in quota
             return self._db.execute(
-                "SELECT COUNT(*) FROM ticket WHERE business_day = ? AND service = ?",
-                (day.isoformat(), service)).fetchone()[0]
+                "SELECT COUNT(*) FROM ticket WHERE business_day = ? AND service = ? "
+                "AND kind = 'walk_in'", (day.isoformat(), service)).fetchone()[0]
 
     @_guarded("reading the queue")
     def last_sequence(self, prefix: str, day: date) -> int:
@@ -245,12 +251,18 @@ class SqliteStore:
     # -- what the screen tells the visitor -----------------------------------------
 
     @_guarded("reading the queue")
-    def people_ahead(self, ticket: Ticket) -> int:
+    def people_ahead(self, ticket: Ticket, now: datetime | None = None,
+                     call_orders: Mapping[str, Sequence[str]] | None = None) -> int:
+        """The waiting tickets of the service called before this one at `now` (calling
+        order of kiosk/domain/call_order.py): an emergency case checked in later is
+        ahead of waiting walk-ins, an appointment whose slot has not begun is behind."""
+        now = now or datetime.now(timezone.utc)
         with self._lock:
-            return self._db.execute(
-                "SELECT COUNT(*) FROM ticket WHERE business_day = ? AND service = ? "
-                "AND state = 'waiting' AND id < ?",
-                (ticket.business_day.isoformat(), ticket.service, ticket.id)).fetchone()[0]
+            waiting = self._waiting(self._db, ticket.business_day.isoformat(),
+                                    [ticket.service])
+        target = Waiting(ticket.id, ticket.service, ticket.kind, ticket.slot,
+                         ticket.priority_rank)
+        return ahead_of(target, waiting, now, call_orders)
 
     @_guarded("reading the queue")
     def waiting_count(self, service: str, day: date) -> int:
@@ -288,20 +300,18 @@ class SqliteStore:
     # -- counters ------------------------------------------------------------------
 
     @_guarded("calling the next ticket")
-    def call_next(self, counter: str, services: list[str], now: datetime,
-                  day: date) -> Ticket | None:
-        """The counter calls the first waiting ticket of the given services, in the order
-        they were issued (by id: the wall clock may have jumped back since)."""
-        marks = ",".join("?" * len(services))
+    def call_next(self, counter: str, services: list[str], now: datetime, day: date,
+                  call_orders: Mapping[str, Sequence[str]] | None = None) -> Ticket | None:
+        """The counter calls the first waiting ticket of the given services in the
+        calling order (kiosk/domain/call_order.py; walk-ins by issue order, by id: the
+        wall clock may have jumped back since)."""
         day_text = day.isoformat()
         self._expire_once(day_text)
         with self._write() as db:
-            row = db.execute(
-                f"SELECT id FROM ticket WHERE business_day = ? AND state = 'waiting' "
-                f"AND service IN ({marks}) ORDER BY id LIMIT 1",
-                (day_text, *services)).fetchone()
-            if row is None:
+            waiting = ordered(self._waiting(db, day_text, services), now, call_orders)
+            if not waiting:
                 return None
+            row = (waiting[0].id,)
             call_seq = db.execute("SELECT COALESCE(MAX(call_seq), 0) + 1 FROM ticket "
                                   "WHERE business_day = ? AND call_seq IS NOT NULL",
                                   (day_text,)).fetchone()[0]
@@ -351,6 +361,131 @@ class SqliteStore:
                 "SELECT number FROM ticket WHERE business_day = ? ORDER BY prefix, seq",
                 (day.isoformat(),))]
 
+    @_guarded("reading the queue")
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        with self._lock:
+            found = self._db.execute("SELECT 1 FROM ticket WHERE id = ?",
+                                     (ticket_id,)).fetchone()
+            return self._ticket(self._db, ticket_id) if found else None
+
+    # -- appointments (check-in) -----------------------------------------------------
+
+    @_guarded("importing bookings")
+    def import_bookings(self, bookings: Iterable[Booking], now: datetime) -> dict[str, int]:
+        """Insert or update bookings by reference in one transaction (all or nothing).
+        A booking already checked in (or further) is left as it is: a re-import of the
+        same file changes nothing it need not. Returns counts: added, updated,
+        unchanged, kept (checked in, not touched)."""
+        counts = {"added": 0, "updated": 0, "unchanged": 0, "kept": 0}
+        stamp = _iso(now)
+        with self._write() as db:
+            for b in bookings:
+                row = db.execute("SELECT service, office, start, duration_min, status, "
+                                 "priority_rank FROM appointment WHERE reference = ?",
+                                 (b.reference,)).fetchone()
+                values = (b.service, b.office, _iso(b.start), b.duration_min,
+                          b.status.value, b.priority_rank)
+                if row is None:
+                    db.execute("INSERT INTO appointment (reference, service, office, start, "
+                               "duration_min, status, priority_rank, imported_at) "
+                               "VALUES (?,?,?,?,?,?,?,?)", (b.reference, *values, stamp))
+                    counts["added"] += 1
+                elif row[4] not in (BookingStatus.CONFIRMED.value,
+                                    BookingStatus.CANCELLED.value, BookingStatus.MISSED.value) \
+                        or db.execute("SELECT 1 FROM checkin WHERE reference = ?",
+                                      (b.reference,)).fetchone():
+                    counts["kept"] += 1
+                elif tuple(row) == values:
+                    counts["unchanged"] += 1
+                else:
+                    db.execute("UPDATE appointment SET service = ?, office = ?, start = ?, "
+                               "duration_min = ?, status = ?, priority_rank = ?, "
+                               "imported_at = ? WHERE reference = ?",
+                               (*values, stamp, b.reference))
+                    counts["updated"] += 1
+        return counts
+
+    @_guarded("reading the bookings")
+    def find_booking(self, reference: str) -> Booking | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT reference, service, office, start, duration_min, status, "
+                "priority_rank FROM appointment WHERE reference = ?", (reference,)).fetchone()
+        if row is None:
+            return None
+        return Booking(row[0], row[1], row[2], _dt(row[3]), row[4], BookingStatus(row[5]),
+                       row[6])
+
+    @_guarded("reading the check-ins")
+    def checked_in_ticket(self, reference: str) -> Ticket | None:
+        """The ticket a booking was checked in with, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT ticket_id FROM checkin WHERE reference = ?",
+                                   (reference,)).fetchone()
+            return self._ticket(self._db, row[0]) if row else None
+
+    @_guarded("checking in")
+    def check_in(self, booking: Booking, prefix: str, lang: str, now: datetime, day: date,
+                 timing: str | None = None) -> tuple[Ticket, bool]:
+        """Issue the booking's ticket exactly once, in one write transaction: a second
+        check-in of the same reference (another scan, another process at the same
+        moment) gets the existing ticket and created=False. The number uses the
+        appointment prefix (same 3-digit format; SequenceExhausted after 999); no quota.
+        `timing` (early/on_time/late) is counted for the statistics."""
+        reference = secrets.token_urlsafe(9)
+        day_text, issued_at = day.isoformat(), _iso(now)
+        self._expire_once(day_text)
+        with self._write() as db:
+            row = db.execute("SELECT ticket_id FROM checkin WHERE reference = ?",
+                             (booking.reference,)).fetchone()
+            if row is not None:
+                return self._ticket(db, row[0]), False
+            last = db.execute("SELECT COALESCE(MAX(seq), 0) FROM ticket WHERE "
+                              "business_day = ? AND prefix = ?", (day_text, prefix)).fetchone()[0]
+            if last >= MAX_SEQUENCE:
+                raise SequenceExhausted(booking.service, prefix, MAX_SEQUENCE)
+            seq = last + 1
+            cursor = db.execute(
+                "INSERT INTO ticket (business_day, service, prefix, seq, number, reference, "
+                "terminal, lang, issued_at, state, kind, slot_start, priority_rank) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,'appointment',?,?)",
+                (day_text, booking.service, prefix, seq, format_number(prefix, seq),
+                 reference, self.terminal_id, lang, issued_at, TicketState.WAITING.value,
+                 _iso(booking.start), booking.priority_rank))
+            ticket_id = cursor.lastrowid
+            db.execute("INSERT INTO checkin (reference, ticket_id, business_day, "
+                       "checked_in_at) VALUES (?,?,?,?)",
+                       (booking.reference, ticket_id, day_text, issued_at))
+            db.execute("UPDATE appointment SET status = ? WHERE reference = ?",
+                       (BookingStatus.CHECKED_IN.value, booking.reference))
+            if timing:
+                _count(db, day_text, booking.service, f"checked_in_{timing}")
+            return self._ticket(db, ticket_id), True
+
+    @_guarded("counting a refused check-in")
+    def count_checkin(self, day: date, service: str | None, outcome: str) -> None:
+        """One more refused check-in of the outcome (service "" when not known)."""
+        with self._write() as db:
+            _count(db, day.isoformat(), service or "", f"refused_{outcome}")
+
+    @_guarded("marking no-shows")
+    def mark_no_shows(self, now: datetime,
+                      late_min: Mapping[str, int] | None = None,
+                      default_late_min: int = 15) -> int:
+        """Bookings not checked in by the end of their window (start + the service's
+        late_min) become missed and are counted as no-shows. Returns how many."""
+        with self._write() as db:
+            return _mark_missed(db, None, now, late_min or {}, default_late_min)
+
+    @_guarded("reading the statistics")
+    def checkin_stats(self, day: date) -> list[tuple[str, str, int]]:
+        """(service, outcome, count) of the day; outcomes checked_in_early/_on_time/_late,
+        refused_<outcome>, no_show."""
+        with self._lock:
+            return [tuple(r) for r in self._db.execute(
+                "SELECT service, outcome, count FROM checkin_stat WHERE business_day = ? "
+                "ORDER BY service, outcome", (day.isoformat(),))]
+
     # -- internals -----------------------------------------------------------------
 
     def _expire_once(self, today: str) -> None:
@@ -363,6 +498,14 @@ class SqliteStore:
             return
         with self._write() as db:
             self._expire(db, today)
+        # bookings of earlier days never checked in are no-shows; read first so that a
+        # terminal without appointments takes no extra write lock
+        midnight = _iso(datetime.combine(date.fromisoformat(today), datetime.min.time(),
+                                         OFFICE_ZONE))
+        if self._db.execute("SELECT 1 FROM appointment WHERE status = ? AND start < ? "
+                            "LIMIT 1", (BookingStatus.CONFIRMED.value, midnight)).fetchone():
+            with self._write() as db:
+                _mark_missed(db, today, None)
         self._expired_before = today
 
     @staticmethod
@@ -372,11 +515,52 @@ class SqliteStore:
                    "AND business_day < ?", (today,))
 
     @staticmethod
+    def _waiting(db: sqlite3.Connection, day_text: str,
+                 services: Sequence[str]) -> list[Waiting]:
+        marks = ",".join("?" * len(services))
+        return [Waiting(r[0], r[1], r[2], _dt(r[3]), r[4]) for r in db.execute(
+            f"SELECT id, service, kind, slot_start, priority_rank FROM ticket "
+            f"WHERE business_day = ? AND state = 'waiting' AND service IN ({marks})",
+            (day_text, *services))]
+
+    @staticmethod
     def _ticket(db: sqlite3.Connection, ticket_id: int) -> Ticket:
         row = db.execute("SELECT id, number, service, business_day, issued_at, lang, state, "
-                         "reference, counter FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
+                         "reference, counter, slot_start, priority_rank, kind FROM ticket "
+                         "WHERE id = ?", (ticket_id,)).fetchone()
         return Ticket(row[0], row[1], row[2], date.fromisoformat(row[3]), _dt(row[4]), row[5],
-                      TicketState(row[6]), row[7], row[8])
+                      TicketState(row[6]), row[7], row[8], _dt(row[9]), row[10], row[11])
+
+
+def _count(db: sqlite3.Connection, day_text: str, service: str, outcome: str,
+           n: int = 1) -> None:
+    db.execute("INSERT INTO checkin_stat (business_day, service, outcome, count) "
+               "VALUES (?,?,?,?) ON CONFLICT (business_day, service, outcome) "
+               "DO UPDATE SET count = count + excluded.count", (day_text, service, outcome, n))
+
+
+def _mark_missed(db: sqlite3.Connection, before_day: str | None, now: datetime | None,
+                 late_min: Mapping[str, int] | None = None, default_late_min: int = 15) -> int:
+    """Confirmed bookings that can no longer check in become missed (no-show, counted
+    per day and service): those whose window has closed at `now`, or all of days before
+    `before_day`."""
+    rows = db.execute("SELECT reference, service, start FROM appointment WHERE status = ?",
+                      (BookingStatus.CONFIRMED.value,)).fetchall()
+    missed = 0
+    for reference, service, start_text in rows:
+        start = _dt(start_text)
+        day_text = business_day(start).isoformat()
+        if before_day is not None:
+            gone = day_text < before_day
+        else:
+            gone = now > start + timedelta(minutes=(late_min or {}).get(
+                service, default_late_min))
+        if gone:
+            db.execute("UPDATE appointment SET status = ? WHERE reference = ?",
+                       (BookingStatus.MISSED.value, reference))
+            _count(db, day_text, service, "no_show")
+            missed += 1
+    return missed
 
 
 def _busy_error() -> sqlite3.OperationalError:

@@ -294,7 +294,7 @@ def test_a_number_issued_before_the_queue_became_unreadable_is_still_given(
     from kiosk.store.errors import StoreError
 
     class QueueUnreadable(SqliteStore):
-        def people_ahead(self, ticket):
+        def people_ahead(self, ticket, *args):
             raise StoreError("reading the queue failed: disk I/O error")
 
     store = QueueUnreadable(tmp_path / "q.sqlite3", terminal_id=config.terminal_id)

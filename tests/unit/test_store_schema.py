@@ -96,7 +96,7 @@ def test_a_file_from_a_newer_kiosk_is_refused_untouched(tmp_path):
     SqliteStore(path).close()
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    db.execute("CREATE TABLE appointment (id INTEGER PRIMARY KEY)")
+    db.execute("CREATE TABLE future_feature (id INTEGER PRIMARY KEY)")
     db.commit()
     db.close()
     before = path.read_bytes()
