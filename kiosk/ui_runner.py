@@ -179,7 +179,8 @@ def run_app(config: Config, windowed: bool = False) -> int:
 
     terminal = Terminal(config)
     try:
-        KioskApp(config, terminal.tickets, printer=terminal.printer).run()
+        KioskApp(config, terminal.tickets, printer=terminal.printer,
+                 check_in=terminal.checkin, scans=terminal.scans).run()
     finally:
         terminal.close()
     return 0

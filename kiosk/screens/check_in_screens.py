@@ -12,7 +12,6 @@ from kivy.graphics import Color, Line
 from kivy.lang import Builder
 from kivy.properties import NumericProperty
 
-from kiosk.domain.clock import OFFICE_ZONE
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.ticket import TicketScreen
 from kiosk.services.check_in_result import CheckInOutcome, CheckInResult
@@ -28,10 +27,11 @@ _RETRY = (CheckInOutcome.NOT_A_BOOKING, CheckInOutcome.UNKNOWN, CheckInOutcome.U
 
 
 def time_text(when, lang: str) -> str:
-    """10:30 in the office's time zone, written as the visitor's language writes it."""
-    from babel.dates import format_skeleton
+    """10:30 in the office's time zone, as the reason texts (check_in_text) write it,
+    so the big figure and the sentence on one screen agree."""
+    from kiosk.domain.clock import local
 
-    return format_skeleton("Hm", when, tzinfo=OFFICE_ZONE, locale=lang)
+    return local(when).strftime("%H:%M")
 
 
 def reason_text(result: CheckInResult, lang: str) -> str:
