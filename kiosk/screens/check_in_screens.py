@@ -109,6 +109,8 @@ class CheckInKeypadScreen(KioskScreen):
             key = KeypadKey(text=label if label.isdigit() else "")
             key.key = label
             key.bind(on_tap=lambda k: self.press(k.key))
+            if label == "ok":
+                key.size_mm = 6  # a word in some languages ("Tamam"): it must not wrap
             if label == "delete":
                 key.icon = "backspace"
                 key.kind = "secondary"

@@ -31,6 +31,13 @@ def sweep_app(tmp_path_factory):
     Window.size = size  # the other UI tests expect the conftest's window
 
 
+def _number_screen(state: str) -> str:
+    """The screen whose ticket number the state shows ('' when none)."""
+    if state.startswith("ticket"):
+        return "ticket"
+    return "checkin_ticket" if state in sweep.CHECKIN_TICKET_STATES else ""
+
+
 @pytest.mark.parametrize("screen_name,px,size_mm", sweep.SCREENS,
                          ids=[s[0] for s in sweep.SCREENS])
 @pytest.mark.parametrize("large", [False, True], ids=["normal", "larger"])
@@ -40,10 +47,12 @@ def test_every_screen_fits(sweep_app, screen_name, px, size_mm, large):
         for state in sweep.STATES:
             sweep.set_case(sweep_app, screen_name, px, size_mm, lang, large, state)
             sweep.settle()
-            found = layout_checks.check(sweep_app, needs_number=state.startswith("ticket"))
-            if state.startswith("ticket") and min(size_mm) >= 268:
+            number_screen = _number_screen(state)
+            found = layout_checks.check(sweep_app, needs_number=bool(number_screen),
+                                        number_screen=number_screen or "ticket")
+            if number_screen and min(size_mm) >= 268:
                 # the number leads: digits of 40 mm on a 21.5" screen, either way round
-                digits = sweep_app.root.get_screen("ticket").number_digits_mm()
+                digits = sweep_app.root.get_screen(number_screen).number_digits_mm()
                 if digits < 40:
                     found.append(f"the number's digits are {digits:.1f} mm, less than 40")
             problems += [f"{lang} {state}: {p}" for p in found]
@@ -61,7 +70,9 @@ def test_high_contrast_fits_too(sweep_app):
             for state in sweep.STATES:
                 sweep.set_case(sweep_app, name, px, size_mm, lang, True, state)
                 sweep.settle()
-                found = layout_checks.check(sweep_app, state.startswith("ticket"))
+                number_screen = _number_screen(state)
+                found = layout_checks.check(sweep_app, bool(number_screen),
+                                            number_screen or "ticket")
                 problems += [f"{lang} {state}: {p}" for p in found]
     finally:
         sweep_app.toggle_high_contrast()
