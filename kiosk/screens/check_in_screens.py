@@ -109,8 +109,6 @@ class CheckInKeypadScreen(KioskScreen):
             key = KeypadKey(text=label if label.isdigit() else "")
             key.key = label
             key.bind(on_tap=lambda k: self.press(k.key))
-            if label == "ok":
-                key.size_mm = 6  # a word in some languages ("Tamam"): it must not wrap
             if label == "delete":
                 key.icon = "backspace"
                 key.kind = "secondary"
@@ -153,9 +151,9 @@ class CheckInKeypadScreen(KioskScreen):
         if main.orientation == "horizontal":
             room_mm = (main.height - main.padding[1] - main.padding[3]) / mm
             key_h = max(20.0, min(30.0, (room_mm - 3 * 3) / 4))
-            # wide enough for "OK" in every language; the texts keep at least 45 %
+            # the texts beside keep at least 60 % of the width
             room_w = (main.width - main.padding[0] - main.padding[2]) / mm
-            key_w = max(22.0, min(32.0 * app.text_scale, (room_w * 0.55 - 6) / 3))
+            key_w = max(22.0, min(30.0, (room_w * 0.4 - 6) / 3))
         else:
             key_h = 26.0
             key_w = max(24.0, (main.width - main.padding[0] - main.padding[2]) / mm / 3 - 2)
@@ -163,6 +161,10 @@ class CheckInKeypadScreen(KioskScreen):
         for key in self.keys.values():
             key.min_height_mm = key_h
             key.width = key_w * mm
+        # "OK" is a word in some languages ("Tamam"): small enough for one line
+        ok = self.keys["ok"]
+        ok.size_mm = max(4.0, min(7.0, (key_w - 7) / (0.62 * max(2, len(ok.text))
+                                                       * app.text_scale)))
 
     def refresh(self) -> None:
         ids, tr = self.ids, self.tr
@@ -244,6 +246,8 @@ class CheckInResultScreen(KioskScreen):
         start = BigButton(text=tr("Back to start"), kind="secondary")
         start.bind(on_tap=lambda *_: app.reset_visit())
         buttons.append(start)
+        for button in buttons:
+            button.size_mm = 7 if app.compact else 8.5  # a 10.1" screen keeps the message
         for button in self.ordered(buttons) if row.orientation == "horizontal" else buttons:
             row.add_widget(button)
         equalize_heights(buttons)
