@@ -254,3 +254,47 @@ def test_the_idle_reset_wipes_the_typed_code_and_the_result(checkin_app, clock, 
     open_check_in(app)
     tap(find_button(app.root, "Type the booking code instead"))
     assert keypad.ids.code.text == "" and app.lang == "en"
+
+
+def test_no_store_call_of_a_check_in_runs_on_the_ui_thread(checkin_app, clock):
+    """Scan -> ticket: the source, the store and the printer are only used in workers."""
+    from tests.ui.test_never_waits import StoreWatch
+
+    app = checkin_app
+    book(app, clock)  # the test's own set-up, on this thread
+    watch = StoreWatch(app.store)
+    open_check_in(app)
+    scan(app, signed())
+    screen = app.root.get_screen("checkin_ticket")
+    assert wait_until(lambda: screen.printed is not None, timeout_s=30)
+    assert screen.ids.number.text == "T001" and watch.ui_calls == []
+
+
+@pytest.mark.parametrize("screen,state", [
+    ("checkin_scan", {}), ("checkin_keypad", {"code": "2045"}),
+    ("checkin_result", {"outcome": "checking"}),
+    ("checkin_result", {"outcome": "not_a_booking", "refusal": "boarding_pass"}),
+    ("checkin_result", {"outcome": "checked_in", "printed": "false"}),
+])
+def test_kiosk_screenshot_renders_the_check_in_screens(tmp_path, screen, state):
+    from PIL import Image
+
+    from kiosk.config import load_config
+    from kiosk.paths import config_resource
+    from kiosk.ui_runner import render_screenshot
+
+    config = load_config(config_resource("demo.toml"))
+    out = render_screenshot(config, screen, "ar", tmp_path / "shot.png", (1280, 800),
+                            dict(state, large_text="true"), (217.0, 136.0))
+    assert len(Image.open(out).convert("RGB").getcolors(maxcolors=100_000) or []) > 10
+
+
+def test_kiosk_screenshot_refuses_an_unknown_outcome(tmp_path):
+    from kiosk.config import load_config
+    from kiosk.paths import config_resource
+    from kiosk.ui_runner import render_screenshot
+
+    config = load_config(config_resource("demo.toml"))
+    with pytest.raises(KeyError, match="outcomes: checking"):
+        render_screenshot(config, "checkin_result", "de", tmp_path / "x.png", None,
+                          {"outcome": "lost"})
