@@ -298,3 +298,35 @@ def test_kiosk_screenshot_refuses_an_unknown_outcome(tmp_path):
     with pytest.raises(KeyError, match="outcomes: checking"):
         render_screenshot(config, "checkin_result", "de", tmp_path / "x.png", None,
                           {"outcome": "lost"})
+
+
+def test_a_result_that_comes_after_the_idle_reset_is_not_shown_to_the_next_visitor(
+        checkin_app, clock, ticks):
+    """GIVEN the booking look-up is slow and the visitor walks away while it runs WHEN
+    the screen has started over and the answer comes THEN the start screen stays (the
+    ticket is still issued and printed: the check-in happened)."""
+    import threading
+
+    app = checkin_app
+    book(app, clock)
+    gate = threading.Event()
+    source = app.check_in.service.source
+    real_find = source.find
+
+    def slow_find(code):
+        gate.wait(30)
+        return real_find(code)
+
+    source.find = slow_find
+    open_check_in(app)
+    scan(app, signed())
+    assert wait_until(lambda: app.root.current == "checkin_result", timeout_s=30)
+    assert "Checking your booking…" in texts(app)
+    ticks.t += app.kiosk_config.idle_timeout_s + 1
+    assert wait_until(lambda: app.root.current == "language", timeout_s=5)
+    gate.set()
+    assert wait_until(lambda: ticket_rows(app) == [("T001", "appointment")], timeout_s=30)
+    assert wait_until(lambda: not app.check_in.busy, timeout_s=30)
+    step(10)
+    assert app.root.current == "language"
+    assert "T001" not in " ".join(texts(app))
