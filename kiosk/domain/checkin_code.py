@@ -138,6 +138,16 @@ def make_signed_code(reference: str, key: bytes, office_id: str) -> str:
     return f"{body}:{_mac(key, body)}"
 
 
+def host_of(url: str) -> str | None:
+    """The host name of a URL as parse_code compares it (lower case, no port, no trailing
+    dot), e.g. for zms_hosts from [appointments.zms] url; None when it has none."""
+    try:
+        host = urlsplit(url.strip()).hostname
+    except (ValueError, AttributeError):
+        return None
+    return (host or "").rstrip(".") or None
+
+
 def _mac(key: bytes, body: str) -> str:
     digest = hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()
     return base64.b32encode(digest).decode("ascii")[:MAC_LENGTH]

@@ -5,6 +5,7 @@ All examples are invented (Erika Mustermann is the specimen name on German ID ca
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -14,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.domain.appointment import BookingCode, CodeKind, CodeRefusal
-from kiosk.domain.checkin_code import (MAX_LENGTH, make_signed_code, parse_code, parse_typed,
-                                       typed_state)
+from kiosk.domain.checkin_code import (MAX_LENGTH, host_of, make_signed_code, parse_code,
+                                       parse_typed, typed_state)
+from tests.conftest import ROOT
 
 KEY = bytes.fromhex("3c1f0a5e9b2d4c6f8a7e1b3d5f9c2a4e6b8d0f1a3c5e7092b4d6f8a1c3e5f709")
 OLD_KEY = bytes.fromhex("a0b1c2d3e4f5061728394a5b6c7d8e9fa0b1c2d3e4f5061728394a5b6c7d8e9f")
@@ -38,10 +40,21 @@ def zms_link(payload, host=ZMS_HOST, encode=base64.b64encode):
 
 
 def booking_side_code(reference: str, key: bytes, office: str) -> str:
-    """The README's example of how the booking side makes the code, verbatim in logic."""
+    """How the booking side makes the code, written from the format alone."""
     body = f"KB1:{office.upper()}:{reference}"
     mac = base64.b32encode(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
     return f"{body}:{mac.decode('ascii')[:16]}"
+
+
+@functools.cache
+def readme_example():
+    """The README's Python example for the booking side, run as it is printed there."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Booking QR codes", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # its own assert checks the vector
+    return namespace["checkin_code"]
 
 
 # --- our signed payload -------------------------------------------------------------------
@@ -51,6 +64,14 @@ def test_signed_code_has_the_agreed_format_byte_for_byte():
     assert make_signed_code("12345678", bytes(range(32)), "bb-mitte") == \
         "KB1:BB-MITTE:12345678:DAKE7F5TYH4H2YYG"
     assert make_signed_code("0042", KEY, OFFICE) == booking_side_code("0042", KEY, OFFICE)
+
+
+@FUZZ
+@given(reference=st.from_regex(r"[0-9]{4,12}", fullmatch=True),
+       office=st.from_regex(r"[a-z0-9-]{1,20}", fullmatch=True))
+def test_readme_example_for_the_booking_side_makes_our_codes(reference, office):
+    assert readme_example()(reference, office, KEY.hex()) == \
+        make_signed_code(reference, KEY, office)
 
 
 def test_signed_code_round_trip():
@@ -71,6 +92,9 @@ def test_scanner_terminators_and_letter_case_are_tolerated(wrap):
 def test_old_key_is_accepted_during_rotation():
     code = make_signed_code("55501234", OLD_KEY, OFFICE)
     assert parse(code, keys=(KEY, OLD_KEY)).reference == "55501234"
+    # and the codes signed with the new key, which is the first of the two
+    assert parse(make_signed_code("55501235", KEY, OFFICE), keys=(KEY, OLD_KEY)).reference \
+        == "55501235"
     # after the change-over, when the old key has left the file
     assert parse(code, keys=(KEY,)) is CodeRefusal.BAD_SIGNATURE
 
@@ -158,6 +182,21 @@ def test_zms_link_without_padding_and_with_trailing_slash():
 def test_zms_link_auth_key_is_not_in_repr():
     code = parse(zms_link({"id": 100044, "authKey": "5e3f"}))
     assert "5e3f" not in repr(code)
+
+
+@pytest.mark.parametrize("url,host", [
+    ("https://Termine.Example.ORG:8443/terminvereinbarung/api/2", "termine.example.org"),
+    ("http://termine.example.org./", "termine.example.org"),
+    ("termine.example.org", None), ("https://[::1", None), ("", None), (None, None),
+])
+def test_host_of_the_booking_system_url(url, host):
+    assert host_of(url) == host
+
+
+def test_link_host_from_the_api_url_is_accepted():
+    hosts = (host_of("https://termine.example.org/terminvereinbarung/api/2"),)
+    link = zms_link({"id": 100044, "authKey": "5e3f"}).replace(ZMS_HOST, "TERMINE.example.org")
+    assert parse_code(link, keys=(), office_id=OFFICE, zms_hosts=hosts).reference == "100044"
 
 
 @pytest.mark.parametrize("payload", [
@@ -310,10 +349,17 @@ _JSON_VALUES = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(
         st.sampled_from(["id", "authKey", "x"]), children, max_size=3), max_leaves=10)
 _ZMS_LIKE = st.builds(lambda v: zms_link(v), _JSON_VALUES)
+_URL_LIKE = st.builds(
+    lambda scheme, host, path, fragment: f"{scheme}://{host}{path}#{fragment}",
+    st.sampled_from(["https", "http", "HTTPS", "ftp"]),
+    st.one_of(st.just(ZMS_HOST), st.text(max_size=30), st.just(f"x@{ZMS_HOST}:99999")),
+    st.text(max_size=30),
+    st.one_of(st.text(max_size=60), st.builds(lambda t: "/appointment/confirm/" + t,
+                                              st.text(max_size=80))))
 
 
 @FUZZ
-@given(st.one_of(st.text(max_size=MAX_LENGTH + 50), _OURS_LIKE, _ZMS_LIKE,
+@given(st.one_of(st.text(max_size=MAX_LENGTH + 50), _OURS_LIKE, _ZMS_LIKE, _URL_LIKE,
                  st.binary(max_size=200).map(lambda b: b.decode("latin-1"))))
 def test_no_input_raises_and_every_answer_is_a_code_or_a_refusal(raw):
     result = parse(raw)
@@ -336,7 +382,9 @@ def test_round_trip_make_signed_code_then_parse_code(reference, office, key, oth
     code = make_signed_code(reference, key, office)
     assert len(code) <= 4 + 21 + 13 + 16
     raw = (code.lower() if lower else code) + terminator
-    result = parse_code(raw, keys=[*other_keys, key], office_id=office)
+    position = len(other_keys) // 2  # the matching key first, last or in between
+    keys = [*other_keys[:position], key, *other_keys[position:]]
+    result = parse_code(raw, keys=keys, office_id=office)
     assert result == BookingCode(CodeKind.SIGNED, reference, office=office)
 
 
