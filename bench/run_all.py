@@ -5,7 +5,7 @@ Each script stops by itself (fixed counts and a time budget); this runner also g
 a hard timeout. Takes about 8 minutes on a 2-core machine, most of it the 4-minute
 UI session budget of bench_sessions_rss.py.
 
-Run: .venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes,uilock]
+Run: .venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes,uilock,checkin]
                                        [--quick] [--at REV]
   --quick  small counts for a smoke run of the scripts (the numbers are not results)
   --at REV measure the kiosk package of commit REV instead of the work tree: a clean
@@ -35,6 +35,7 @@ SCRIPTS = {
     "rss": ("bench_sessions_rss.py", [], ["--budget-s", "30", "--engine-sessions", "1000"]),
     "bytes": ("bench_ticket_bytes.py", [], []),
     "uilock": ("bench_ui_lock.py", [], ["--runs", "1"]),
+    "checkin": ("bench_checkin.py", [], ["--runs", "5"]),
 }
 TIMEOUT_S = 1200
 

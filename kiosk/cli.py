@@ -147,6 +147,70 @@ def _line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def cmd_checkin(args) -> int:
+    """Check in exactly as the screen does: exit 0 checked in (and printed), 1 for every
+    refusal with its outcome code, the reason in the visitor's language on stdout."""
+    from kiosk.appointments.api_key import ApiKeyError
+    from kiosk.domain.checkin_code import typed_state
+    from kiosk.domain.clock import local
+    from kiosk.services.check_in_result import CheckInOutcome, CheckInResult
+    from kiosk.services.check_in_text import reason_text
+    from kiosk.wiring import check_in_service
+
+    config = _load(args.config)
+    lang = args.lang or config.default_language
+    if lang not in config.languages:
+        raise UsageError(f"language {lang!r} is not offered; offered: "
+                         f"{', '.join(config.languages)}")
+    # this command reports what went wrong itself, in one line on stderr
+    quiet = [logging.getLogger(n) for n in ("kiosk.services.check_in",
+                                            "kiosk.services.issue_ticket")]
+    levels = [q.level for q in quiet]
+    for q in quiet:
+        if not q.isEnabledFor(logging.DEBUG):
+            q.setLevel(logging.CRITICAL)
+    try:
+        if not config.appointments.enabled:
+            result, service = CheckInResult(CheckInOutcome.NOT_AVAILABLE), None
+        else:
+            try:
+                service = check_in_service(config)
+            except ApiKeyError as err:  # the configured ZMS key file cannot be used
+                raise UsageError(str(err)) from err
+            # digits only: the appointment number, as typed on the keypad
+            typed = typed_state(args.payload) == "valid"
+            result = service.check_in(args.payload, lang, typed=typed)
+        report = _print_issued(service, result) if result.ok else None
+    finally:
+        for q, level in zip(quiet, levels):
+            q.setLevel(level)
+    reason = reason_text(result, lang)
+    slot = local(result.slot).isoformat(timespec="minutes") if result.slot else None
+    printed = bool(report and report.printed)
+    print_error = report.error if report and not report.printed else None
+    if args.json:
+        print(json.dumps({
+            "number": result.number, "service": result.service, "slot": slot,
+            "people_ahead": result.people_ahead, "estimate_min": result.estimate_min,
+            "printed": printed, "print_error": print_error,
+            "outcome": result.outcome.value, "reason": reason}, ensure_ascii=False))
+    else:
+        print(reason)
+        if result.ok:
+            print(f"ticket {result.number} for {result.service}, slot "
+                  f"{local(result.slot).strftime('%H:%M')}")
+            print("printed" if printed else f"not printed: {print_error}")
+    if not result.ok:
+        held = f" (number {result.number})" if result.number else ""
+        print(f"kiosk: not checked in: {result.outcome.value}{held}", file=sys.stderr)
+        return 1
+    if not printed:
+        print(_line(f"kiosk: {result.number} checked in but not printed: {print_error}"),
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def _queue(args):
     from kiosk.services.queue_ops import QueueOperations
     from kiosk.wiring import open_store
@@ -319,6 +383,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ticket)
+
+    p = with_config(sub.add_parser("checkin", help="check in with a booking code, as at "
+                                                   "the screen"))
+    p.add_argument("payload", help="the scanned code (QR payload, ZMS link) or the "
+                                   "appointment number")
+    p.add_argument("--lang")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_checkin)
 
     p = with_config(sub.add_parser("call", help="a counter calls the next ticket"))
     p.add_argument("--counter", required=True)

@@ -1,5 +1,6 @@
 """`kiosk appointments ...`: the commands around bookings (`qr`: the signed QR payload of a
-booking, for demos, tests and the booking side). Registered by kiosk/cli.py."""
+booking, for demos, tests and the booking side; `import`: bookings from a CSV file into
+the embedded store). Registered by kiosk/cli.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 def add_appointments_parser(sub, with_config) -> None:
     """Adds `appointments` and its subcommands to the `kiosk` parser."""
-    parser = sub.add_parser("appointments", help="bookings: QR payloads")
+    parser = sub.add_parser("appointments", help="bookings: QR payloads, CSV import")
     commands = parser.add_subparsers(dest="appointments_command", metavar="COMMAND",
                                      required=True)
 
@@ -19,6 +20,44 @@ def add_appointments_parser(sub, with_config) -> None:
     p.add_argument("reference", help="booking reference: 4 to 12 digits")
     p.add_argument("--png", metavar="FILE", help="write the QR code as a PNG image to FILE")
     p.set_defaults(func=cmd_qr)
+
+    p = with_config(commands.add_parser(
+        "import", help="import bookings from a CSV file into this terminal's store "
+                       "(embedded source)"))
+    p.add_argument("file", help="CSV: reference,service,office,start,duration,status"
+                                "[,priority_rank]")
+    p.set_defaults(func=cmd_import)
+
+
+def cmd_import(args) -> int:
+    """Good rows in one transaction, bad rows listed as FILE:LINE: column: problem and
+    skipped; exit 1 when any row was bad or nothing could be imported."""
+    import sys
+
+    from kiosk.appointments.csv_import import CsvFileError, read_bookings
+    from kiosk.cli import Failure, _load
+    from kiosk.domain.clock import utc_now
+    from kiosk.wiring import open_store
+
+    config = _load(args.config)
+    try:
+        parsed = read_bookings(Path(args.file), [s.id for s in config.services])
+    except CsvFileError as err:
+        raise Failure(f"{err}; nothing imported") from None
+    for problem in parsed.problems:
+        print(problem, file=sys.stderr)
+    store = open_store(config)
+    try:
+        counts = store.import_bookings(parsed.bookings, utc_now())
+    finally:
+        store.close()
+    print(f"{args.file}: {counts['added']} added, {counts['updated']} updated, "
+          f"{counts['unchanged']} unchanged, {counts['kept']} kept (already checked in)"
+          + (f"; {len(parsed.problems)} bad row(s) skipped" if parsed.problems else ""))
+    if parsed.problems:
+        raise Failure(f"{len(parsed.problems)} bad row(s) in {args.file} skipped (listed "
+                      f"above); the {len(parsed.bookings)} good row(s) were imported")
+    return 0
 
 
 def cmd_qr(args) -> int:

@@ -54,7 +54,7 @@ class ServiceAppointments:
 @dataclass(frozen=True)
 class ZmsConfig:
     url: str                      # API base, e.g. https://host/terminvereinbarung/api/2
-    api_key_file: str | None      # key for POST /process/status/queued/ (X-Api-Key)
+    api_key_file: str | None      # ZMS workstation auth key (header X-Authkey): arrivals
     scope_id: int | None          # our office's ZMS scope id
     connect_timeout_s: float = 2.0
     read_timeout_s: float = 3.0

@@ -190,8 +190,12 @@ class Terminal:
         # None when [appointments] is absent or switched off: no check-in on the screens
         self.checkin = None
         if config.appointments.enabled:
-            self.checkin = check_in_service(config, self.store, tickets=self.tickets,
-                                            keys=_keys_or_none(config))
+            try:
+                self.checkin = check_in_service(config, self.store, tickets=self.tickets,
+                                                keys=_keys_or_none(config))
+            except Exception as err:  # noqa: BLE001 - walk-ins must work without check-in
+                # e.g. the ZMS key file is unusable: check-in is not offered, and says why
+                logging.getLogger(__name__).error("check-in not available: %s", err)
         # scans go to the app once it listens (screens/check_in.py); none before
         from kiosk.devices.scanner.handoff import ScanHandoff
 

@@ -14,9 +14,9 @@ _HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
 def build_source(config: Config, store):
     """embedded: the terminal's store; zms: the booking system's HTTP API."""
     if config.appointments.source == "zms":
-        from kiosk.appointments.zms import ZmsSource  # the zms helper's module
+        from kiosk.appointments.zms import zms_source  # ApiKeyError: key file unusable
 
-        return ZmsSource(config.appointments.zms)
+        return zms_source(config)
     from kiosk.appointments.embedded import EmbeddedSource
 
     return EmbeddedSource(store)

@@ -4,7 +4,7 @@ the appointment sources, the code parser, the check-in rules and the screens."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 
 
@@ -30,7 +30,10 @@ class Booking:
 
     @property
     def end(self) -> datetime:
-        return self.start + timedelta(minutes=self.duration_min)
+        # in real minutes: adding to a Europe/Berlin datetime is wall-clock arithmetic,
+        # wrong across a DST switch
+        utc = self.start.astimezone(timezone.utc) + timedelta(minutes=self.duration_min)
+        return utc.astimezone(self.start.tzinfo)
 
     @property
     def is_emergency(self) -> bool:

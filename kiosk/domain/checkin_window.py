@@ -63,6 +63,9 @@ def evaluate(booking: Booking, rules: ServiceAppointments, office_id: str,
         return WindowResult(Verdict.WRONG_OFFICE)
     if business_day(booking.start) != business_day(now):
         return WindowResult(Verdict.WRONG_DAY)
+    # compared in UTC: two datetimes with the same zone compare by wall time
+    now = now.astimezone(timezone.utc)
+    start = booking.start.astimezone(timezone.utc)
     if status is BookingStatus.MISSED or now > window_closes(booking, rules):
         return WindowResult(Verdict.TOO_LATE)
     opens = window_opens(booking, rules)
@@ -70,4 +73,4 @@ def evaluate(booking: Booking, rules: ServiceAppointments, office_id: str,
         if rules.too_early == "check_in":
             return WindowResult(Verdict.OK, Timing.EARLY)
         return WindowResult(Verdict.TOO_EARLY, come_back_at=opens)
-    return WindowResult(Verdict.OK, Timing.ON_TIME if now <= booking.start else Timing.LATE)
+    return WindowResult(Verdict.OK, Timing.ON_TIME if now <= start else Timing.LATE)

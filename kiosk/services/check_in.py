@@ -11,14 +11,13 @@ import logging
 import threading
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
-from urllib.parse import urlsplit
 
 from kiosk.appointments.source import AppointmentSource, SourceUnavailable
 from kiosk.config import Config
 from kiosk.config_model import ServiceAppointments
 from kiosk.domain.appointment import CodeRefusal
 from kiosk.domain.call_order import call_orders
-from kiosk.domain.checkin_code import parse_code, parse_typed
+from kiosk.domain.checkin_code import host_of, parse_code, parse_typed
 from kiosk.domain.checkin_window import Verdict, evaluate
 from kiosk.domain.clock import business_day, utc_now
 from kiosk.domain.estimate import ACTIVE_WINDOW_S, WaitEstimate, estimate_wait
@@ -51,7 +50,8 @@ class CheckInService:
         # printing and the walk-in offer take the walk-in path itself
         self.tickets = tickets or TicketService(config, store, printer, clock=self.clock)
         zms = config.appointments.zms
-        self.zms_hosts = (urlsplit(zms.url).hostname or "",) if zms and zms.url else ()
+        host = host_of(zms.url) if zms and zms.url else None
+        self.zms_hosts = (host,) if host else ()
         self._orders = call_orders(config.services)
         self._lock = threading.Lock()  # one check-in at a time in this process
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Callable
 
 from kiosk.config import Config
+from kiosk.domain.call_order import call_orders
 from kiosk.domain.clock import business_day, utc_now
 from kiosk.domain.ticket import Ticket, TicketState
 from kiosk.services.ports import QueueStore
@@ -24,7 +25,8 @@ class QueueOperations:
         self.config, self.store, self.clock = config, store, clock
 
     def call_next(self, counter: str, service_ids: list[str] | None = None) -> Ticket | None:
-        """Call the oldest waiting ticket of the services (all of them when none given)."""
+        """Call the next waiting ticket of the services (all of them when none given) in
+        the calling order of kiosk/domain/call_order.py."""
         if not _COUNTER.match(counter):
             # the counter is stored and shown on the sign: an id like 3 or B12, never a
             # member of staff's name
@@ -38,7 +40,14 @@ class QueueOperations:
         services = service_ids or [s.id for s in self.config.services]
         now = self.clock()
         with store_faults("calling the next ticket"):
-            return self.store.call_next(counter, services, now, business_day(now))
+            if self.config.appointments.enabled:
+                # bookings whose window closed without a check-in become no-shows
+                self.store.mark_no_shows(now, {s.id: s.appointments.late_min
+                                               for s in self.config.services
+                                               if s.appointments is not None})
+            # the documented order: emergency cases, begun slots, walk-ins (per service)
+            return self.store.call_next(counter, services, now, business_day(now),
+                                        call_orders(self.config.services))
 
     def done(self, number: str) -> Ticket:
         return self._finish(number, TicketState.DONE)

@@ -37,8 +37,9 @@ def test_call_reaches_the_sign_and_survives_a_power_cycle(tmp_path, config):
             assert "A001 -> Schalter 3" in sign.shown  # older call still shown, below
             sign.disappear()
             time.sleep(0.5)
-            sign.reappear()
+            # counted before the sign is back: the feed may resend before this line runs
             frames = sign.frames
+            sign.reappear()
             assert sign.wait_until(lambda s: s.frames > frames and
                                    s.shown[:1] == ["A002 -> Schalter 5"], timeout_s=30)
         finally:

@@ -28,3 +28,7 @@ def test_demo_walks_through_a_visit_offscreen(tmp_path):
     for name in ("1-language.png", "2-services.png", "3-ticket.png"):
         assert Image.open(out / "screens" / name).size == (1920, 1080)
     assert (out / "display.png").exists()
+    # a booking checked in by its QR code; the demo's key stays in its own folder
+    assert "checked in booking 204517: T001, slot" in result.stdout
+    assert (out / "tickets" / "ticket-0002.png").exists()
+    assert (out / "checkin.keys").stat().st_mode & 0o077 == 0

@@ -31,11 +31,12 @@ def service(config, store, clock):
     return check_in_service(config, store, clock=clock)
 
 
-def add(store, clock, ref="204517", minutes=10, **kw):
+def add(store, clock, ref="204517", minutes=10, rank=None, **kw):
     values = dict(service="anmeldung", office="bb-test", duration_min=15,
                   status=BookingStatus.CONFIRMED)
     values.update(kw)
-    b = Booking(ref, start=clock.now + timedelta(minutes=minutes), **values)
+    b = Booking(ref, start=clock.now + timedelta(minutes=minutes), priority_rank=rank,
+                **values)
     store.import_bookings([b], clock.now)
     return b
 
@@ -141,3 +142,19 @@ def test_signed_qr_code_checks_in_and_another_offices_code_is_wrong_office(confi
     assert forged.outcome is CheckInOutcome.NOT_A_BOOKING
     result = service.check_in(make_signed_code("204517", KEY, "bb-test"), "de")
     assert result.outcome is CheckInOutcome.CHECKED_IN and result.number == "T001"
+
+
+def test_a_counter_calling_marks_no_shows_and_calls_in_order(config, store, clock):
+    from kiosk.services.queue_ops import QueueOperations
+
+    add(store, clock, ref="1001", minutes=-20)             # window closed: no-show
+    add(store, clock, ref="1002", minutes=30, rank=1)       # invited emergency case
+    walk_in = check_in_service(config, store, clock=clock).tickets.issue("anmeldung", "de")
+    clock.advance(minutes=5)  # 1002's window (30 min early) is open now
+    service = check_in_service(config, store, clock=clock)
+    emergency = service.check_in("1002", "de", typed=True)
+    assert emergency.people_ahead == 0
+    queue = QueueOperations(config, store, clock=clock)
+    assert queue.call_next("3").number == emergency.number
+    assert queue.call_next("3").number == walk_in.ticket.number
+    assert store.find_booking("1001").status is BookingStatus.MISSED

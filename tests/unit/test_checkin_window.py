@@ -100,3 +100,22 @@ def test_fall_back_counts_real_minutes():
     assert evaluate(booking(slot), RULES, "bb-mitte", second).verdict is Verdict.TOO_LATE
     first = datetime(2026, 10, 25, 2, 45, tzinfo=OFFICE_ZONE, fold=0).astimezone(timezone.utc)
     assert evaluate(booking(slot), RULES, "bb-mitte", first).verdict is Verdict.OK
+
+
+def test_a_booking_ends_in_real_minutes_across_the_switch():
+    start = datetime(2026, 3, 29, 1, 50, tzinfo=OFFICE_ZONE)
+    b = Booking("204517", "anmeldung", "bb-mitte", start, 20, BookingStatus.CONFIRMED)
+    # (subtracting two Europe/Berlin datetimes would be wall-clock arithmetic as well)
+    assert (b.end.astimezone(timezone.utc) - start.astimezone(timezone.utc)).total_seconds() \
+        == 20 * 60
+    assert local(b.end).strftime("%H:%M") == "03:10"
+
+
+def test_a_clock_in_office_time_on_the_fall_back_night():
+    """A clock that hands out Europe/Berlin datetimes: the second 02:05 (CET, 01:05 UTC)
+    is 10 minutes after a 02:55 slot in CEST (00:55 UTC), although its wall time is
+    earlier: late, not on time."""
+    slot = datetime(2026, 10, 25, 2, 55, tzinfo=OFFICE_ZONE, fold=0)
+    now = datetime(2026, 10, 25, 2, 5, tzinfo=OFFICE_ZONE, fold=1)
+    result = evaluate(booking(slot), RULES, "bb-mitte", now)
+    assert (result.verdict, result.timing) == (Verdict.OK, Timing.LATE)
