@@ -83,6 +83,7 @@ def render_screenshot(config: Config, screen: str, lang: str, out: Path,
 
 
 def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
+    app.check_in.preview = True  # a picture of the screens needs no check-in service
     if _flag(state.get("checkin", "false")):  # the entry shows without [appointments]
         appointments = dataclasses.replace(app.kiosk_config.appointments, enabled=True)
         app.kiosk_config = dataclasses.replace(app.kiosk_config, appointments=appointments)

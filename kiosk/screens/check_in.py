@@ -31,10 +31,15 @@ class CheckIn:
         self.came_from = "language"  # where "Back" on the scan screen leads
         self.last_entry = "checkin_scan"  # where "Try again" leads
 
+    preview = False  # screenshots and the layout sweep: the screens without a service
+
     @property
     def enabled(self) -> bool:
-        """Check-in is offered: the start and services screens show the entry."""
-        return bool(self.app.kiosk_config.appointments.enabled)
+        """Check-in is offered: the start and services screens show the entry. Not when
+        the service could not be built (the terminal logs why): no entry that can only
+        answer "not possible"."""
+        return bool(self.app.kiosk_config.appointments.enabled) and (
+            self.service is not None or self.preview)
 
     @property
     def busy(self) -> bool:

@@ -330,3 +330,33 @@ def test_a_result_that_comes_after_the_idle_reset_is_not_shown_to_the_next_visit
     step(10)
     assert app.root.current == "language"
     assert "T001" not in " ".join(texts(app))
+
+
+def test_no_entry_when_the_check_in_service_could_not_be_built(tmp_path, ticks):
+    """[appointments] is on but the service failed at start (the terminal logged why):
+    no "I have an appointment" that could only answer "not possible"; scans get the
+    hint that codes are not checked in here."""
+    from kiosk.app import KioskApp, start_embedded
+    from kiosk.config import load_config
+    from kiosk.services.issue_ticket import TicketService
+    from kiosk.store.sqlite import SqliteStore
+    from kiosk.widgets.scan_hint import NOT_OFFERED
+
+    text = MINIMAL_CONFIG.replace("{printer_path}", str(tmp_path / "printer.bin"))
+    config = load_config(write_config(tmp_path, text + APPOINTMENTS))
+    config = dataclasses.replace(config, screen=dataclasses.replace(
+        config.screen, width_px=WIDTH, height_px=HEIGHT))
+    store = SqliteStore(tmp_path / "none.sqlite3", terminal_id="ui")
+    app = start_embedded(KioskApp(config, TicketService(config, store, None),
+                                  monotonic=ticks, check_in=None))
+    try:
+        step(5)
+        assert not any(getattr(w, "checkin_entry", False)
+                       for w in app.root.walk(restrict=False))
+        app.check_in.scan(WIFI)
+        step(2)
+        assert app.tr(NOT_OFFERED) in texts(app)  # in the screen's language
+        assert app.root.current == "language"
+    finally:
+        app.detach()
+        store.close()
