@@ -60,6 +60,7 @@ def render_screenshot(config: Config, screen: str, lang: str, out: Path,
     if unknown:
         raise KeyError(f"unknown state key(s) {', '.join(sorted(unknown))} for {screen!r}; "
                        f"known: {', '.join(sorted(STATE_KEYS[screen]))}")
+    check_state_values(screen, state)  # before an app exists: a bad value leaves none
     config = dataclasses.replace(config, screen=screen_for(config, size, size_mm))
     kivy_env.prepare(config.screen.width_px, config.screen.height_px, fullscreen=False,
                      headless=True)
@@ -120,6 +121,21 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
         app.root.show_idle_warning(seconds, sound=False)  # a picture makes no sound
 
 
+def check_state_values(screen: str, state: dict[str, str]) -> None:
+    """KeyError (a usage error) for a check-in outcome or code kind that does not exist."""
+    if screen != "checkin_result":
+        return
+    from kiosk.domain.appointment import CodeRefusal
+    from kiosk.services.check_in_result import CheckInOutcome
+
+    outcomes = ["checking"] + [o.value for o in CheckInOutcome]
+    refusals = [r.value for r in CodeRefusal]
+    if state.get("outcome", "checked_in") not in outcomes or \
+            state.get("refusal", refusals[0]) not in refusals:
+        raise KeyError(f"unknown outcome or refusal; outcomes: {', '.join(outcomes)}; "
+                       f"refusals: {', '.join(refusals)}")
+
+
 def apply_checkin_state(app, screen: str, state: dict[str, str]) -> str:
     """Put a check-in screen into the state asked for; the name of the screen to show
     (a check-in that gave a ticket is shown on the check-in ticket screen)."""
@@ -140,14 +156,10 @@ def apply_checkin_state(app, screen: str, state: dict[str, str]) -> str:
     if outcome == "checking":
         root.get_screen(screen).show_checking()
         return screen
-    try:
-        kind = CheckInOutcome(outcome)
-        refusal = CodeRefusal(state["refusal"]) if "refusal" in state else (
-            CodeRefusal.WIFI if kind is CheckInOutcome.NOT_A_BOOKING else None)
-    except ValueError as err:
-        raise KeyError(f"unknown outcome or refusal: {err}; outcomes: checking, "
-                       f"{', '.join(o.value for o in CheckInOutcome)}; refusals: "
-                       f"{', '.join(r.value for r in CodeRefusal)}") from None
+    check_state_values(screen, state)
+    kind = CheckInOutcome(outcome)
+    refusal = CodeRefusal(state["refusal"]) if "refusal" in state else (
+        CodeRefusal.WIFI if kind is CheckInOutcome.NOT_A_BOOKING else None)
     slot = datetime.combine(datetime.now(OFFICE_ZONE).date(), time(10, 30), OFFICE_ZONE)
     estimate = state.get("estimate_min", "")
     ticket = kind in (CheckInOutcome.CHECKED_IN, CheckInOutcome.ALREADY_CHECKED_IN)

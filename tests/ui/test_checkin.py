@@ -270,13 +270,24 @@ def test_no_store_call_of_a_check_in_runs_on_the_ui_thread(checkin_app, clock):
     assert screen.ids.number.text == "T001" and watch.ui_calls == []
 
 
+@pytest.fixture
+def window_kept():
+    """render_screenshot sizes the window for its screen: the next tests expect theirs."""
+    from kivy.core.window import Window
+
+    size = tuple(Window.size)
+    yield
+    Window.size = size
+
+
 @pytest.mark.parametrize("screen,state", [
     ("checkin_scan", {}), ("checkin_keypad", {"code": "2045"}),
     ("checkin_result", {"outcome": "checking"}),
     ("checkin_result", {"outcome": "not_a_booking", "refusal": "boarding_pass"}),
     ("checkin_result", {"outcome": "checked_in", "printed": "false"}),
 ])
-def test_kiosk_screenshot_renders_the_check_in_screens(tmp_path, screen, state):
+def test_kiosk_screenshot_renders_the_check_in_screens(tmp_path, window_kept, screen,
+                                                       state):
     from PIL import Image
 
     from kiosk.config import load_config
@@ -289,15 +300,21 @@ def test_kiosk_screenshot_renders_the_check_in_screens(tmp_path, screen, state):
     assert len(Image.open(out).convert("RGB").getcolors(maxcolors=100_000) or []) > 10
 
 
-def test_kiosk_screenshot_refuses_an_unknown_outcome(tmp_path):
+def test_kiosk_screenshot_refuses_an_unknown_outcome(tmp_path, window_kept):
     from kiosk.config import load_config
     from kiosk.paths import config_resource
     from kiosk.ui_runner import render_screenshot
 
+    from kivy.app import App
+
     config = load_config(config_resource("demo.toml"))
+    before = App.get_running_app()
     with pytest.raises(KeyError, match="outcomes: checking"):
         render_screenshot(config, "checkin_result", "de", tmp_path / "x.png", None,
                           {"outcome": "lost"})
+    # refused before an app was made: an app torn down before its first frame left its
+    # pending layout work to the next test's frames, which pinned kv's `app` to it
+    assert App.get_running_app() is before
 
 
 def test_a_result_that_comes_after_the_idle_reset_is_not_shown_to_the_next_visitor(
