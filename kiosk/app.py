@@ -35,6 +35,7 @@ from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,  
 from kiosk import screen_fit  # noqa: E402
 from kiosk.config import Config  # noqa: E402
 from kiosk.i18n import LANGUAGES, font_path, gettext_for, is_rtl, translations  # noqa: E402
+from kiosk.screens.check_in import CheckIn  # noqa: E402
 from kiosk.screens.walk_in import WalkIn  # noqa: E402
 from kiosk.theme import HIGH_CONTRAST, LARGE_TEXT_SCALE, STANDARD  # noqa: E402
 
@@ -61,7 +62,7 @@ class KioskApp(App):
     use_kivy_settings = False
 
     def __init__(self, config: Config, tickets, monotonic=time.monotonic, printer=None,
-                 **kwargs):
+                 check_in=None, scans=None, **kwargs):
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.tickets = tickets  # services.issue_ticket.TicketService
@@ -73,6 +74,8 @@ class KioskApp(App):
         self.monotonic = monotonic
         self.last_activity = monotonic()
         self.walk_in = WalkIn(self)  # its workers start with the app, stop with it
+        # check_in: services.check_in.CheckInService; scans: the scanner's ScanHandoff
+        self.check_in = CheckIn(self, check_in, scans)
         self.lang = config.default_language
         self.font_name = font_path(self.lang)
         self.title = "Kiosk"
@@ -94,6 +97,7 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         self.walk_in.start()
+        self.check_in.start()  # scans reach the app from now on
         # systemd: READY after the first frame is really drawn; the watchdog is fed
         # from the UI thread, so a frozen UI stops feeding it and gets restarted
         from kiosk import systemd_notify
@@ -117,6 +121,7 @@ class KioskApp(App):
         from kiosk import systemd_notify
 
         self.walk_in.stop()
+        self.check_in.stop()
         systemd_notify.stopping()
 
     def detach(self) -> None:
@@ -206,6 +211,7 @@ class KioskApp(App):
         self.set_language(self.kiosk_config.default_language)
         self.root.get_screen("ticket").clear()
         self.root.get_screen("services").clear()
+        self.check_in.reset()  # the typed code and the check-in result go too
         self.root.show("language")
         self.last_activity = self.monotonic()
 

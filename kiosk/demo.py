@@ -128,7 +128,8 @@ def _walk_through(config, out: Path, printer, display, lang: str) -> int:
     print("kiosk demo: no display found, walking through one visit offscreen")
     terminal = Terminal(config)
     try:
-        app = start_embedded(KioskApp(config, terminal.tickets, printer=terminal.printer))
+        app = start_embedded(KioskApp(config, terminal.tickets, printer=terminal.printer,
+                                      check_in=terminal.checkin, scans=terminal.scans))
         shots = out / "screens"
         export_png(app, shots / "1-language.png")
         tap(find_button(app.root, LANGUAGES[lang].native_name))

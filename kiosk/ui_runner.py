@@ -11,12 +11,17 @@ from pathlib import Path
 from kiosk import kivy_env
 from kiosk.config import Config
 
-SCREENS = ("language", "services", "ticket")
+SCREENS = ("language", "services", "ticket", "checkin_scan", "checkin_keypad",
+           "checkin_result")
+_COMMON = {"large_text", "high_contrast", "idle_warning"}
 STATE_KEYS = {
-    "language": {"large_text", "high_contrast", "idle_warning", "printer_ok"},
-    "services": {"large_text", "high_contrast", "idle_warning", "message", "printer_ok"},
-    "ticket": {"large_text", "high_contrast", "idle_warning", "number", "service",
-               "people_ahead", "estimate_min", "printed"},
+    "language": _COMMON | {"printer_ok", "checkin"},
+    "services": _COMMON | {"message", "printer_ok", "checkin"},
+    "ticket": _COMMON | {"number", "service", "people_ahead", "estimate_min", "printed"},
+    "checkin_scan": _COMMON,
+    "checkin_keypad": _COMMON | {"code"},
+    "checkin_result": _COMMON | {"outcome", "refusal", "number", "service", "people_ahead",
+                                 "estimate_min", "printed"},
 }
 
 
@@ -55,6 +60,7 @@ def render_screenshot(config: Config, screen: str, lang: str, out: Path,
     if unknown:
         raise KeyError(f"unknown state key(s) {', '.join(sorted(unknown))} for {screen!r}; "
                        f"known: {', '.join(sorted(STATE_KEYS[screen]))}")
+    check_state_values(screen, state)  # before an app exists: a bad value leaves none
     config = dataclasses.replace(config, screen=screen_for(config, size, size_mm))
     kivy_env.prepare(config.screen.width_px, config.screen.height_px, fullscreen=False,
                      headless=True)
@@ -78,6 +84,10 @@ def render_screenshot(config: Config, screen: str, lang: str, out: Path,
 
 
 def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
+    app.check_in.preview = True  # a picture of the screens needs no check-in service
+    if _flag(state.get("checkin", "false")):  # the entry shows without [appointments]
+        appointments = dataclasses.replace(app.kiosk_config.appointments, enabled=True)
+        app.kiosk_config = dataclasses.replace(app.kiosk_config, appointments=appointments)
     app.set_language(lang)
     if _flag(state.get("large_text", "false")):
         app.toggle_large_text()
@@ -99,6 +109,8 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
         # a closed office shows closed buttons too, not only the message
         services.forced_state = message if message in ("closed", "quota_reached",
                                                        "exhausted", "disabled") else ""
+    elif screen.startswith("checkin_"):
+        screen = apply_checkin_state(app, screen, state)
     app.printer_ok = _flag(state.get("printer_ok", "true"))
     app.root.show(screen)
     if state.get("idle_warning"):
@@ -107,6 +119,66 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
         # its next tick would take the warning away again
         app.last_activity = app.monotonic() - (app.kiosk_config.idle_timeout_s - seconds)
         app.root.show_idle_warning(seconds, sound=False)  # a picture makes no sound
+
+
+def check_state_values(screen: str, state: dict[str, str]) -> None:
+    """KeyError (a usage error) for a check-in outcome or code kind that does not exist."""
+    if screen != "checkin_result":
+        return
+    from kiosk.domain.appointment import CodeRefusal
+    from kiosk.services.check_in_result import CheckInOutcome
+
+    outcomes = ["checking"] + [o.value for o in CheckInOutcome]
+    refusals = [r.value for r in CodeRefusal]
+    if state.get("outcome", "checked_in") not in outcomes or \
+            state.get("refusal", refusals[0]) not in refusals:
+        raise KeyError(f"unknown outcome or refusal; outcomes: {', '.join(outcomes)}; "
+                       f"refusals: {', '.join(refusals)}")
+
+
+def apply_checkin_state(app, screen: str, state: dict[str, str]) -> str:
+    """Put a check-in screen into the state asked for; the name of the screen to show
+    (a check-in that gave a ticket is shown on the check-in ticket screen)."""
+    from datetime import datetime, time, timedelta
+
+    from kiosk.domain.appointment import CodeRefusal
+    from kiosk.domain.clock import OFFICE_ZONE
+    from kiosk.services.check_in_result import CheckInOutcome, CheckInResult
+
+    root = app.root
+    if screen == "checkin_keypad":
+        keypad = root.get_screen(screen)
+        keypad.digits = state.get("code", "")
+        return screen
+    if screen != "checkin_result":
+        return screen
+    outcome = state.get("outcome", "checked_in")
+    if outcome == "checking":
+        root.get_screen(screen).show_checking()
+        return screen
+    check_state_values(screen, state)
+    kind = CheckInOutcome(outcome)
+    refusal = CodeRefusal(state["refusal"]) if "refusal" in state else (
+        CodeRefusal.WIFI if kind is CheckInOutcome.NOT_A_BOOKING else None)
+    slot = datetime.combine(datetime.now(OFFICE_ZONE).date(), time(10, 30), OFFICE_ZONE)
+    estimate = state.get("estimate_min", "")
+    ticket = kind in (CheckInOutcome.CHECKED_IN, CheckInOutcome.ALREADY_CHECKED_IN)
+    result = CheckInResult(
+        kind, service=state.get("service", app.kiosk_config.services[0].id), slot=slot,
+        number=state.get("number", "T012") if ticket else None,
+        people_ahead=int(state.get("people_ahead", "2")) if ticket else None,
+        estimate_min=int(estimate) if estimate.isdigit() else None,
+        come_back_at=slot - timedelta(minutes=30) if kind is CheckInOutcome.TOO_EARLY
+        else None, refusal=refusal)
+    if not ticket:
+        root.get_screen(screen).show_result(result)
+        return screen
+    shown = root.get_screen("checkin_ticket")
+    shown.show_result(result)
+    printed = state.get("printed", "true").lower()
+    if kind is CheckInOutcome.CHECKED_IN and printed != "pending":
+        shown.show_print_result(_flag(printed))
+    return "checkin_ticket"
 
 
 def run_app(config: Config, windowed: bool = False) -> int:
@@ -121,7 +193,8 @@ def run_app(config: Config, windowed: bool = False) -> int:
     terminal = Terminal(config)
     try:
         terminal.start_health_server()
-        KioskApp(config, terminal.tickets, printer=terminal.printer).run()
+        KioskApp(config, terminal.tickets, printer=terminal.printer,
+                 check_in=terminal.checkin, scans=terminal.scans).run()
     finally:
         terminal.close()
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from kiosk.config import Config, DisplayConfig, PrinterConfig
+from kiosk.config import Config, DisplayConfig, PrinterConfig, ScannerConfig
 from kiosk.paths import data_dir
 
 
@@ -114,6 +114,20 @@ def build_display(display: DisplayConfig):
                              chime_command=display.chime_command or None).start()
 
 
+def build_scanner(scanner: ScannerConfig, on_scan):
+    """A started worker for the [scanner]; its scans go to `on_scan` on its own thread."""
+    if scanner.transport == "serial":
+        from kiosk.devices.scanner.serial_scanner import SerialScanner
+
+        return SerialScanner(scanner.device, baudrate=scanner.baudrate,
+                             terminator=scanner.terminator.encode("ascii"),
+                             max_length=scanner.max_length, on_scan=on_scan).start()
+    from kiosk.devices.scanner.hid_scanner import HidScanner
+
+    return HidScanner(scanner.device, layout=scanner.layout, max_length=scanner.max_length,
+                      on_scan=on_scan).start()
+
+
 def build_callup_feed(config: Config, store, displays):
     """Feed the recorded calls to the started display workers (same order as config)."""
     from kiosk.devices.display.calls import Call
@@ -215,6 +229,12 @@ class Terminal:
             except Exception as err:  # noqa: BLE001 - walk-ins must work without check-in
                 # e.g. the ZMS key file is unusable: check-in is not offered, and says why
                 logging.getLogger(__name__).error("check-in not available: %s", err)
+        # scans go to the app once it listens (screens/check_in.py); none before
+        from kiosk.devices.scanner.handoff import ScanHandoff
+
+        self.scans = ScanHandoff()
+        self.scanner = build_scanner(config.scanner, self.scans) \
+            if config.scanner is not None else None
         self.health = None  # the endpoint process: start_health_server() (kiosk run)
 
     def start_health_server(self) -> None:
@@ -226,6 +246,8 @@ class Terminal:
         self.state.close()  # first: devices closing down are not news for monitoring
         if self.feed is not None:
             self.feed.close()
+        if self.scanner is not None:
+            self.scanner.close()
         for display in self.displays:
             display.close()
         self.printer.close()

@@ -8,6 +8,7 @@ from kivy.lang import Builder
 
 from kiosk.i18n import LANGUAGES, N_, gettext_for
 from kiosk.screens.base import PRINTER_NOTICE, KioskScreen
+from kiosk.screens.check_in_entry import place_entry
 from kiosk.widgets.common import BigButton, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("language.kv")))
@@ -43,6 +44,7 @@ class LanguageScreen(KioskScreen):
             grid.add_widget(button)
             buttons.append(button)
         equalize_heights(buttons)
+        place_entry(self.ids.checkin_slot, self.app, bilingual=True)
         self.ids.area.scroll_to_top()
 
     def choose(self, code: str) -> None:

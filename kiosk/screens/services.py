@@ -13,6 +13,7 @@ from kivy.uix.gridlayout import GridLayout
 from kiosk.domain.clock import OFFICE_ZONE
 from kiosk.domain.next_opening import next_opening
 from kiosk.screens.base import PRINTER_NOTICE, KioskScreen
+from kiosk.screens.check_in_entry import place_entry
 from kiosk.services.availability_snapshot import STORE_TROUBLE
 from kiosk.services.issue_ticket import EXHAUSTED_MESSAGE, EXHAUSTED_NOTE
 from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
@@ -99,6 +100,7 @@ class ServicesScreen(KioskScreen):
             row.remove_widget(widget)
         for widget in self.ordered([self.ids.back, self.ids.heading]):
             row.add_widget(widget)
+        place_entry(self.ids.checkin_slot, app, bilingual=False)
         message = self.ids.message
         if self.message_reason:
             message.text = refusal_text(self.tr, self.message_reason)

@@ -145,4 +145,8 @@ def _build_screen(name: str):
         from kiosk.screens.language import LanguageScreen
 
         return LanguageScreen(name=name)
+    if name.startswith("checkin_"):
+        from kiosk.screens.check_in_screens import build_screen
+
+        return build_screen(name)
     raise KeyError(f"no screen {name!r}")

@@ -76,7 +76,7 @@ def _background_of(widget, app):
     return app.theme.rgba("background")
 
 
-def check(app, needs_number: bool = False) -> list[str]:
+def check(app, needs_number: bool = False, number_screen: str = "ticket") -> list[str]:
     """Every problem found on the current screen (and the idle overlay when shown)."""
     problems: list[str] = []
     root = app.root
@@ -149,15 +149,15 @@ def check(app, needs_number: bool = False) -> list[str]:
         if apart < 2.5 * mm - TOL:
             problems.append(f"{_name(a)} and {_name(b)} only {apart / mm:.1f} mm apart")
     if needs_number:
-        problems += check_number(app)
+        problems += check_number(app, number_screen)
     return problems
 
 
-def check_number(app) -> list[str]:
+def check_number(app, screen_name: str = "ticket") -> list[str]:
     """The ticket number: outside any scroll view, fully in the window, >= 15 mm."""
     from kiosk import screen_fit
 
-    screen = app.root.get_screen("ticket")
+    screen = app.root.get_screen(screen_name)
     number = screen.ids.number
     problems = []
     if in_scroll(number) is not None:

@@ -20,7 +20,11 @@ SCREENS = [
 ]
 LANGS = list(LANGUAGES)
 STATES = ["language", "language-printer-down", "services", "services-refused",
-          "ticket-estimate", "ticket-print-failed", "idle-warning"]
+          "ticket-estimate", "ticket-print-failed", "idle-warning", "checkin-scan",
+          "checkin-keypad", "checkin-checking", "checkin-too-late", "checkin-too-early",
+          "checkin-not-a-booking", "checkin-ticket", "checkin-already"]
+# check-in states shown on the check-in ticket screen (the number's checks apply)
+CHECKIN_TICKET_STATES = ("checkin-ticket", "checkin-already")
 LONG_SERVICE = "anmeldung"
 # a Sunday morning: the service with weekday hours is closed and opens on Monday
 SUNDAY = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
@@ -46,7 +50,10 @@ def sweep_config(screen_geometry=None):
         elif service.id == "fuehrungszeugnis":
             service = dataclasses.replace(service, enabled=False)
         services.append(service)
-    config = dataclasses.replace(config, services=tuple(services))
+    # check-in offered: the entry on the start and services screens is swept too
+    appointments = dataclasses.replace(config.appointments, enabled=True,
+                                       office_id=config.appointments.office_id or "bb-mitte")
+    config = dataclasses.replace(config, services=tuple(services), appointments=appointments)
     if screen_geometry is not None:
         config = dataclasses.replace(config, screen=screen_geometry)
     return config
@@ -130,5 +137,19 @@ def set_case(app, screen_name: str, px, size_mm, lang: str, large: bool, state: 
                                           "people_ahead": "3", "printed": "false"})
     elif state == "idle-warning":
         apply_state(app, "services", lang, {"idle_warning": "25"})
+    elif state == "checkin-scan":
+        apply_state(app, "checkin_scan", lang, {})
+    elif state == "checkin-keypad":
+        # all 12 digits, and the message for a 13th
+        apply_state(app, "checkin_keypad", lang, {"code": "204517204517"})
+        keypad = root.get_screen("checkin_keypad")
+        keypad.too_long = True
+        keypad.refresh()
+    elif state.startswith("checkin-"):
+        outcome = {"checkin-checking": "checking", "checkin-too-late": "too_late",
+                   "checkin-too-early": "too_early", "checkin-not-a-booking": "not_a_booking",
+                   "checkin-ticket": "checked_in", "checkin-already": "already_checked_in"}
+        apply_state(app, "checkin_result", lang, {"outcome": outcome[state],
+                                                  "service": LONG_SERVICE})
     else:
         raise ValueError(state)

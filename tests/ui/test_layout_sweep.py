@@ -31,6 +31,13 @@ def sweep_app(tmp_path_factory):
     Window.size = size  # the other UI tests expect the conftest's window
 
 
+def _number_screen(state: str) -> str:
+    """The screen whose ticket number the state shows ('' when none)."""
+    if state.startswith("ticket"):
+        return "ticket"
+    return "checkin_ticket" if state in sweep.CHECKIN_TICKET_STATES else ""
+
+
 @pytest.mark.parametrize("screen_name,px,size_mm", sweep.SCREENS,
                          ids=[s[0] for s in sweep.SCREENS])
 @pytest.mark.parametrize("large", [False, True], ids=["normal", "larger"])
@@ -40,10 +47,12 @@ def test_every_screen_fits(sweep_app, screen_name, px, size_mm, large):
         for state in sweep.STATES:
             sweep.set_case(sweep_app, screen_name, px, size_mm, lang, large, state)
             sweep.settle()
-            found = layout_checks.check(sweep_app, needs_number=state.startswith("ticket"))
-            if state.startswith("ticket") and min(size_mm) >= 268:
+            number_screen = _number_screen(state)
+            found = layout_checks.check(sweep_app, needs_number=bool(number_screen),
+                                        number_screen=number_screen or "ticket")
+            if number_screen and min(size_mm) >= 268:
                 # the number leads: digits of 40 mm on a 21.5" screen, either way round
-                digits = sweep_app.root.get_screen("ticket").number_digits_mm()
+                digits = sweep_app.root.get_screen(number_screen).number_digits_mm()
                 if digits < 40:
                     found.append(f"the number's digits are {digits:.1f} mm, less than 40")
             problems += [f"{lang} {state}: {p}" for p in found]
@@ -61,7 +70,9 @@ def test_high_contrast_fits_too(sweep_app):
             for state in sweep.STATES:
                 sweep.set_case(sweep_app, name, px, size_mm, lang, True, state)
                 sweep.settle()
-                found = layout_checks.check(sweep_app, state.startswith("ticket"))
+                number_screen = _number_screen(state)
+                found = layout_checks.check(sweep_app, bool(number_screen),
+                                            number_screen or "ticket")
                 problems += [f"{lang} {state}: {p}" for p in found]
     finally:
         sweep_app.toggle_high_contrast()
@@ -179,3 +190,66 @@ def test_the_scroll_hint_points_where_more_is(sweep_app):
         assert (hint.more_below, hint.more_above) == (below, above), scroll_y
     # right to left: the scroll bar on the left, the content clear of it
     assert area.ids.view.bar_pos_y == "left" and area.ids.inner.padding[0] > 0
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_every_check_in_outcome_and_code_kind_fits(sweep_app, lang):
+    """A result for every outcome and every kind of refused code, on the tightest case
+    (10.1", larger text): nothing cut off, the reason in words, actions as offered."""
+    from kiosk.domain.appointment import CodeRefusal
+    from kiosk.services.check_in_result import CheckInOutcome
+    from kiosk.ui_runner import apply_state
+
+    name, px, size_mm = sweep.SCREENS[0]
+    cases = [{"outcome": o.value} for o in CheckInOutcome if o is not
+             CheckInOutcome.NOT_A_BOOKING]
+    cases += [{"outcome": "not_a_booking", "refusal": r.value} for r in CodeRefusal]
+    problems = []
+    for case in cases:
+        sweep.set_case(sweep_app, name, px, size_mm, lang, True, "language")
+        apply_state(sweep_app, "checkin_result", lang, dict(case, service=sweep.LONG_SERVICE))
+        sweep.settle()
+        root = sweep_app.root
+        ticket = case["outcome"] in ("checked_in", "already_checked_in")
+        found = layout_checks.check(sweep_app, ticket, "checkin_ticket")
+        if ticket:
+            assert root.current == "checkin_ticket" and root.get_screen(
+                "checkin_ticket").ids.number.text == "T012"
+        else:
+            screen = root.get_screen("checkin_result")
+            assert root.current == "checkin_result" and screen.ids.message.text, case
+            labels = [b.text for b in screen.ids.actions.children]
+            assert any(sweep_app.tr("Back to start") == t for t in labels), case
+            if case["outcome"] == "too_late":
+                assert sweep_app.tr("Take a walk-in ticket") in labels
+        problems += [f"{case}: {p}" for p in found]
+    assert not problems, "\n".join(problems[:50])
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa"])
+def test_check_in_screens_mirror_right_to_left(sweep_app, lang):
+    """Mirrored: the drawing on the right (its start side), the keypad's texts on the
+    right and the keys on the left, the Back button on the right, the first action on
+    the right; the keypad's digits keep the phone order (1 2 3 left to right)."""
+    px, size_mm = (1920, 1080), (477.0, 268.0)
+    root = sweep_app.root
+
+    def right_of(first, second):
+        return first.to_window(*first.center)[0] > second.to_window(*second.center)[0]
+
+    sweep.set_case(sweep_app, "21in", px, size_mm, lang, False, "checkin-scan")
+    sweep.settle()
+    ids = root.get_screen("checkin_scan").ids
+    assert right_of(ids.drawing, ids.area) and right_of(ids.back, ids.heading)
+    sweep.set_case(sweep_app, "21in", px, size_mm, lang, False, "checkin-keypad")
+    sweep.settle()
+    keypad = root.get_screen("checkin_keypad")
+    assert right_of(keypad.ids.side, keypad.ids.keypad)
+    assert right_of(keypad.keys["3"], keypad.keys["1"])
+    sweep.set_case(sweep_app, "21in", px, size_mm, "de", False, "checkin-keypad")
+    sweep.settle()
+    assert right_of(keypad.ids.keypad, keypad.ids.side)
+    sweep.set_case(sweep_app, "21in", px, size_mm, lang, False, "checkin-too-late")
+    sweep.settle()
+    first, second = root.get_screen("checkin_result").ids.actions.children[::-1][:2]
+    assert first.kind == "secondary" and right_of(second, first)  # walk-in on the right

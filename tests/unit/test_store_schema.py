@@ -142,7 +142,8 @@ def test_a_new_file_gets_the_current_version(tmp_path):
 
 def _indexes(db) -> dict[str, str]:
     return {name: " ".join(sql.split()) for name, sql in db.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name = 'ticket'")}
 
 
 def test_a_migrated_file_has_the_indexes_of_a_new_one(tmp_path):
