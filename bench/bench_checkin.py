@@ -27,37 +27,19 @@ Run: .venv/bin/python bench/bench_checkin.py [--runs N] [--json]
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import secrets
 import tempfile
-import threading
 import time
 import tty
-from datetime import timedelta
 from pathlib import Path
 
-from _common import demo_config, emit, log, median, percentile, row, verdict
+from _common import demo_config, emit, log, percentile, row, verdict
 
-from kiosk.devices.printer.simulator import SimPrinter
+from _stamping import StampingSimPrinter
 
 GAP_S = 0.05  # pause between runs (not measured)
 BAUD = 115200
-
-
-class StampingSimPrinter(SimPrinter):
-    """SimPrinter that notes when it parsed a cut (the last byte of a ticket job)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        self.cut_times: list[float] = []
-        self.cut_event = threading.Event()
-        super().__init__(*args, **kwargs)
-
-    def _handle(self, pty, kind, value) -> None:  # reader thread, simulator lock held
-        super()._handle(pty, kind, value)
-        if kind == "cut":
-            self.cut_times.append(time.perf_counter())
-            self.cut_event.set()
 
 
 class Variant:

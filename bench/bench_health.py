@@ -39,7 +39,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from _common import BENCH_DIR, demo_config, emit, log, median, percentile, row, verdict
+from _common import BENCH_DIR, demo_config, emit, log, percentile, row, verdict
 
 CHILD_MARK = "HEALTH_BENCH "
 LOAD_MARK = "HEALTH_LOAD "

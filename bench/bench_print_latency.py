@@ -41,32 +41,16 @@ import contextlib
 import dataclasses
 import io
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from _common import (demo_config, emit, fill_history, log, median, percentile, row,
                      stock_escpos_ticket, verdict)
 
-from kiosk.devices.printer.simulator import SimPrinter
+from _stamping import StampingSimPrinter
 
 SERVICE = "anmeldung"
 GAP_S = 0.05  # pause between runs (not measured): visitors do not arrive back to back
-
-
-class StampingSimPrinter(SimPrinter):
-    """SimPrinter that notes when it parsed a cut (the last byte of a ticket job)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        self.cut_times: list[float] = []
-        self.cut_event = threading.Event()
-        super().__init__(*args, **kwargs)
-
-    def _handle(self, pty, kind, value) -> None:  # reader thread, simulator lock held
-        super()._handle(pty, kind, value)
-        if kind == "cut":
-            self.cut_times.append(time.perf_counter())
-            self.cut_event.set()
 
 
 def printer_for(kind: str, printer_config):
