@@ -10,7 +10,7 @@ visitor's language) is the preferred direction, None means UAX #9 P2/P3.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict, deque
+from collections import deque
 
 from kivy.core.text.text_pil import LabelPIL
 from PIL import ImageFont, features
@@ -21,49 +21,9 @@ log = logging.getLogger(__name__)
 
 HAS_RAQM = features.check("raqm")  # without it Pillow can neither shape nor reorder
 
-# Textures of texts already drawn, most recently used last. Bounded: a visit shows ~40
-# texts, and a texture the labels no longer show costs its pixels (a full-width line at
-# 1080p ~0.3 MB); 64 keep what comes back every visit (the start screen, the toggles)
-# through a visit in another language.
-DRAWN_TEXTURES = 64
-_drawn: OrderedDict = OrderedDict()
-
 
 class BidiLabelPIL(LabelPIL):
     """LabelPIL whose lines are shaped in their paragraph's direction."""
-
-    def refresh(self):
-        # the same text with the same options (font, size, colour, direction) and width
-        # takes the texture drawn for it before: the start screen in German after every
-        # visit, the toggles' labels, "Scroll for more" (issue 9 item 4)
-        self.resolve_font_name()
-        key = (self.text, tuple(self._text_size), repr(sorted(self.options.items())))
-        drawn = _drawn.get(key)
-        if drawn is not None:
-            _drawn.move_to_end(key)
-            # the lines as laid out for it too (where each line is: tests, markup refs)
-            self.texture, self._cached_lines, self._internal_size = drawn
-            self._size_texture = self._size = self.texture.size
-            return
-        # a new text goes into a new texture. Kivy re-fills the old one when the size is
-        # unchanged, and on Mesa's software GL (llvmpipe: terminals without a GPU, CI)
-        # writing into a texture the last frame drew stalls the frame: measured ~50 ms
-        # of wall time and ~95 ms of CPU per changed label, against ~1 ms for a new
-        # texture. The old one is freed with its last reference (or kept in _drawn).
-        self.texture = None
-        super().refresh()
-        self._pending = (self.texture, key)
-
-    def _texture_fill(self, texture):
-        super()._texture_fill(texture)
-        pending = getattr(self, "_pending", None)
-        if pending is not None and pending[0] is texture and texture.width > 1:
-            # only a texture that holds its text is shared: its fill callback belongs
-            # to this label, whose text may change before the texture is first drawn
-            self._pending = None
-            _drawn[pending[1]] = (texture, self._cached_lines, self._internal_size)
-            while len(_drawn) > DRAWN_TEXTURES:
-                _drawn.popitem(last=False)
 
     def render_lines(self, lines, options, render_text, y, size):
         texts = [line.words[0].text for line in lines if line.words and line.words[0].text]
