@@ -169,3 +169,4 @@ def test_buttons_replaced_by_a_rebuild_stop_following_the_theme(make_app):
     assert not {id(b.__self__) for b in new} & {id(b.__self__) for b in old}  # rebuilt
     assert len(old) == len(config.languages) + len(config.services)
     assert [tuple(b.background_color) for b in old] == before
+
