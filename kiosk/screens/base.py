@@ -6,6 +6,7 @@ from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
 from kiosk.i18n import N_
+from kiosk.widgets.common import BigButton
 
 # Shown before a visitor chooses (start and services screens) while the printer is down.
 PRINTER_NOTICE = N_("The ticket printer is not working at the moment. You will still get "
@@ -28,4 +29,9 @@ class KioskScreen(Screen):
         """Re-read texts in the current language; called when shown or settings change."""
 
     def on_pre_enter(self, *_args):
+        # buttons are kept from visit to visit: one tapped by the last visitor takes the
+        # next visitor's first tap, however soon (the guard is against a bounce)
+        for widget in self.walk(restrict=True):
+            if isinstance(widget, BigButton):
+                widget.forget_last_tap()
         self.refresh()

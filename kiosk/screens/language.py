@@ -15,6 +15,11 @@ Builder.load_file(str(Path(__file__).with_name("language.kv")))
 
 
 class LanguageScreen(KioskScreen):
+    # the languages the grid's buttons were made for: a refresh makes them again only
+    # when the configuration offers others (a button's text never changes, and a new
+    # button costs its kv rules and a new text texture: issue 9 item 4)
+    _built_for: tuple[str, ...] | None = None
+
     def refresh(self) -> None:
         config = self.app.kiosk_config
         # in the current language (the default after a reset), with an English line
@@ -33,19 +38,26 @@ class LanguageScreen(KioskScreen):
             if self.app.lang != "en":
                 notice += "\n" + gettext_for("en")(PRINTER_NOTICE)
         self.ids.notice.text = notice
+        self._build_buttons(tuple(config.languages))
+        place_entry(self.ids.checkin_slot, self.app, bilingual=True)
+        self.ids.area.scroll_to_top()
+
+    def _build_buttons(self, codes: tuple[str, ...]) -> None:
+        if codes == self._built_for:
+            return
         grid = self.ids.grid
         discard(grid.children)
         grid.clear_widgets()
         buttons = []
-        for code in config.languages:
+        for code in codes:
             # each name in its own script; the button picks the font from the text
             button = BigButton(text=LANGUAGES[code].native_name, kind="primary", size_mm=9)
-            button.bind(on_tap=lambda _b, c=code: self.choose(c))
+            button.language_code = code
+            button.bind(on_tap=lambda b: self.choose(b.language_code))
             grid.add_widget(button)
             buttons.append(button)
         equalize_heights(buttons)
-        place_entry(self.ids.checkin_slot, self.app, bilingual=True)
-        self.ids.area.scroll_to_top()
+        self._built_for = codes
 
     def choose(self, code: str) -> None:
         self.app.set_language(code)

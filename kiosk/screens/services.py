@@ -64,6 +64,10 @@ def service_columns(width_mm: float, text_scale: float, portrait: bool) -> int:
 class ServicesScreen(KioskScreen):
     message_reason = ""
     forced_state = ""  # screenshots: every service shown in this state
+    # the grouping the list's widgets were built for; a refresh reuses them (issue 9
+    # item 4: rebuilding 6 buttons per refresh was most of a language tap's frame)
+    _built_shape: tuple | None = None
+    _rows: list = []
 
     def clear(self) -> None:
         self.message_reason = ""
@@ -96,10 +100,11 @@ class ServicesScreen(KioskScreen):
         self.ids.heading.text = self.tr("What is your visit about?")
         self.ids.back.text = self.tr("Back")
         row = self.ids.header
-        for widget in list(row.children):
-            row.remove_widget(widget)
-        for widget in self.ordered([self.ids.back, self.ids.heading]):
-            row.add_widget(widget)
+        order = [w.__self__ for w in self.ordered([self.ids.back, self.ids.heading])]
+        if list(reversed(row.children)) != order:
+            row.clear_widgets()
+            for widget in order:
+                row.add_widget(widget)
         place_entry(self.ids.checkin_slot, app, bilingual=False)
         message = self.ids.message
         if self.message_reason:
@@ -108,9 +113,6 @@ class ServicesScreen(KioskScreen):
             message.text = self.tr(PRINTER_NOTICE)
         else:
             message.text = ""
-        body = self.ids.list
-        discard(body.children)
-        body.clear_widgets()
         groups: dict[str, list] = {}
         for service in config.services:
             group = ""
@@ -121,28 +123,55 @@ class ServicesScreen(KioskScreen):
         # the list's width: the screen less padding and the scroll bar's room
         cols = service_columns(app.screen_mm[0] - 20 * app.space - 5, app.text_scale,
                                app.portrait)
-        for group, services in groups.items():
-            if group:
-                body.add_widget(KLabel(text=group, size_mm=9, role="muted_text"))
+        shape = tuple((bool(group), tuple(s.id for s in services))
+                      for group, services in groups.items())
+        if shape != self._built_shape:
+            self._build_list(shape)
+        # the widgets stay; a refresh gives them this visit's texts and states (a text
+        # set to the one it has is not laid out or drawn again)
+        for (group, services), (label, grid, buttons) in zip(groups.items(), self._rows):
+            if label is not None:
+                label.text = group
+            grid.cols = cols
+            grid.spacing = app.px_per_mm * 5
             # in RTL the first service stands on the right of each row
-            grid = GridLayout(cols=cols, spacing=app.px_per_mm * 5, size_hint_y=None,
-                              orientation="rl-tb" if app.rtl else "lr-tb")
+            grid.orientation = "rl-tb" if app.rtl else "lr-tb"
+            for service, button in zip(services, buttons):
+                state = self.state_of(service)
+                label_text = service.name(app.lang, config.default_language)
+                note = self.note_for(service, state)
+                button.text = f"{label_text}\n{note}" if note else label_text
+                button.kind = "primary" if state == "open" else "disabled"
+                button.icon = "" if state == "open" else "unavailable"
+                button.service_state = state
+                button._draw_icon()  # its side follows the text direction, which may differ
+
+    def _build_list(self, shape) -> None:
+        """The group captions, grids and buttons for the configured services (built
+        again only when the services or their grouping change)."""
+        body = self.ids.list
+        discard(body.children)
+        body.clear_widgets()
+        self._rows = []
+        for has_label, service_ids in shape:
+            label = None
+            if has_label:
+                label = KLabel(size_mm=9, role="muted_text")
+                body.add_widget(label)
+            grid = GridLayout(size_hint_y=None)
             grid.bind(minimum_height=grid.setter("height"))
             buttons = []
-            for service in services:
-                state = self.state_of(service)
-                label = service.name(app.lang, config.default_language)
-                note = self.note_for(service, state)
-                button = BigButton(text=f"{label}\n{note}" if note else label,
-                                   kind="primary" if state == "open" else "disabled",
-                                   icon="" if state == "open" else "unavailable")
-                button.service_id = service.id
-                button.service_state = state
-                button.bind(on_tap=lambda b, sid=service.id, st=state: self.choose(sid, st))
+            for service_id in service_ids:
+                button = BigButton()
+                button.service_id = service_id
+                button.service_state = "open"
+                button.bind(on_tap=lambda b: self.choose(b.service_id, b.service_state))
                 buttons.append(button)
                 grid.add_widget(button)
             equalize_heights(buttons)
             body.add_widget(grid)
+            self._rows.append((label, grid, buttons))
+        self._built_shape = shape
 
     def on_pre_enter(self, *args):
         self.app.walk_in.services_shown()  # drawn from the snapshot, read again behind

@@ -140,6 +140,9 @@ class BigButton(_WrapsWhenSized, Button):
     def on_tap(self):
         pass
 
+    def forget_last_tap(self) -> None:
+        self._last_tap = -REPEAT_GUARD_S
+
 
 class CheckToggle(BigButton):
     """A setting that is on or off: a check box drawn beside the label shows the state,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -88,9 +89,14 @@ class KioskRoot(FloatLayout):
         # added to the tree only while shown: a hidden overlay would still catch touches
         self.warning = IdleWarning()
         app = App.get_running_app()
-        app.bind(lang=lambda *_: self.refresh(), large_text=lambda *_: self.refresh(),
-                 high_contrast=lambda *_: self.refresh(),
-                 portrait=lambda *_: self.refresh(), compact=lambda *_: self.refresh())
+        # once before the next frame, however many settings changed: a language tap
+        # changes the language and the screen, a reset up to four settings (issue 9
+        # item 4: each refreshed the shown screen, the start screen into the language
+        # it was leaving)
+        self._refresh_soon = Clock.create_trigger(lambda _dt: self.refresh(), -1)
+        app.bind(lang=self._refresh_soon, large_text=self._refresh_soon,
+                 high_contrast=self._refresh_soon, portrait=self._refresh_soon,
+                 compact=self._refresh_soon)
         self.refresh()
 
     @property
@@ -105,8 +111,10 @@ class KioskRoot(FloatLayout):
 
     def show(self, name: str) -> None:
         self.get_screen(name)
-        self.manager.current = name
-        self.manager.current_screen.refresh()
+        if self.manager.current != name:
+            self.manager.current = name  # entering refreshes it (KioskScreen.on_pre_enter)
+        else:
+            self.manager.current_screen.refresh()
 
     def refresh(self) -> None:
         self.ids.a11y.refresh()

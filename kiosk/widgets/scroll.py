@@ -61,6 +61,11 @@ class PixelScrollView(ScrollView):
     resampled, and small text loses contrast (measured: 3.9:1 instead of 7:1)."""
 
     def update_from_scroll(self, *largs):
+        # Kivy 2.3.1 binds `bar_color` to `_change_bar_color` again on every call and
+        # unbinds it once when the bar fades 0.5 s later: every scroll step, layout
+        # change and refresh within that half second left one more binding behind (a
+        # leak, ~5 per visit: issue 9 item 5). Unbinding first keeps exactly one.
+        self.funbind("bar_color", self._change_bar_color)
         super().update_from_scroll(*largs)
         x, y = self.g_translate.xy
         self.g_translate.xy = round(x), round(y)

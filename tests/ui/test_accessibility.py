@@ -102,23 +102,71 @@ def test_language_buttons_share_one_height_across_scripts(make_app):
     assert len(heights) == 1, heights
 
 
-def test_buttons_replaced_by_a_refresh_stop_following_the_theme(make_app):
-    """A refresh rebuilds the language and service buttons. The old ones live on in
-    reference cycles until the garbage collector runs; still bound to the theme, a
-    collection during a theme change hit half-freed ones (ReferenceError, now and then)."""
-    from kiosk.app import step
+def _theme_buttons(app):
+    language, services = app.root.get_screen("language"), app.root.get_screen("services")
+    return list(language.ids.grid.children) + [
+        b for b in services.walk(restrict=True) if getattr(b, "service_id", None)]
+
+
+def test_buttons_kept_by_a_refresh_follow_the_theme_and_the_text_size(make_app):
+    """A refresh keeps the language and service buttons (issue 9 item 4) and gives them
+    their texts again; high contrast and larger text reach every one of them, in a
+    right-to-left language as well, and back."""
+    from kiosk.theme import HIGH_CONTRAST, LARGE_TEXT_SCALE, STANDARD
+
+    app = make_app()
+    services = app.root.get_screen("services")
+    app.root.show("services")
+    step(2)
+    app.root.show("language")
+    before = _theme_buttons(app)
+    config = app.kiosk_config
+    assert len(before) == len(config.languages) + len(config.services)
+    for lang in ("ar", "de"):
+        app.set_language(lang)
+        app.root.get_screen("language").refresh()
+        services.refresh()
+        app.toggle_high_contrast()
+        app.toggle_large_text()
+        step(2)
+        buttons = _theme_buttons(app)
+        assert [b.__self__ for b in buttons] == [b.__self__ for b in before]  # kept
+        for button in buttons:
+            assert tuple(button.background_color) == HIGH_CONTRAST.rgba(button.kind)
+            assert tuple(button.color) == HIGH_CONTRAST.rgba("on_" + button.kind)
+            assert button.font_size == pytest.approx(
+                app.px_per_mm * button.size_mm * LARGE_TEXT_SCALE)
+        app.toggle_high_contrast()
+        app.toggle_large_text()
+        step(2)
+        for button in _theme_buttons(app):
+            assert tuple(button.background_color) == STANDARD.rgba(button.kind)
+            assert button.font_size == pytest.approx(app.px_per_mm * button.size_mm)
+
+
+def test_buttons_replaced_by_a_rebuild_stop_following_the_theme(make_app):
+    """When the offered languages or services change, the buttons are made again. The
+    old ones live on in reference cycles until the garbage collector runs; still bound
+    to the theme, a collection during a theme change hit half-freed ones
+    (ReferenceError, now and then)."""
+    import dataclasses
 
     app = make_app()
     language, services = app.root.get_screen("language"), app.root.get_screen("services")
     services.refresh()
     step(2)
-    old = list(language.ids.grid.children) + [
-        b for b in services.walk(restrict=True) if getattr(b, "service_id", None)]
+    old = _theme_buttons(app)
     before = [tuple(b.background_color) for b in old]
+    config = app.kiosk_config
+    app.kiosk_config = dataclasses.replace(
+        config, languages=tuple(reversed(config.languages)),
+        services=tuple(reversed(config.services)))
     language.refresh()
     services.refresh()
     app.toggle_high_contrast()
     step(2)
-    config = app.kiosk_config
+    new = _theme_buttons(app)
+    assert not {id(b.__self__) for b in new} & {id(b.__self__) for b in old}  # rebuilt
     assert len(old) == len(config.languages) + len(config.services)
     assert [tuple(b.background_color) for b in old] == before
+

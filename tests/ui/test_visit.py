@@ -210,3 +210,15 @@ def test_people_ahead_unknown_is_said_in_words(make_app):
                        estimate_min=None, printed=True)
     assert ticket.ids.ahead_value.text == "noch nicht bekannt"
     assert ticket.ids.number.text == "A001"
+
+
+def test_next_visitor_taps_the_same_language_at_once(make_app):
+    """The language buttons are kept from visit to visit (issue 9 item 4): the repeat
+    guard of a tap by the last visitor does not swallow the next visitor's tap."""
+    app = make_app()
+    tap(find_button(app.root, "English"))
+    assert app.root.current == "services"
+    app.reset_visit()
+    step(2)
+    tap(find_button(app.root, "English"))
+    assert app.root.current == "services" and app.lang == "en"
