@@ -230,3 +230,13 @@ class Terminal:
             display.close()
         self.printer.close()
         self.store.close()
+
+
+def staff_service(config: Config, store=None, printer=None, tickets=None):
+    """Staff mode's use cases on the given (or a newly opened) store."""
+    from kiosk.services.staff import PinFile, StaffService, pin_path
+    from kiosk.store.staff_sqlite import StaffStore
+
+    store = store if store is not None else open_store(config)
+    return StaffService(config, StaffStore(store), PinFile(pin_path(config)), printer,
+                        tickets)
