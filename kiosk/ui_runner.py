@@ -121,7 +121,9 @@ def run_app(config: Config, windowed: bool = False) -> int:
     terminal = Terminal(config)
     try:
         terminal.start_health_server()
-        KioskApp(config, terminal.tickets, printer=terminal.printer).run()
+        app = KioskApp(config, terminal.tickets, printer=terminal.printer,
+                       staff=terminal.staff)
+        app.run()
     finally:
         terminal.close()
-    return 0
+    return app.exit_code

@@ -123,7 +123,7 @@ def read_settings(raw: dict, service_ids, today: date) -> StaffSettings:
 class StaffService:
     def __init__(self, config, staff_store, pin: PinFile, printer=None, tickets=None,
                  clock: Callable[[], datetime] = utc_now,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time, displays=()) -> None:
         self.config = config
         self.store = staff_store  # store.staff_sqlite.StaffStore
         self.pin = pin
@@ -131,6 +131,7 @@ class StaffService:
         self.tickets = tickets
         self.clock = clock
         self.wall = wall  # epoch seconds: a lock outlives a restart
+        self.displays = list(displays)
 
     def today(self) -> date:
         return business_day(self.clock())
@@ -218,6 +219,20 @@ class StaffService:
         self.audit("figures_viewed")
         return figures
 
+    def device_views(self) -> list[dict]:
+        """kind, name, state (health.snapshot.DeviceView's states) and cause of each of
+        the terminal's devices, as their workers last saw them (no device I/O here)."""
+        views = []
+        if self.printer is not None:
+            status = self.printer.status
+            views.append({"kind": "printer", "name": self.config.printer.profile,
+                          "state": status.state.value, "cause": status.cause})
+        for display, conf in zip(self.displays, self.config.displays):
+            views.append({"kind": "display", "name": conf.id,
+                          "state": display.state.value, "cause": display.last_error or ""})
+        self.audit("status_viewed")
+        return views
+
     def test_print(self):
         """The test page of `kiosk print-test`, through the app's printer worker."""
         from kiosk.services.device_check import test_page
@@ -247,3 +262,29 @@ class StaffService:
         self.audit("reprint", ticket.number)
         estimate = self.tickets.estimate(ticket, self.clock())
         return self.tickets.print_ticket(IssuedTicket(ticket, service, estimate))
+
+
+class StaffClosedTickets:
+    """The ticket service as staff left it: a service closed for today is refused with
+    the staff's prepared message, read from the store when a ticket is asked for (in the
+    issuing worker or the CLI, never on the UI thread). Everything else passes through."""
+
+    def __init__(self, tickets, staff_store, config) -> None:
+        self._tickets, self._staff_store, self._config = tickets, staff_store, config
+
+    def __getattr__(self, name: str):
+        return getattr(self._tickets, name)
+
+    def issue(self, service_id: str, lang: str):
+        from kiosk.services.issue_ticket import Refusal, Refused
+
+        today = business_day(self._tickets.clock())
+        settings = read_settings(self._staff_store.settings(),
+                                 {s.id for s in self._config.services}, today)
+        message_id = settings.closed.get(service_id)
+        if message_id is not None:
+            err = Refused(Refusal.STAFF_CLOSED, f"closed by staff for today: "
+                          f"{SERVICE_MESSAGES[message_id]}")
+            err.message_id = message_id  # the screens show the prepared message
+            raise err
+        return self._tickets.issue(service_id, lang)
