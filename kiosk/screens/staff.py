@@ -97,7 +97,8 @@ class StaffPinScreen(KioskScreen):
 
     def _update(self) -> None:
         ids = self.ids
-        ids.dots.text = " ".join("●" * len(self.digits)) if self.digits else " "
+        # U+2022: the app's fonts have it (no black circle U+25CF)
+        ids.dots.text = " ".join("•" * len(self.digits)) if self.digits else " "
         wait = self._wait_s()
         if self.refusal == "locked" and wait <= 0:
             self.refusal = ""
@@ -120,14 +121,15 @@ class StaffPinScreen(KioskScreen):
         grid = ids.keypad
         discard(grid.children)
         grid.clear_widgets()
-        labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]
+        labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"]
         keys = []
         for label in labels:
-            key = PinKey(text=label, size_mm=10, kind="secondary" if label in "⌫OK"
-                         else "primary")
-            if label == "⌫":
+            text = {"del": self.tr("Delete"), "ok": self.tr("OK")}.get(label, label)
+            key = PinKey(text=text, size_mm=10 if label.isdigit() else 7,
+                         kind="primary" if label.isdigit() else "secondary")
+            if label == "del":
                 key.bind(on_tap=lambda _b: self.delete())
-            elif label == "OK":
+            elif label == "ok":
                 key.bind(on_tap=lambda _b: self.submit())
             else:
                 key.bind(on_tap=lambda _b, d=label: self.press(d))
