@@ -20,7 +20,8 @@ SCREENS = [
 ]
 LANGS = list(LANGUAGES)
 STATES = ["language", "language-printer-down", "services", "services-refused",
-          "ticket-estimate", "ticket-print-failed", "idle-warning"]
+          "ticket-estimate", "ticket-print-failed", "idle-warning",
+          "language-notice", "staff-pin", "staff-menu", "out-of-service"]
 LONG_SERVICE = "anmeldung"
 # a Sunday morning: the service with weekday hours is closed and opens on Monday
 SUNDAY = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
@@ -130,5 +131,14 @@ def set_case(app, screen_name: str, px, size_mm, lang: str, large: bool, state: 
                                           "people_ahead": "3", "printed": "false"})
     elif state == "idle-warning":
         apply_state(app, "services", lang, {"idle_warning": "25"})
+    elif state == "language-notice":
+        apply_state(app, "language", lang, {"notice": "longer_waits"})
+    elif state in ("staff-pin", "staff-menu", "out-of-service"):
+        screen = state.replace("-", "_")
+        extra = {"staff-pin": {"digits": "12", "locked_s": "95"},
+                 "staff-menu": {"closed": f"{LONG_SERVICE}:appointment_only"}}
+        apply_state(app, screen, lang, extra.get(state, {}))
+        # staff screens show the terminal's default language: each language in turn
+        app.set_language(lang)
     else:
         raise ValueError(state)
