@@ -207,8 +207,7 @@ class StaffMenuScreen(KioskScreen):
             body.add_widget(KLabel(text=text, size_mm=8.5, role="muted_text"))
 
         heading(tr("Devices"))
-        device_names = {"printer": tr("Printer"), "display": tr("Call-up display"),
-                        "scanner": tr("Scanner")}
+        device_names = {"printer": tr("Printer"), "display": tr("Call-up display")}
         for view in self.status or []:
             state = tr(DEVICE_STATES.get(view["state"], DEVICE_STATES["error"]))
             body.add_widget(KLabel(text=f"{device_names.get(view['kind'], view['kind'])}"
@@ -266,11 +265,10 @@ class StaffMenuScreen(KioskScreen):
         tr, figures = self.tr, self.figures
         app = self.app
         config = app.kiosk_config
-        lines = []
+        lines = [tr("Tickets issued per service:")]
         for service in config.services:
             count = figures["tickets"].get(service.id, 0)
-            lines.append(tr("{service}: {count} tickets").format(
-                service=service.name(app.lang, config.default_language), count=count))
+            lines.append(f"{service.name(app.lang, config.default_language)}: {count}")
         lines.append(tr("Check-ins: {count}").format(
             count=sum(n for outcome, n in figures["checkins"].items()
                       if outcome.startswith("checked_in"))))

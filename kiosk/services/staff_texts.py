@@ -27,6 +27,6 @@ DEVICE_STATES = {
     "paper_near_end": N_("paper is running low"),
     "paper_out": N_("paper is out"),
     "cover_open": N_("cover is open"),
-    "error": N_("error"),
+    "error": N_("has a fault"),
     "offline": N_("not connected"),
 }
