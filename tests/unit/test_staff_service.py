@@ -128,3 +128,26 @@ def test_set_pin_cli_reads_stdin_refuses_trivial_and_audit_lists_without_pin(
     assert audit.returncode == 0 and "test-01 pin_changed" in audit.stdout
     for out in (good.stdout, good.stderr, audit.stdout):
         assert PIN not in out
+
+
+def test_kiosk_ticket_refuses_a_service_staff_closed_for_today(tmp_path, config_file, data_dir):
+    import json
+
+    from kiosk.config import load_config
+    from kiosk.wiring import staff_service
+
+    config = load_config(config_file)
+    staff = staff_service(config)
+    staff.close_service("ausweis", "appointment_only")
+    staff.store.store.close()
+    result = subprocess.run([sys.executable, "-m", "kiosk", "ticket", "ausweis", "--json",
+                             "--config", str(config_file)], capture_output=True, text=True,
+                            timeout=60, env=kiosk_env())
+    assert result.returncode == 1, result.stderr
+    out = json.loads(result.stdout)
+    assert out["number"] is None and out["error"] == "staff_closed"
+    assert "appointment" in out["reason"] and "Traceback" not in result.stderr
+    other = subprocess.run([sys.executable, "-m", "kiosk", "ticket", "anmeldung",
+                            "--config", str(config_file)], capture_output=True, text=True,
+                           timeout=60, env=kiosk_env())
+    assert other.returncode == 0, other.stderr
