@@ -10,7 +10,7 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.uix.gridlayout import GridLayout
 
-from kiosk.i18n import gettext_for
+from kiosk.i18n import gettext_for, is_rtl
 from kiosk.screens.base import KioskScreen
 from kiosk.services.staff_texts import (DEVICE_STATES, NOTICES, OUT_OF_SERVICE,
                                         SERVICE_MESSAGES)
@@ -290,6 +290,10 @@ class OutOfServiceScreen(KioskScreen):
         first = [config.default_language] + [c for c in config.languages
                                              if c != config.default_language]
         for code in first:
-            lines.add_widget(KLabel(text=gettext_for(code)(OUT_OF_SERVICE),
-                                    size_mm=10 if code == config.default_language else 7.5,
-                                    align="center"))
+            label = KLabel(text=gettext_for(code)(OUT_OF_SERVICE),
+                           size_mm=10 if code == config.default_language else 7.5,
+                           align="center")
+            # each line in its own direction (the full stop ends an Arabic line on
+            # the left), whatever the screen's language
+            label.base_direction = "rtl" if is_rtl(code) else "ltr"
+            lines.add_widget(label)

@@ -275,6 +275,13 @@ class StaffClosedTickets:
     def __getattr__(self, name: str):
         return getattr(self._tickets, name)
 
+    def __setattr__(self, name: str, value) -> None:
+        # a setting such as min_interval_s belongs to the service underneath
+        if name.startswith("_"):
+            super().__setattr__(name, value)
+        else:
+            setattr(self._tickets, name, value)
+
     def issue(self, service_id: str, lang: str):
         from kiosk.services.issue_ticket import Refusal, Refused
 
