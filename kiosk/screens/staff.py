@@ -252,7 +252,7 @@ class StaffMenuScreen(KioskScreen):
                 kind="secondary" if settings.notice == notice_id else "primary"))
         body.add_widget(self._grid(buttons))
 
-        heading(tr("Terminal"))
+        heading(tr("This terminal"))
         out = settings.out_of_service
         body.add_widget(self._grid([
             self._button(tr("Back in service") if out else tr("Out of service"),
