@@ -153,7 +153,9 @@ def _staff_state(app, screen: str, state: dict[str, str]) -> None:
         if _flag(state.get("figures", "true")):
             services = app.kiosk_config.services
             menu.figures = {"tickets": {s.id: 10 + i for i, s in enumerate(services)},
-                            "checkins": {"checked_in_on_time": 7}, "print_failures": 1,
+                            "checkins": {"checked_in_on_time": 7,
+                                         "refused_too_early": 2, "no_show": 1},
+                            "print_failures": 1,
                             "median_wait_min": 23}
 
 

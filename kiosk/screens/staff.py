@@ -269,9 +269,13 @@ class StaffMenuScreen(KioskScreen):
         for service in config.services:
             count = figures["tickets"].get(service.id, 0)
             lines.append(f"{service.name(app.lang, config.default_language)}: {count}")
+        checkins = figures["checkins"]  # outcome -> count (store.checkin_stats)
         lines.append(tr("Check-ins: {count}").format(
-            count=sum(n for outcome, n in figures["checkins"].items()
+            count=sum(n for outcome, n in checkins.items()
                       if outcome.startswith("checked_in"))))
+        lines.append(tr("Check-ins refused: {count}").format(
+            count=sum(n for outcome, n in checkins.items() if outcome.startswith("refused"))))
+        lines.append(tr("No-shows: {count}").format(count=checkins.get("no_show", 0)))
         lines.append(tr("Print failures: {count}").format(count=figures["print_failures"]))
         median = figures["median_wait_min"]
         lines.append(tr("Median wait: {minutes} min").format(minutes=round(median))

@@ -309,14 +309,18 @@ def test_figures_and_reprint_audited(staff_app, ticks, ui_config):
     app = staff_app()
     issued = app.tickets.issue("anmeldung", "de")
     app.tickets.print_ticket(issued)
+    app.store.count_checkin(app.staff.staff.today(), "anmeldung", "too_early")
     menu = _login(app, ticks)
     _press(app, app.tr("Today's figures"))
     assert wait_until(lambda: menu.figures is not None, timeout_s=10)
     assert menu.figures["tickets"] == {"anmeldung": 1}
+    assert menu.figures["checkins"] == {"refused_too_early": 1}
     step(2)
     label = [w.text for w in menu.walk() if "1" in getattr(w, "text", "")
              and app.tr("Check-ins: {count}").split(":")[0] in getattr(w, "text", "")]
     assert label
+    assert any(app.tr("Check-ins refused: {count}").format(count=1) in
+               getattr(w, "text", "") for w in menu.walk())
     out = Path(ui_config.printer.path)
     before = out.stat().st_size
     _press(app, app.tr("Reprint the last ticket"))
