@@ -62,7 +62,7 @@ class KioskApp(App):
     use_kivy_settings = False
 
     def __init__(self, config: Config, tickets, monotonic=time.monotonic, printer=None,
-                 check_in=None, scans=None, **kwargs):
+                 check_in=None, scans=None, staff=None, **kwargs):
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.tickets = tickets  # services.issue_ticket.TicketService
@@ -76,6 +76,11 @@ class KioskApp(App):
         self.walk_in = WalkIn(self)  # its workers start with the app, stop with it
         # check_in: services.check_in.CheckInService; scans: the scanner's ScanHandoff
         self.check_in = CheckIn(self, check_in, scans)
+        from kiosk.screens.staff_controller import StaffController
+
+        self.printer = printer
+        self.staff = StaffController(self, staff)  # staff: services.staff.StaffService
+        self.exit_code = 0  # run_app's exit code (a restart staff asked for: non-zero)
         self.lang = config.default_language
         self.font_name = font_path(self.lang)
         self.title = "Kiosk"
@@ -93,11 +98,13 @@ class KioskApp(App):
         self._update_scale()
         root = KioskRoot()
         self._idle_event = Clock.schedule_interval(self._check_idle, 0.5)
+        self._corner_event = Clock.schedule_interval(lambda _dt: root.check_corner(), 0.1)
         return root
 
     def on_start(self) -> None:
         self.walk_in.start()
         self.check_in.start()  # scans reach the app from now on
+        self.staff.start()
         # systemd: READY after the first frame is really drawn; the watchdog is fed
         # from the UI thread, so a frozen UI stops feeding it and gets restarted
         from kiosk import systemd_notify
@@ -122,11 +129,13 @@ class KioskApp(App):
 
         self.walk_in.stop()
         self.check_in.stop()
+        self.staff.stop()
         systemd_notify.stopping()
 
     def detach(self) -> None:
         """Take this app off the window (tests and screenshots build several in turn)."""
         self._idle_event.cancel()
+        self._corner_event.cancel()
         if getattr(self, "_heartbeat_event", None) is not None:
             self._heartbeat_event.cancel()
         if getattr(self, "_watchdog_event", None) is not None:
@@ -212,7 +221,7 @@ class KioskApp(App):
         self.root.get_screen("ticket").clear()
         self.root.get_screen("services").clear()
         self.check_in.reset()  # the typed code and the check-in result go too
-        self.root.show("language")
+        self.root.show(self.staff.start_screen())
         self.last_activity = self.monotonic()
 
     # -- idle timeout ----------------------------------------------------------------
@@ -225,7 +234,11 @@ class KioskApp(App):
         return False
 
     def _check_idle(self, *_args) -> None:
-        if self.root is None or self.root.current == "language" and not self.large_text \
+        if self.root is not None and self.staff.check_idle(
+                self.monotonic() - self.last_activity):
+            return  # staff screens: their own timeout, no visitor warning
+        if self.root is None or self.root.current in ("language", "out_of_service") \
+                and not self.large_text \
                 and not self.high_contrast and self.lang == self.kiosk_config.default_language:
             self.touch()  # nothing to forget on a fresh start screen
             return
@@ -239,6 +252,12 @@ class KioskApp(App):
             self.root.show_idle_warning(int(remaining + 0.999))
         else:
             self.root.hide_idle_warning()
+
+    def request_exit(self, code: int) -> None:
+        """Stop the app; run_app exits with `code` (systemd starts it again)."""
+        log.info("exit with code %d requested", code)
+        self.exit_code = code
+        self.stop()
 
     def stay(self) -> None:
         self.touch()

@@ -452,6 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_simulate)
 
     add_appointments_parser(sub, with_config)
+    from kiosk.cli_staff import add_staff_parser
+
+    add_staff_parser(sub, with_config)
     return parser
 
 

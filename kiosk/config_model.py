@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kiosk.config_reader import Problem
+from kiosk.config_staff import StaffConfig
 from kiosk.domain.hours import OpeningHours
 
 
@@ -146,6 +147,7 @@ class Config:
     displays: tuple[DisplayConfig, ...] = ()
     scanner: ScannerConfig | None = None
     appointments: AppointmentsConfig = AppointmentsConfig()
+    staff: StaffConfig = StaffConfig()
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     def service(self, service_id: str) -> ServiceConfig | None:

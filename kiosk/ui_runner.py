@@ -12,16 +12,20 @@ from kiosk import kivy_env
 from kiosk.config import Config
 
 SCREENS = ("language", "services", "ticket", "checkin_scan", "checkin_keypad",
-           "checkin_result")
+           "checkin_result", "staff_pin", "staff_menu", "out_of_service")
 _COMMON = {"large_text", "high_contrast", "idle_warning"}
 STATE_KEYS = {
-    "language": _COMMON | {"printer_ok", "checkin"},
-    "services": _COMMON | {"message", "printer_ok", "checkin"},
+    "language": _COMMON | {"printer_ok", "checkin", "notice"},
+    "services": _COMMON | {"message", "printer_ok", "checkin", "closed"},
     "ticket": _COMMON | {"number", "service", "people_ahead", "estimate_min", "printed"},
     "checkin_scan": _COMMON,
     "checkin_keypad": _COMMON | {"code"},
     "checkin_result": _COMMON | {"outcome", "refusal", "number", "service", "people_ahead",
                                  "estimate_min", "printed"},
+    # staff screens show the terminal's default language, whatever --lang says
+    "staff_pin": {"large_text", "high_contrast", "digits", "locked_s"},
+    "staff_menu": {"large_text", "high_contrast", "printer", "figures", "closed"},
+    "out_of_service": {"large_text", "high_contrast"},
 }
 
 
@@ -111,6 +115,7 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
                                                        "exhausted", "disabled") else ""
     elif screen.startswith("checkin_"):
         screen = apply_checkin_state(app, screen, state)
+    _staff_state(app, screen, state)
     app.printer_ok = _flag(state.get("printer_ok", "true"))
     app.root.show(screen)
     if state.get("idle_warning"):
@@ -181,6 +186,50 @@ def apply_checkin_state(app, screen: str, state: dict[str, str]) -> str:
     return "checkin_ticket"
 
 
+def _staff_state(app, screen: str, state: dict[str, str]) -> None:
+    """Staff settings and staff screens as the state asks (no store, no PIN)."""
+    from kiosk.services.staff import StaffSettings
+    from kiosk.services.staff_texts import NOTICES, SERVICE_MESSAGES
+
+    notice = state.get("notice") or None
+    if notice is not None and notice not in NOTICES:
+        raise KeyError(f"unknown notice {notice!r}; notices: {', '.join(NOTICES)}")
+    closed = {}
+    if state.get("closed"):  # closed=SERVICE:MESSAGE
+        service, _, message = state["closed"].partition(":")
+        if message not in SERVICE_MESSAGES:
+            raise KeyError(f"unknown message {message!r}; messages: "
+                           f"{', '.join(SERVICE_MESSAGES)}")
+        closed[service] = message
+    app.staff.settings = StaffSettings(closed=closed, notice=notice,
+                                       out_of_service=screen == "out_of_service")
+    if screen in ("staff_pin", "staff_menu"):
+        app.set_language(app.kiosk_config.default_language)
+    if screen == "staff_pin":
+        pad = app.root.get_screen("staff_pin")
+        pad.clear()
+        pad.digits = "0" * min(12, int(state.get("digits", "4") or 0))
+        locked = int(state.get("locked_s", "0") or 0)
+        if locked:
+            from types import SimpleNamespace
+
+            pad.show_refusal(SimpleNamespace(ok=False, no_pin=False, wait_s=locked))
+    elif screen == "staff_menu":
+        menu = app.root.get_screen("staff_menu")
+        menu.clear()
+        menu.status = [{"kind": "printer", "name": app.kiosk_config.printer.profile,
+                        "state": state.get("printer", "paper_near_end"), "cause": ""}]
+        menu.status += [{"kind": "display", "name": d.id, "state": "online", "cause": ""}
+                        for d in app.kiosk_config.displays]
+        if _flag(state.get("figures", "true")):
+            services = app.kiosk_config.services
+            menu.figures = {"tickets": {s.id: 10 + i for i, s in enumerate(services)},
+                            "checkins": {"checked_in_on_time": 7,
+                                         "refused_too_early": 2, "no_show": 1},
+                            "print_failures": 1,
+                            "median_wait_min": 23}
+
+
 def run_app(config: Config, windowed: bool = False) -> int:
     """The touchscreen app; this process owns the printer, displays and scanner."""
     from kiosk.wiring import Terminal
@@ -193,8 +242,10 @@ def run_app(config: Config, windowed: bool = False) -> int:
     terminal = Terminal(config)
     try:
         terminal.start_health_server()
-        KioskApp(config, terminal.tickets, printer=terminal.printer,
-                 check_in=terminal.checkin, scans=terminal.scans).run()
+        app = KioskApp(config, terminal.tickets, printer=terminal.printer,
+                       check_in=terminal.checkin, scans=terminal.scans,
+                       staff=terminal.staff)
+        app.run()
     finally:
         terminal.close()
-    return 0
+    return app.exit_code

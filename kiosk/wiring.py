@@ -79,7 +79,12 @@ def ticket_service(config: Config, store=None, printer=None, **kwargs):
 
     store = store if store is not None else open_store(config)
     printer = printer if printer is not None else build_printer(config.printer)
-    return TicketService(config, store, printer, **kwargs)
+    from kiosk.services.staff import StaffClosedTickets
+    from kiosk.store.staff_sqlite import StaffStore
+
+    # services staff closed for today are refused, by the touchscreen and the CLI alike
+    return StaffClosedTickets(TicketService(config, store, printer, **kwargs),
+                              StaffStore(store), config)
 
 
 def check_in_service(config: Config, store=None, printer=None, tickets=None, keys=None,
@@ -236,6 +241,8 @@ class Terminal:
         self.scanner = build_scanner(config.scanner, self.scans) \
             if config.scanner is not None else None
         self.health = None  # the endpoint process: start_health_server() (kiosk run)
+        self.staff = staff_service(config, self.store, self.printer, self.tickets,
+                                   self.displays)
 
     def start_health_server(self) -> None:
         self.health = build_health_server(self.config)
@@ -252,3 +259,13 @@ class Terminal:
             display.close()
         self.printer.close()
         self.store.close()
+
+
+def staff_service(config: Config, store=None, printer=None, tickets=None, displays=()):
+    """Staff mode's use cases on the given (or a newly opened) store."""
+    from kiosk.services.staff import PinFile, StaffService, pin_path
+    from kiosk.store.staff_sqlite import StaffStore
+
+    store = store if store is not None else open_store(config)
+    return StaffService(config, StaffStore(store), PinFile(pin_path(config)), printer,
+                        tickets, displays=displays)

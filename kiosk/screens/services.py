@@ -21,7 +21,18 @@ from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
 Builder.load_file(str(Path(__file__).with_name("services.kv")))
 
 
+def staff_text(tr, state: str) -> str | None:
+    """The prepared message of a service staff closed for today ("staff:<id>")."""
+    from kiosk.services.staff_texts import SERVICE_MESSAGES
+
+    if state.startswith("staff:") and state[6:] in SERVICE_MESSAGES:
+        return tr(SERVICE_MESSAGES[state[6:]])
+    return None
+
+
 def availability_text(tr, state: str) -> str:
+    if staff_text(tr, state) is not None:
+        return staff_text(tr, state)
     return {
         "closed": tr("Closed now"),
         "quota_reached": tr("No more tickets today"),
@@ -32,6 +43,8 @@ def availability_text(tr, state: str) -> str:
 
 
 def refusal_text(tr, reason: str) -> str:
+    if staff_text(tr, reason) is not None:
+        return staff_text(tr, reason)
     return {
         "closed": tr("This service is closed now. Please come back during opening hours."),
         "quota_reached": tr("All tickets for this service have been given out today. "

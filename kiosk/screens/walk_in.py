@@ -37,6 +37,9 @@ class WalkIn:
         ("open" until the first reading: a tap's issue() refuses with the reason)."""
         tickets = self.app.tickets
         state = tickets.config_availability(service, tickets.clock())
+        staff_message = self.app.staff.service_message(service.id)
+        if state is None and staff_message is not None:
+            return f"staff:{staff_message}"  # closed by staff for today, with their message
         return state.value if state is not None else self.snapshot.state(service.id)
 
     def services_shown(self) -> None:
@@ -72,7 +75,9 @@ class WalkIn:
             try:
                 issued = tickets.issue(service_id, lang)
             except Refused as err:
-                self._show_refusal(err.reason.value)
+                staff_message = getattr(err, "message_id", None)  # closed by staff
+                self._show_refusal(f"staff:{staff_message}" if staff_message
+                                   else err.reason.value)
                 return
             self._show_issued(issued)
             try:

@@ -51,6 +51,7 @@ class Refusal(Enum):
     EXHAUSTED = "exhausted"
     DISABLED = "disabled"
     BUSY = "busy"  # a ticket is being issued right now (double tap)
+    STAFF_CLOSED = "staff_closed"  # closed for today by staff (services/staff.py)
 
 
 class Refused(Exception):

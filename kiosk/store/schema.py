@@ -153,9 +153,30 @@ def _to_v5(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX ticket_state ON ticket (state, business_day, service, seq)")
 
 
+def _staff_settings(db: sqlite3.Connection) -> None:
+    """Staff mode: what staff set on the terminal (a service closed for today with its
+    message, today's notice, out of service, the PIN lockout) as JSON values by key, and
+    the staff audit log (time, action, terminal; never a PIN)."""
+    _run_script(db, """
+        CREATE TABLE staff_setting (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            for_day TEXT,
+            set_at TEXT NOT NULL
+        );
+        CREATE TABLE staff_audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            terminal TEXT NOT NULL,
+            detail TEXT
+        )
+    """)
+
+
 # MIGRATIONS[i] takes a file from version i to i + 1 (0: a new, empty file).
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3,
-                                                                 _to_v4, _to_v5)
+                                                                 _to_v4, _to_v5, _staff_settings)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

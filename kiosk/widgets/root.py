@@ -74,8 +74,17 @@ class IdleWarning(FloatLayout):
         self.ids.stay.text = app.tr("Yes, I need more time")
 
 
+CORNER_MM = 15  # the staff corner: top-left, in every language (not mirrored in RTL)
+
+
+class NoticeBanner(ThemedBox):
+    """Today's notice, a line above the start screen."""
+
+
 class KioskRoot(FloatLayout):
     bg_rgba = ListProperty([0, 0, 0, 0])
+    _corner_touch = None  # the touch held in the staff corner, and since when
+    _corner_since = 0.0
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -99,6 +108,40 @@ class KioskRoot(FloatLayout):
                  compact=self._refresh_soon)
         self.refresh()
 
+    # -- staff corner: held for staff_controller.HOLD_S (app clock) opens the PIN pad;
+    # the touch still goes to the widgets below, so a visitor's tap works as ever
+
+    def _in_corner(self, touch) -> bool:
+        mm = App.get_running_app().px_per_mm * CORNER_MM
+        return touch.x <= self.x + mm and touch.y >= self.top - mm
+
+    def on_touch_down(self, touch):
+        if self._in_corner(touch):
+            self._corner_touch = touch
+            self._corner_since = App.get_running_app().monotonic()
+        return super().on_touch_down(touch)
+
+    def on_touch_move(self, touch):
+        if touch is self._corner_touch and not self._in_corner(touch):
+            self._corner_touch = None
+        return super().on_touch_move(touch)
+
+    def on_touch_up(self, touch):
+        if touch is self._corner_touch:
+            self._corner_touch = None
+        return super().on_touch_up(touch)
+
+    def check_corner(self) -> None:
+        """Called on the app's clock: open the PIN pad once the corner was held long
+        enough (the app's monotonic clock, which tests move by hand)."""
+        from kiosk.screens.staff_controller import HOLD_S
+
+        app = App.get_running_app()
+        if self._corner_touch is not None and \
+                app.monotonic() - self._corner_since >= HOLD_S:
+            self._corner_touch = None
+            app.staff.open_pin_pad()
+
     @property
     def current(self) -> str:
         return self.manager.current
@@ -115,8 +158,28 @@ class KioskRoot(FloatLayout):
             self.manager.current = name  # entering refreshes it (KioskScreen.on_pre_enter)
         else:
             self.manager.current_screen.refresh()
+        self._show_notice()
+
+    def _show_notice(self) -> None:
+        """Today's notice (chosen by staff) above the start screen, in its language."""
+        from kiosk.services.staff_texts import NOTICES
+
+        app = App.get_running_app()
+        staff = getattr(app, "staff", None)
+        notice = staff.settings.notice if staff is not None else None
+        text = app.tr(NOTICES[notice]) if notice and self.current == "language" else ""
+        if not hasattr(self, "notice_banner"):
+            self.notice_banner = NoticeBanner()
+        banner = self.notice_banner
+        banner.ids.text.text = text
+        shown = banner.parent is not None  # (ids hold proxies: no identity test)
+        if text and not shown:
+            self.ids.body.add_widget(banner, index=len(self.ids.body.children))
+        elif not text and shown:
+            self.ids.body.remove_widget(banner)
 
     def refresh(self) -> None:
+        self._show_notice()
         self.ids.a11y.refresh()
         if self.idle_warning_visible:  # show_idle_warning refreshes it when it appears
             self.warning.refresh()
@@ -149,6 +212,11 @@ def _build_screen(name: str):
         from kiosk.screens.ticket import TicketScreen
 
         return TicketScreen(name=name)
+    if name in ("staff_pin", "staff_menu", "out_of_service"):
+        from kiosk.screens import staff
+
+        return {"staff_pin": staff.StaffPinScreen, "staff_menu": staff.StaffMenuScreen,
+                "out_of_service": staff.OutOfServiceScreen}[name](name=name)
     if name == "language":
         from kiosk.screens.language import LanguageScreen
 

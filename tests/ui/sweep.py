@@ -22,7 +22,8 @@ LANGS = list(LANGUAGES)
 STATES = ["language", "language-printer-down", "services", "services-refused",
           "ticket-estimate", "ticket-print-failed", "idle-warning", "checkin-scan",
           "checkin-keypad", "checkin-checking", "checkin-too-late", "checkin-too-early",
-          "checkin-not-a-booking", "checkin-ticket", "checkin-already"]
+          "checkin-not-a-booking", "checkin-ticket", "checkin-already",
+          "language-notice", "staff-pin", "staff-menu", "out-of-service"]
 # check-in states shown on the check-in ticket screen (the number's checks apply)
 CHECKIN_TICKET_STATES = ("checkin-ticket", "checkin-already")
 LONG_SERVICE = "anmeldung"
@@ -137,6 +138,15 @@ def set_case(app, screen_name: str, px, size_mm, lang: str, large: bool, state: 
                                           "people_ahead": "3", "printed": "false"})
     elif state == "idle-warning":
         apply_state(app, "services", lang, {"idle_warning": "25"})
+    elif state == "language-notice":
+        apply_state(app, "language", lang, {"notice": "longer_waits"})
+    elif state in ("staff-pin", "staff-menu", "out-of-service"):
+        screen = state.replace("-", "_")
+        extra = {"staff-pin": {"digits": "12", "locked_s": "95"},
+                 "staff-menu": {"closed": f"{LONG_SERVICE}:appointment_only"}}
+        apply_state(app, screen, lang, extra.get(state, {}))
+        # staff screens show the terminal's default language: each language in turn
+        app.set_language(lang)
     elif state == "checkin-scan":
         apply_state(app, "checkin_scan", lang, {})
     elif state == "checkin-keypad":
