@@ -355,6 +355,18 @@ def _watch_parent(interval_s: float = 1.0) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+# The UI process keeps its normal priority: a burst of scrapes (or a scan by an
+# over-eager monitoring system) must take CPU from this process, not from the screen.
+NICENESS = 5
+
+
+def _yield_to_the_ui() -> None:
+    try:
+        os.nice(NICENESS)
+    except OSError as err:  # e.g. a seccomp profile: serve anyway
+        log.warning("health: could not lower the priority (%s)", err.strerror or err)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kiosk.health.server",
                                      description="The kiosk's IT health endpoint.")
@@ -380,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         _watch_parent()
     if args.token_file and not app.token.enabled():
         log.warning("health: /status disabled: %s", app.token.problem)
+    _yield_to_the_ui()
     log.info("health: serving on %s:%s", args.bind, server.server_address[1])
     try:
         server.serve_forever(poll_interval=0.5)

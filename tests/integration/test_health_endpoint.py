@@ -419,3 +419,15 @@ def test_alert_rules_use_metrics_the_endpoint_serves():
     for name in ("kiosk_health_status", "kiosk_device_state", "kiosk_paper_low",
                  "kiosk_ui_frame_age_seconds", "kiosk_open", "kiosk_tickets_issued_total"):
         assert name in rules and name in METRIC_NAMES, name
+
+
+def test_the_server_runs_below_the_ui_in_priority(writer, serve):
+    """A burst of scrapes must take CPU from the endpoint, not from the screen: the
+    server process lowers its own priority (niceness above the starting process's)."""
+    from kiosk.health.server import NICENESS
+
+    writer.write_now()
+    server = serve(writer.path)
+    stat = Path(f"/proc/{server.proc.pid}/stat").read_text()
+    niceness = int(stat.rsplit(")", 1)[1].split()[16])  # field 19 of proc(5)
+    assert niceness == os.nice(0) + NICENESS
