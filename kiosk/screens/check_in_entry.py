@@ -20,7 +20,8 @@ def place_entry(slot, app, bilingual: bool) -> None:
         return
     text = app.tr(ENTRY)
     if bilingual and app.lang != "en":
-        text += "\n" + gettext_for("en")(ENTRY)
+        # one line where it fits: the start screen keeps the entry above the fold
+        text += "  ·  " + gettext_for("en")(ENTRY)
     kept = [w for w in slot.children if getattr(w, "checkin_entry", False)]
     if kept:  # refreshed, not rebuilt: a new button costs its kv rules and a texture
         kept[0].text = text

@@ -25,7 +25,13 @@ class LanguageScreen(KioskScreen):
         # in the current language (the default after a reset), with an English line
         # for visitors who do not read it
         # a short screen keeps its height for the languages: the prompt greets enough
-        self.ids.heading.text = "" if self.app.compact else self.tr("Welcome")
+        # the greeting gives way where space is short (a short screen, larger text,
+        # today's notice from staff as a banner above this screen): the languages and
+        # "I have an appointment" stay in view without scrolling
+        staff = getattr(self.app, "staff", None)
+        notice = staff is not None and staff.settings.notice is not None
+        short = self.app.compact or self.app.large_text or notice
+        self.ids.heading.text = "" if short else self.tr("Welcome")
         self.ids.prompt.text = self.tr("Please choose your language")
         english = gettext_for("en")(N_("Please choose your language"))
         self.ids.prompt_en.text = english if self.app.lang != "en" else ""

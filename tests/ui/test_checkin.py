@@ -377,3 +377,30 @@ def test_no_entry_when_the_check_in_service_could_not_be_built(tmp_path, ticks):
     finally:
         app.detach()
         store.close()
+
+
+@pytest.mark.parametrize("lang, state", [
+    ("fa", {"notice": "longer_waits"}), ("el", {"notice": "longer_waits"}),
+    ("de", {"large_text": "true"}), ("el", {"large_text": "true"}),
+])
+def test_the_check_in_entry_is_in_view_on_the_start_screen(make_app, ui_config, lang,
+                                                           state):
+    """On the largest configured screen a visitor with an appointment sees "I have an
+    appointment" without scrolling, also under today's notice or with larger text (the
+    greeting gives way, the English line shares the entry's line)."""
+    import dataclasses
+
+    from kiosk.app import step
+    from kiosk.config import load_config
+    from kiosk.paths import config_resource
+    from kiosk.ui_runner import apply_state
+
+    config = load_config(config_resource("demo.toml"))  # all 12 languages, 1920x1080
+    app = make_app(config=dataclasses.replace(config, screen=ui_config.screen))
+    apply_state(app, "language", lang, {"checkin": "true", **state})
+    step(5)
+    screen = app.root.get_screen("language")
+    entry = next(w for w in screen.walk(restrict=False) if getattr(w, "checkin_entry", False))
+    area = screen.ids.area
+    assert entry.to_window(entry.x, entry.y)[1] >= area.to_window(area.x, area.y)[1], \
+        "the entry is below the fold"
