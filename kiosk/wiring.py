@@ -242,7 +242,7 @@ class Terminal:
             if config.scanner is not None else None
         self.health = None  # the endpoint process: start_health_server() (kiosk run)
         self.staff = staff_service(config, self.store, self.printer, self.tickets,
-                                   self.displays)
+                                   self.displays, self.scanner)
 
     def start_health_server(self) -> None:
         self.health = build_health_server(self.config)
@@ -261,11 +261,12 @@ class Terminal:
         self.store.close()
 
 
-def staff_service(config: Config, store=None, printer=None, tickets=None, displays=()):
+def staff_service(config: Config, store=None, printer=None, tickets=None, displays=(),
+                  scanner=None):
     """Staff mode's use cases on the given (or a newly opened) store."""
     from kiosk.services.staff import PinFile, StaffService, pin_path
     from kiosk.store.staff_sqlite import StaffStore
 
     store = store if store is not None else open_store(config)
     return StaffService(config, StaffStore(store), PinFile(pin_path(config)), printer,
-                        tickets, displays=displays)
+                        tickets, displays=displays, scanner=scanner)

@@ -207,7 +207,8 @@ class StaffMenuScreen(KioskScreen):
             body.add_widget(KLabel(text=text, size_mm=8.5, role="muted_text"))
 
         heading(tr("Devices"))
-        device_names = {"printer": tr("Printer"), "display": tr("Call-up display")}
+        device_names = {"printer": tr("Printer"), "display": tr("Call-up display"),
+                        "scanner": tr("QR code scanner")}
         for view in self.status or []:
             state = tr(DEVICE_STATES.get(view["state"], DEVICE_STATES["error"]))
             body.add_widget(KLabel(text=f"{device_names.get(view['kind'], view['kind'])}"

@@ -123,7 +123,7 @@ def read_settings(raw: dict, service_ids, today: date) -> StaffSettings:
 class StaffService:
     def __init__(self, config, staff_store, pin: PinFile, printer=None, tickets=None,
                  clock: Callable[[], datetime] = utc_now,
-                 wall: Callable[[], float] = time.time, displays=()) -> None:
+                 wall: Callable[[], float] = time.time, displays=(), scanner=None) -> None:
         self.config = config
         self.store = staff_store  # store.staff_sqlite.StaffStore
         self.pin = pin
@@ -132,6 +132,7 @@ class StaffService:
         self.clock = clock
         self.wall = wall  # epoch seconds: a lock outlives a restart
         self.displays = list(displays)
+        self.scanner = scanner  # the [scanner] worker, None when there is none
 
     def today(self) -> date:
         return business_day(self.clock())
@@ -230,6 +231,10 @@ class StaffService:
         for display, conf in zip(self.displays, self.config.displays):
             views.append({"kind": "display", "name": conf.id,
                           "state": display.state.value, "cause": display.last_error or ""})
+        if self.scanner is not None:
+            views.append({"kind": "scanner", "name": self.config.scanner.transport,
+                          "state": self.scanner.state.value,
+                          "cause": self.scanner.last_error or ""})
         self.audit("status_viewed")
         return views
 

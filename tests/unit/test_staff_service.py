@@ -151,3 +151,30 @@ def test_kiosk_ticket_refuses_a_service_staff_closed_for_today(tmp_path, config_
                             "--config", str(config_file)], capture_output=True, text=True,
                            timeout=60, env=kiosk_env())
     assert other.returncode == 0, other.stderr
+
+
+def test_the_device_status_includes_the_scanner(tmp_path, config, clock, wall):
+    """The [scanner] worker's state is in the staff status like the printer's: here a
+    serial scanner whose device is not plugged in."""
+    import dataclasses
+
+    from kiosk.config_model import ScannerConfig
+    from kiosk.devices.scanner.serial_scanner import SerialScanner
+    from tests.waiting import wait_for
+
+    missing = tmp_path / "no-scanner"
+    config = dataclasses.replace(config, scanner=ScannerConfig("serial", str(missing)))
+    store = SqliteStore(tmp_path / "q.sqlite3", terminal_id=config.terminal_id)
+    scanner = SerialScanner(str(missing), name="scanner").start()
+    try:
+        assert wait_for(lambda: scanner.last_error is not None, 20)
+        service = StaffService(config, StaffStore(store),
+                               PinFile(tmp_path / "data" / "staff-pin"), clock=clock,
+                               wall=wall, scanner=scanner)
+        views = service.device_views()
+        assert [(v["kind"], v["name"], v["state"]) for v in views] == \
+            [("scanner", "serial", "offline")]
+        assert views[0]["cause"]
+    finally:
+        scanner.close()
+        store.close()
