@@ -162,8 +162,9 @@ class SqliteStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction in the calling thread, for tests and tools that
-        write rows directly; the store's own writes use _transact()."""
+        """One IMMEDIATE transaction in the calling thread (the appointment and check-in
+        writes, tests and tools that write rows directly); the issuing path uses
+        _transact(), which lets the write queue's thread run it."""
         with self._lock:
             deadline = time.monotonic() + self.busy_timeout_s
             queue = self._queue
@@ -324,17 +325,18 @@ class SqliteStore:
         wall clock may have jumped back since)."""
         day_text = day.isoformat()
         self._expire_once(day_text)
-        with self._write() as db:
+
+        def call(db: sqlite3.Connection) -> Ticket | None:
             waiting = ordered(self._waiting(db, day_text, services), now, call_orders)
             if not waiting:
                 return None
-            row = (waiting[0].id,)
+            ticket_id = waiting[0].id
             call_seq = db.execute("SELECT COALESCE(MAX(call_seq), 0) + 1 FROM ticket "
                                   "WHERE business_day = ? AND call_seq IS NOT NULL",
                                   (day_text,)).fetchone()[0]
             db.execute("UPDATE ticket SET state = 'called', counter = ?, called_at = ?, "
-                       "call_seq = ? WHERE id = ?", (counter, _iso(now), call_seq, row[0]))
-            return self._ticket(db, row[0])
+                       "call_seq = ? WHERE id = ?", (counter, _iso(now), call_seq, ticket_id))
+            return self._ticket(db, ticket_id)
         return self._transact(call)
 
     @_guarded("finishing a ticket")
@@ -521,10 +523,12 @@ class SqliteStore:
         # terminal without appointments takes no extra write lock
         midnight = _iso(datetime.combine(date.fromisoformat(today), datetime.min.time(),
                                          OFFICE_ZONE))
-        if self._db.execute("SELECT 1 FROM appointment WHERE status = ? AND start < ? "
-                            "LIMIT 1", (BookingStatus.CONFIRMED.value, midnight)).fetchone():
-            with self._write() as db:
-                _mark_missed(db, today, None)
+        with self._lock:  # the connection is shared by the kiosk's threads
+            late = self._db.execute(
+                "SELECT 1 FROM appointment WHERE status = ? AND start < ? LIMIT 1",
+                (BookingStatus.CONFIRMED.value, midnight)).fetchone()
+        if late:
+            self._transact(functools.partial(_mark_missed, before_day=today, now=None))
         self._expired_before = today
 
     @staticmethod

@@ -163,3 +163,31 @@ def test_a_called_appointment_ticket_is_finished_like_a_walk_in(store):
     store.call_next("2", ["anmeldung"], NOW, DAY)
     done = store.finish(ticket.number, TicketState.DONE, NOW, DAY)
     assert done.state is TicketState.DONE and done.kind == "appointment"
+
+
+def test_the_day_change_uses_the_connection_only_under_the_store_lock(store):
+    """The connection is shared by the kiosk's threads (the UI's workers, the snapshot
+    writer, check-in): every statement of a day change that marks yesterday's missed
+    bookings runs while some thread holds the store's lock."""
+    import threading
+
+    store.import_bookings([booking()], NOW)
+    store._expire_once(DAY.isoformat())
+    unlocked = []
+
+    def lock_is_free() -> bool:  # asked from another thread: the lock is reentrant
+        free = []
+        probe = threading.Thread(target=lambda: free.append(
+            store._lock.acquire(blocking=False) and (store._lock.release() or True)))
+        probe.start()
+        probe.join()
+        return free[0]
+
+    store._db.set_trace_callback(
+        lambda sql: unlocked.append(sql) if lock_is_free() else None)
+    try:
+        walk_in(store, at=NOW + timedelta(days=1))
+    finally:
+        store._db.set_trace_callback(None)
+    assert store.find_booking("204517").status is BookingStatus.MISSED
+    assert unlocked == []
