@@ -62,6 +62,22 @@ _PAYMENT_SCHEMES = {"bank", "bitcoin", "ethereum", "litecoin", "lightning", "upi
 _WEBSITE_SCHEMES = {"http", "https"}
 
 
+def _screened(raw: object, limit: int) -> str | CodeRefusal:
+    """What every code goes through first: text, at most `limit` characters (checked
+    before any other work), without the blanks and line ends scanners add, not empty,
+    no control characters."""
+    if not isinstance(raw, str):
+        return CodeRefusal.MALFORMED
+    if len(raw) > limit:
+        return CodeRefusal.TOO_LONG
+    text = raw.strip(" \t\r\n")
+    if not text:
+        return CodeRefusal.EMPTY
+    if _has_control(text):
+        return CodeRefusal.CONTROL_CHARACTERS
+    return text
+
+
 def parse_code(raw: str, *, keys: Sequence[bytes], office_id: str,
                zms_hosts: Sequence[str] = ()) -> BookingCode | CodeRefusal:
     """A scanned code as a BookingCode (SIGNED or ZMS_LINK), or why it is not one.
@@ -72,15 +88,9 @@ def parse_code(raw: str, *, keys: Sequence[bytes], office_id: str,
     so that the caller can say where to go. zms_hosts: host names whose confirmation
     links are ours; a ZMS-shaped link on any other host is OTHER_WEBSITE.
     """
-    if not isinstance(raw, str):
-        return CodeRefusal.MALFORMED
-    if len(raw) > MAX_LENGTH:
-        return CodeRefusal.TOO_LONG
-    text = raw.strip(" \t\r\n")
-    if not text:
-        return CodeRefusal.EMPTY
-    if _has_control(text):
-        return CodeRefusal.CONTROL_CHARACTERS
+    text = _screened(raw, MAX_LENGTH)
+    if isinstance(text, CodeRefusal):
+        return text
     ours = _OUR_PREFIX.match(text)
     if ours:
         if ours.group(1) != "1":
@@ -95,15 +105,9 @@ def parse_code(raw: str, *, keys: Sequence[bytes], office_id: str,
 def parse_typed(text: str) -> BookingCode | CodeRefusal:
     """The appointment number typed on the keypad (or given to `kiosk checkin`): 4 to 12
     digits. Digits of other scripts (Arabic-Indic, Persian) count as the same digits."""
-    if not isinstance(text, str):
-        return CodeRefusal.MALFORMED
-    if len(text) > MAX_TYPED_LENGTH:
-        return CodeRefusal.TOO_LONG
-    stripped = text.strip(" \t\r\n")
-    if not stripped:
-        return CodeRefusal.EMPTY
-    if _has_control(stripped):
-        return CodeRefusal.CONTROL_CHARACTERS
+    stripped = _screened(text, MAX_TYPED_LENGTH)
+    if isinstance(stripped, CodeRefusal):
+        return stripped
     digits = _ascii_digits(stripped)
     if digits is None or not REFERENCE.fullmatch(digits):
         return CodeRefusal.MALFORMED
