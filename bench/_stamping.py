@@ -4,6 +4,7 @@ point of the tap -> paper measurements in bench_print_latency.py and bench_check
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 import time
 
 from kiosk.devices.printer.simulator import SimPrinter
@@ -22,3 +23,10 @@ class StampingSimPrinter(SimPrinter):
         if kind == "cut":
             self.cut_times.append(time.perf_counter())
             self.cut_event.set()
+
+    def last_job(self, jobs_before: int, failure: Callable[[], str]) -> tuple[float, int]:
+        """(when the cut arrived, bytes of the job) once the next complete job is in;
+        RuntimeError(failure()) when none comes within 30 s."""
+        if not self.cut_event.wait(30) or not self.wait_for_jobs(jobs_before + 1, 30):
+            raise RuntimeError(failure())
+        return self.cut_times[-1], len(self.jobs[-1])

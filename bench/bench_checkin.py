@@ -109,10 +109,8 @@ class Variant:
             self._check_in_and_print(payload)
         else:
             self.tickets.print_ticket(self.tickets.issue("anmeldung", "de"))
-        if not self.sim.cut_event.wait(30) or not self.sim.wait_for_jobs(jobs_before + 1, 30):
-            raise RuntimeError(f"{self.kind}: no complete job ({self.failures[-1:]})")
-        t_cut = self.sim.cut_times[-1]
-        self.job_bytes = len(self.sim.jobs[-1])
+        t_cut, self.job_bytes = self.sim.last_job(
+            jobs_before, lambda: f"{self.kind}: no complete job ({self.failures[-1:]})")
         if self.first is None:
             self.first = t_cut - t0
         else:

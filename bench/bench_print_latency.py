@@ -117,10 +117,8 @@ class Variant:
             if not result.printed:
                 raise RuntimeError(f"{self.name}: not printed: {result.error}")
         t_return = time.perf_counter()
-        if not self.sim.cut_event.wait(30) or not self.sim.wait_for_jobs(jobs_before + 1, 30):
-            raise RuntimeError(f"{self.name}: the simulator got no complete job")
-        t_cut = self.sim.cut_times[-1]
-        self.job_bytes = len(self.sim.jobs[-1])
+        t_cut, self.job_bytes = self.sim.last_job(
+            jobs_before, lambda: f"{self.name}: the simulator got no complete job")
         if self.first is None:
             self.first = t_cut - t0
         else:

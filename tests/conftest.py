@@ -33,6 +33,21 @@ class FakeClock:
         self.now = self.now + timedelta(**delta)
 
 
+class Wall:
+    """A wall clock (time.time) the test moves by hand: staff lockouts run on it."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def wall() -> Wall:
+    return Wall()
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     # a Tuesday morning in Stuttgart (09:00 CET)

@@ -11,19 +11,6 @@ from kiosk.app import find_button, step, tap, wait_until
 PIN = "482913"
 
 
-class Wall:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def wall():
-    return Wall()
-
-
 @pytest.fixture
 def staff_app(tmp_path, ui_config, ticks, wall, data_dir):
     from kiosk.app import KioskApp, start_embedded

@@ -19,19 +19,6 @@ from tests.conftest import kiosk_env
 PIN = "482913"
 
 
-class Wall:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def wall():
-    return Wall()
-
-
 def _service(tmp_path, config, clock, wall, store=None):
     store = store or SqliteStore(tmp_path / "q.sqlite3", terminal_id=config.terminal_id)
     return StaffService(config, StaffStore(store), PinFile(tmp_path / "data" / "staff-pin"),
