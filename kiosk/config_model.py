@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kiosk.config_reader import Problem
+from kiosk.config_intake import IntakeConfig
 from kiosk.config_staff import StaffConfig
 from kiosk.domain.hours import OpeningHours
 
@@ -148,6 +149,7 @@ class Config:
     scanner: ScannerConfig | None = None
     appointments: AppointmentsConfig = AppointmentsConfig()
     staff: StaffConfig = StaffConfig()
+    intake: IntakeConfig = IntakeConfig()
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     def service(self, service_id: str) -> ServiceConfig | None:

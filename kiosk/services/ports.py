@@ -51,3 +51,21 @@ class QueueStore(Protocol):
     def finish(self, number: str, to: TicketState, now: datetime, day: date) -> Ticket: ...
 
     def recent_calls(self, day: date, limit: int = 5) -> list[Ticket]: ...
+
+
+class IntakeStore(Protocol):
+    """Sealed Anmeldung intakes waiting for the counter. The store only ever sees the
+    sealed blob (it cannot read it) and the random reference; statistics carry counts
+    and durations, nothing personal. Raises StoreError like QueueStore."""
+
+    def put_sealed(self, reference: str, sealed: bytes, key_id: str,
+                   now: datetime) -> None: ...
+
+    def sealed(self, reference: str) -> tuple[bytes, str] | None: ...   # (blob, key_id)
+
+    def delete_sealed(self, reference: str) -> bool: ...
+
+    def purge_sealed(self, older_than: datetime) -> int: ...
+
+    def count_intake(self, day: date, event: str, step: str | None = None,
+                     persons: int | None = None, seconds: float | None = None) -> None: ...
