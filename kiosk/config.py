@@ -20,6 +20,7 @@ from kiosk.config_model import (Config, DisplayConfig, HealthConfig,  # noqa: F4
 from kiosk.config_reader import (ConfigError, Problem, Reader,  # noqa: F401
                                  did_you_mean, key_label)
 from kiosk.config_intake import read_intake
+from kiosk.config_server import read_server
 from kiosk.config_staff import read_staff
 from kiosk.domain.hours import WEEKDAYS, OpeningHours, parse_range
 from kiosk.i18n import LANGUAGES
@@ -114,7 +115,7 @@ def parse_config(data: dict, file: str, index: LineIndex) -> Config:
     problems: list[Problem] = []
     r = Reader(file, index, problems)
     r.table(data, (), {"terminal", "hours", "service", "printer", "store", "health", "display",
-                       "scanner", "appointments", "staff", "intake"})
+                       "scanner", "appointments", "staff", "intake", "server"})
 
     term = r.table(data.get("terminal", {}), ("terminal",),
                    {"id", "office", "languages", "default_language", "idle_timeout_s",
@@ -163,6 +164,7 @@ def parse_config(data: dict, file: str, index: LineIndex) -> Config:
     scanner = read_scanner(r, data["scanner"], ("scanner",)) if "scanner" in data else None
     staff = read_staff(r, data.get("staff", {}), ("staff",))
     intake = read_intake(r, data.get("intake"), ("intake",), {s.id for s in services})
+    server = read_server(r, data.get("server"), ("server",))
 
     walk_in_prefixes = {s.prefix: s.id for s in services}
     for position, service in enumerate(services):
@@ -185,7 +187,7 @@ def parse_config(data: dict, file: str, index: LineIndex) -> Config:
         default_language=default_language, idle_timeout_s=idle_timeout_s,
         idle_warning_s=idle_warning_s, screen=screen, hours=hours, services=tuple(services),
         printer=printer, store=store, health=health, displays=tuple(displays), scanner=scanner,
-        appointments=appointments, staff=staff, intake=intake,
+        appointments=appointments, staff=staff, intake=intake, server=server,
         warnings=tuple(p for p in problems if p.warning),
     )
 

@@ -15,7 +15,8 @@ from kiosk.config_reader import Reader
 
 TRANSPORTS = ("serial", "usb", "lp", "network", "file")
 FLOW_CONTROLS = ("none", "rtscts", "dsrdtr")
-STORE_BACKENDS = ("sqlite",)
+STORE_BACKENDS = ("sqlite", "postgres", "http")
+OFFLINE_MODES = ("local_range", "ask_at_desk")
 DISPLAY_FRAMINGS = ("alpha", "line")
 SCANNER_TRANSPORTS = ("serial", "hid")
 SCANNER_LAYOUTS = ("de", "us")
@@ -72,11 +73,58 @@ def read_printer(r: Reader, data: Any, path: tuple) -> PrinterConfig:
 
 
 def read_store(r: Reader, data: Any, path: tuple) -> StoreConfig:
-    data = r.table(data, path, {"backend", "path"})
+    data = r.table(data, path, {"backend", "path", "dsn_file", "pool_size", "url",
+                                "token_file", "timeout_s", "retries", "offline",
+                                "offline_range"})
     backend = r.get(data, path, "backend", str, "sqlite")
     if backend not in STORE_BACKENDS:
         r.error(path + ("backend",), f"must be one of {', '.join(STORE_BACKENDS)}")
-    return StoreConfig(backend=backend, path=r.get(data, path, "path", str))
+    dsn_file = r.get(data, path, "dsn_file", str)
+    if backend == "postgres" and not dsn_file:
+        r.error(path, "missing required key 'dsn_file' (a file with the PostgreSQL "
+                      "connection string, e.g. postgresql://kiosk@db/kiosk)")
+    pool_size = r.get(data, path, "pool_size", int, 4)
+    if not 1 <= pool_size <= 64:
+        r.error(path + ("pool_size",), "must be between 1 and 64")
+        pool_size = 4
+    url = r.get(data, path, "url", str)
+    token_file = r.get(data, path, "token_file", str)
+    if backend == "http":
+        if not url:
+            r.error(path, "missing required key 'url' (the office server, e.g. "
+                          "https://kiosk-server.example:8480)")
+        elif not url.startswith(("http://", "https://")):
+            r.error(path + ("url",), "must start with http:// or https://")
+        if not token_file:
+            r.error(path, "missing required key 'token_file' (this terminal's token, "
+                          "from `kiosk serve token add NAME --role terminal`)")
+    timeout = r.get(data, path, "timeout_s", (int, float), 2.0)
+    if not 0.2 <= timeout <= 30:
+        r.error(path + ("timeout_s",), "must be between 0.2 and 30 seconds")
+        timeout = 2.0
+    retries = r.get(data, path, "retries", int, 2)
+    if not 0 <= retries <= 5:
+        r.error(path + ("retries",), "must be between 0 and 5")
+        retries = 2
+    offline = r.get(data, path, "offline", str, "ask_at_desk")
+    if offline not in OFFLINE_MODES:
+        r.error(path + ("offline",), f"must be one of {', '.join(OFFLINE_MODES)}")
+        offline = "ask_at_desk"
+    offline_range = _number_range(r, data, path)
+    return StoreConfig(backend=backend, path=r.get(data, path, "path", str),
+                       dsn_file=dsn_file, pool_size=pool_size, url=url,
+                       token_file=token_file, timeout_s=float(timeout), retries=retries,
+                       offline=offline, offline_range=offline_range)
+
+
+def _number_range(r: Reader, data: Any, path: tuple) -> tuple[int, int]:
+    text = r.get(data, path, "offline_range", str, "900-999")
+    match = re.fullmatch(r"(\d{1,3})-(\d{1,3})", text.strip())
+    if not match or not 1 <= int(match[1]) <= int(match[2]) <= 999:
+        r.error(path + ("offline_range",), 'must be two sequence numbers like "900-999" '
+                                           '(1 to 999, the first not above the second)')
+        return (900, 999)
+    return (int(match[1]), int(match[2]))
 
 
 def read_health(r: Reader, data: Any, path: tuple) -> HealthConfig:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from kiosk.config_reader import Problem
 from kiosk.config_intake import IntakeConfig
+from kiosk.config_server import ServerConfig
 from kiosk.config_staff import StaffConfig
 from kiosk.domain.hours import OpeningHours
 
@@ -118,8 +119,21 @@ class ScannerConfig:
 
 @dataclass(frozen=True)
 class StoreConfig:
-    backend: str = "sqlite"
-    path: str | None = None  # default: $KIOSK_DATA_DIR/kiosk.sqlite3
+    backend: str = "sqlite"  # sqlite | postgres | http
+    path: str | None = None  # sqlite (and the http backend's outbox): default in data dir
+    # postgres: a file holding the libpq connection string (it may carry a password, so
+    # it is a file of its own, readable by the kiosk's user only, never the config)
+    dsn_file: str | None = None
+    pool_size: int = 4
+    # http: the office server (`kiosk serve`) and this terminal's device token
+    url: str | None = None
+    token_file: str | None = None
+    timeout_s: float = 2.0
+    retries: int = 2
+    # server unreachable: issue from a reserved local range ("local_range") or tell the
+    # visitor to ask at the desk ("ask_at_desk")
+    offline: str = "ask_at_desk"
+    offline_range: tuple[int, int] = (900, 999)  # sequence numbers, e.g. A900-A999
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,7 @@ class Config:
     appointments: AppointmentsConfig = AppointmentsConfig()
     staff: StaffConfig = StaffConfig()
     intake: IntakeConfig = IntakeConfig()
+    server: ServerConfig = ServerConfig()
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     def service(self, service_id: str) -> ServiceConfig | None:

@@ -27,6 +27,11 @@ def open_store(config: Config):
         raise StoreError(f"cannot create the data folder {where}: "
                          f"{err.strerror or err}; set KIOSK_DATA_DIR or [store] path to a "
                          f"folder the kiosk's user can write", kind="cannot_open") from err
+    if config.store.backend != "sqlite":
+        # the other backends arrive with the office server (issue 13); refusing beats
+        # quietly queueing on a local file the rest of the office never sees
+        raise StoreError(f"[store] backend {config.store.backend!r} is not available in "
+                         f"this version: use \"sqlite\"", kind="cannot_open")
     return SqliteStore(path, terminal_id=config.terminal_id)
 
 
