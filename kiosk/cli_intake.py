@@ -48,8 +48,12 @@ def json_path(model_path: str) -> str:
 
 
 def _problem_message(problem) -> str:
-    from kiosk.services.intake_text import problem_text
-
+    """The rules' English text for the problem (kiosk/services/intake_text.py)."""
+    try:
+        from kiosk.services.intake_text import problem_text
+    except ImportError:  # the texts' module is not on this branch yet: the code
+        params = ", ".join(f"{k}={v}" for k, v in problem.params)
+        return problem.code + (f" ({params})" if params else "")
     return problem_text(problem, "en")
 
 
@@ -270,7 +274,8 @@ def cmd_export(args) -> int:
             intake = from_dict(sealed["intake"])
             meta = ExportMeta(reference=reference,
                               sealed_at=datetime.fromisoformat(sealed["sealed_at"]),
-                              terminal=str(sealed["terminal"]))
+                              terminal=str(sealed["terminal"]),
+                              office=str(sealed.get("office") or ""))
         except (ValueError, KeyError, TypeError, AttributeError, IntakeJsonError):
             # no detail: the message could quote the intake's contents
             raise Failure(f"intake {reference} opened, but its contents are not an intake "

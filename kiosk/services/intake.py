@@ -53,11 +53,12 @@ class IntakeSubmission:
         return self.reference is not None
 
 
-def envelope(intake: Intake, reference: str, sealed_at: datetime, terminal: str) -> bytes:
+def envelope(intake: Intake, reference: str, sealed_at: datetime, terminal: str,
+             office: str = "") -> bytes:
     """The plaintext that is sealed (UTF-8 JSON)."""
     return json.dumps({"envelope": ENVELOPE, "reference": reference,
                        "sealed_at": sealed_at.isoformat(), "terminal": terminal,
-                       "intake": to_dict(intake)},
+                       "office": office, "intake": to_dict(intake)},
                       ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -130,7 +131,8 @@ class IntakeService:
         with store_faults("storing a sealed intake"):
             reference = self._free_reference()
             # the plaintext exists only in this frame: sealed at once, never written
-            blob = seal(envelope(intake, reference, now, self.config.terminal_id), key)
+            blob = seal(envelope(intake, reference, now, self.config.terminal_id,
+                                 self.config.office), key)
             self.store.put_sealed(reference, blob, key.key_id, now)
         log.info("intake %s sealed to key %s (%d persons)", reference, key.key_id,
                  len(intake.persons))
