@@ -49,11 +49,8 @@ def json_path(model_path: str) -> str:
 
 def _problem_message(problem) -> str:
     """The rules' English text for the problem (kiosk/services/intake_text.py)."""
-    try:
-        from kiosk.services.intake_text import problem_text
-    except ImportError:  # the texts' module is not on this branch yet: the code
-        params = ", ".join(f"{k}={v}" for k, v in problem.params)
-        return problem.code + (f" ({params})" if params else "")
+    from kiosk.services.intake_text import problem_text
+
     return problem_text(problem, "en")
 
 
@@ -237,7 +234,7 @@ def cmd_export(args) -> int:
 
     from kiosk.cli import Failure, UsageError
     from kiosk.domain.intake_json import IntakeJsonError, from_dict
-    from kiosk.domain.intake_reference import normalize
+    from kiosk.domain.intake_reference import display, normalize
     from kiosk.services.intake import ENVELOPE
     from kiosk.services.intake_export import ExportMeta, export_json, export_pdf
     from kiosk.services.intake_seal import (KeyFileError, WrongKey, load_private_key,
@@ -256,7 +253,7 @@ def cmd_export(args) -> int:
     try:
         row = store.sealed(reference)
         if row is None:
-            raise Failure(f"no sealed intake {reference} in {store.path} (exported "
+            raise Failure(f"no sealed intake {display(reference)} in {store.path} (exported "
                           f"already, or deleted after the retention period)")
         blob, key_id = row
         mine = private_key_id(private)
@@ -285,7 +282,8 @@ def cmd_export(args) -> int:
         store.delete_sealed(reference)
     finally:
         store.close()
-    print(f"{reference}: written to {out}; the sealed intake is deleted from the store")
+    print(f"{display(reference)}: written to {out}; the sealed intake is deleted from the "
+          f"store")
     return 0
 
 

@@ -5,7 +5,6 @@ a queue ticket when configured, and print the receipt. The same path for the scr
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import logging
 import secrets
@@ -21,7 +20,8 @@ from kiosk.domain.clock import business_day, utc_now
 from kiosk.domain.intake import Intake
 from kiosk.domain.intake_json import to_dict
 from kiosk.domain.intake_reference import RANDOM_BYTES, new_reference
-from kiosk.domain.intake_rules import IntakeRules, Problem, blocking, validate
+from kiosk.domain.intake_rules import Problem, blocking, validate
+from kiosk.services.intake_codes import rules_for
 from kiosk.services.intake_receipt import receipt_document
 from kiosk.services.intake_seal import PublicKeyRef, load_public_keys, seal
 from kiosk.services.issue_ticket import IssuedTicket, PrintReport, Refused, _one_line
@@ -68,13 +68,6 @@ def resolve_key_path(config: Config, name: str) -> Path:
     return path if path.is_absolute() else Path(config.source).parent / path
 
 
-def load_rules(config: Config) -> IntakeRules:
-    """[intake] postcodes / late_after_days with the shipped code lists."""
-    text = importlib.resources.files("kiosk").joinpath(
-        "data", "anmeldung-codelists.json").read_text(encoding="utf-8")
-    return IntakeRules.from_config(config.intake, json.loads(text))
-
-
 class IntakeService:
     """One per terminal process; submit() may wait for the store: not on the UI thread."""
 
@@ -91,7 +84,7 @@ class IntakeService:
             from kiosk.services.issue_ticket import TicketService
             tickets = TicketService(config, store, printer, clock=self.clock)
         self.tickets = tickets if queue_ticket else None
-        self.rules = load_rules(config)
+        self.rules = rules_for(config.intake)
         self._keys: list[PublicKeyRef] | None = None
         self._started_at: float | None = None
         self._lock = threading.Lock()

@@ -193,7 +193,7 @@ def test_export_json_then_the_intake_is_gone(tmp_path, config_file, office, caps
     code, stdout, err = export(capsys, display(reference).lower(), office / "intake.key",
                                "json", data_dir, out)
     assert code == 0, err
-    assert f"{reference}: written to {out}" in stdout
+    assert f"{display(reference)}: written to {out}" in stdout
     exported = json.loads(out.read_text(encoding="utf-8"))
     text = json.dumps(exported, ensure_ascii=False)
     assert reference in text and "Mustermann" in text and "Maxçelik" in text
@@ -201,7 +201,7 @@ def test_export_json_then_the_intake_is_gone(tmp_path, config_file, office, caps
     assert sealed_refs(data_dir) == []
     code, _, err = export(capsys, reference, office / "intake.key", "json", data_dir,
                           tmp_path / "again.json")
-    assert code == 1 and f"no sealed intake {reference}" in err
+    assert code == 1 and f"no sealed intake {display(reference)}" in err
     assert not (tmp_path / "again.json").exists()
 
 
