@@ -123,8 +123,8 @@ def main() -> None:
                         "(no validation, no statistics)", stats(t_seal_store)))
         rows.append(row("issue 12: seal + store one intake", "plain JSON row, same store "
                         "(no encryption: the alternative)", stats(t_plain)
-                        + f"; sealing adds {(median(t_seal_store) - median(t_plain)) * 1000:+.2f}"
-                        " ms at p50"))
+                        + f"; sealing adds "
+                        f"{(median(t_seal_store) - median(t_plain)) * 1000:+.2f} ms at p50"))
 
         box = nacl.public.SealedBox(key.key)
         t_fresh = timed(lambda: seal(plain, key), args.runs * 3)

@@ -71,8 +71,9 @@ def resolve_key_path(config: Config, name: str) -> Path:
 class IntakeService:
     """One per terminal process; submit() may wait for the store: not on the UI thread."""
 
-    def __init__(self, config: Config, store, printer, clock: Callable[[], datetime] | None = None,
-                 tickets=None, random: Callable[[int], bytes] = secrets.token_bytes,
+    def __init__(self, config: Config, store, printer,
+                 clock: Callable[[], datetime] | None = None, tickets=None,
+                 random: Callable[[int], bytes] = secrets.token_bytes,
                  monotonic: Callable[[], float] = time.monotonic,
                  queue_ticket: bool = True) -> None:
         """tickets: the TicketService that issues the [intake] ticket_service number
@@ -94,7 +95,8 @@ class IntakeService:
     def public_keys(self) -> list[PublicKeyRef]:
         """The configured keys, read once; IntakeUnavailable names a bad file."""
         if self._keys is None:
-            files = [resolve_key_path(self.config, f) for f in self.config.intake.public_key_files]
+            files = [resolve_key_path(self.config, name)
+                     for name in self.config.intake.public_key_files]
             if not files:
                 raise IntakeUnavailable(f"{self.config.source}: [intake] public_key_files is "
                                         f"empty: no key to seal intakes to")

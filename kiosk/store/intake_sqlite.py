@@ -15,7 +15,7 @@ from kiosk.store.sqlite_errors import store_error
 
 log = logging.getLogger(__name__)
 
-EVENTS = ("started", "finished", "abandoned", "refused")
+EVENTS = ("started", "finished", "abandoned")
 
 
 def _iso(moment: datetime) -> str:

@@ -8,9 +8,9 @@ import stat
 
 import pytest
 
-from kiosk.services.intake_seal import (PRIVATE_HEADER, PUBLIC_HEADER, KeyFileError, WrongKey,
-                                        load_private_key, load_public_keys, private_key_id, seal,
-                                        unseal, write_keypair)
+from kiosk.services.intake_seal import (PRIVATE_HEADER, PUBLIC_HEADER, KeyFileError,
+                                        WrongKey, load_private_key, load_public_keys,
+                                        private_key_id, seal, unseal, write_keypair)
 
 PLAIN = '{"familienname": "Mustermann"}'.encode()
 
