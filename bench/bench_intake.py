@@ -10,6 +10,9 @@ stored as the row, same store and transaction), so the row says what sealing cos
 for information, the seal alone with a fresh SealedBox per call (shipped) vs one
 SealedBox kept for all calls.
 
+For information: the receipt's bytes (German, Arabic, Persian; the Arabic-script lines
+are raster images) and their wire time.
+
 RSS: VmRSS after the first intake (everything imported, store open) and after --intakes
 intakes through `submit` in this process. Target: growth <= 5 MiB over 1,000 intakes.
 Run: .venv/bin/python bench/bench_intake.py [--runs N] [--intakes N] [--json]
@@ -46,6 +49,13 @@ def sample_intake():
     from tests.intake_people import two_persons
 
     return two_persons(NOW.date())
+
+
+def translated(lang: str) -> bool:
+    from kiosk.i18n import gettext_for
+    from kiosk.services.intake_receipt import TITLE
+
+    return gettext_for(lang)(TITLE) != TITLE
 
 
 def stats(times: list[float]) -> str:
@@ -146,6 +156,18 @@ def main() -> None:
                         f"{total}: growth {growth:+.1f} MiB",
                         f"growth <= {GROWTH_LIMIT_MIB:g} MiB",
                         verdict(growth <= GROWTH_LIMIT_MIB)))
+        # after the RSS samples: rendering imports the printer code and its fonts
+        from kiosk.devices.printer.profiles import PROFILES
+        from kiosk.devices.printer.render import render_document
+
+        for lang in ("de", "ar", "fa"):
+            doc = service.receipt(service.submit(intake), lang)
+            size = len(render_document(doc, PROFILES["TM-T88V"]))
+            rows.append(row("issue 12: receipt bytes (info)", f"{lang} receipt, no ticket"
+                            + ("" if translated(lang) else " (strings not yet in the "
+                               "catalog: English lines)"),
+                            f"{size:,} B: {size * 10 / 9600:.2f} s at 9600 baud, "
+                            f"{size * 10 / 115200 * 1000:.0f} ms at 115200"))
         notes.append(f"sealed intakes in the store at the end: {store.sealed_count()}")
         store.close()
     emit(rows, notes)
