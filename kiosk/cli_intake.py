@@ -249,6 +249,8 @@ def cmd_export(args) -> int:
     except KeyFileError as err:
         raise UsageError(str(err)) from None
     out = Path(args.out) if args.out else Path(f"{reference}.{args.format}")
+    if out.exists():  # an earlier export of another intake is not overwritten
+        raise UsageError(f"{out}: already exists; choose another --out")
     store = _open_store(args)
     try:
         row = store.sealed(reference)

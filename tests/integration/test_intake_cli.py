@@ -254,6 +254,7 @@ def test_a_failed_write_deletes_nothing(tmp_path, config_file, office, capsys, d
     (lambda a: a.__setitem__(2, "K7QM4XHPT2"), "is not an intake reference"),
     (lambda a: a.__setitem__(4, "/nonexistent/intake.key"), "no such file"),
     (lambda a: a.__setitem__(8, "/nonexistent/store.sqlite3"), "no such store file"),
+    (lambda a: a.__setitem__(10, __file__), "already exists; choose another --out"),
 ])
 def test_export_usage_errors(tmp_path, config_file, office, capsys, data_dir, argv_change,
                              message):
