@@ -106,7 +106,7 @@ def household_block(intake: Intake, lang: str = OFFICE_LANGUAGE) -> Block:
         Row(_("Floor, flat"), _text(h.address.flat)),
         Row(_("Postcode"), _text(h.address.postcode)),
         Row(_("Town"), _text(h.address.city)),
-        Row(_("The new flat is the"), code_label("residence", h.residence_type, lang)),
+        Row(_("Type of residence"), code_label("residence", h.residence_type, lang)),
     ]
     if h.previous_country:
         rows.append(Row(_("Moved in from abroad, country"), country(h.previous_country, lang)))
@@ -165,4 +165,8 @@ def person_block(person: Person, number: int, count: int,
             "; ".join(name for name in person.representatives if name) or EMPTY),
     ]
     title = _("Person {number} of {count}").format(number=number, count=count)
+    name = ", ".join(part for part in (person.surname.strip(), _first_names(person)) if part
+                     and part != EMPTY)
+    if name:  # the clerk finds the person again on a continued page
+        title = f"{title} \u2014 {name}"
     return Block(title, rows, check=_("Identity checked at the counter"))

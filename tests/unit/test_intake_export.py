@@ -132,8 +132,8 @@ def test_eight_persons_paginate_with_numbered_pages_and_nothing_off_a_page():
         assert _("Page {page} of {pages}").format(page=number, pages=len(pages)) in text
     # every person's block starts once, in order
     joined = "\n".join(pages)
-    starts = [joined.index(_("Person {number} of {count}").format(number=n, count=8) + "\n")
-              for n in range(1, 9)]
+    starts = [joined.index(_("Person {number} of {count}").format(number=n, count=8)
+                           + f" \u2014 {SURNAMES[n - 1]}, ") for n in range(1, 9)]
     assert starts == sorted(starts)
     # nothing was drawn into the bottom margin or off the sheet (A4: 297 mm)
     for ys in _text_heights(pdf):
