@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from kiosk.domain.intake import Address, Household, IdDocument, Intake, PartialDate, Person
 from kiosk.domain.intake_json import from_dict
 from kiosk.i18n import gettext_for
-from kiosk.services import intake_form
+from kiosk.services import intake_codes, intake_form
 from kiosk.services.intake_export import (EXPORT_SCHEMA, MARGIN, ExportMeta, export_json,
                                           export_pdf)
 
@@ -110,6 +110,17 @@ def test_pdf_keeps_every_name_and_place_intact():
                      "00.00.1981",          # unknown day and month print as 00
                      "00.06.2010"):         # a marriage date without the day
         assert expected in text
+
+
+def test_pdf_shows_codes_as_german_labels():
+    intake = _intake(1, residence_type="2", previous_country="XK")
+    intake.persons[0].nationalities = ["TR", "DE", "GR"]
+    text = "\n".join(_pages(export_pdf(intake, META)))
+    assert "Türkei, Deutschland, Griechenland" in text
+    assert "Kosovo" in text
+    for kind, code in (("residence", "2"), ("sex", "w"), ("marital", "VH"),
+                       ("religion", "oa"), ("document", "07")):
+        assert intake_codes.label(kind, code, "de") in text
 
 
 def test_pdf_has_every_field_label_of_a_person_for_each_person():
