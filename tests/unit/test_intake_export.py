@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -227,3 +228,20 @@ def test_random_field_contents_never_crash_the_export(intake, reference, termina
     envelope = json.loads(export_json(intake, meta))
     assert envelope["referenz"] == reference
     assert export_pdf(intake, meta).startswith(b"%PDF")
+
+
+def test_without_uharfbuzz_the_form_still_prints(monkeypatch):
+    """uharfbuzz (fpdf2's shaping engine) is optional: without it Arabic letters print
+    unjoined, everything else as before."""
+    monkeypatch.setitem(sys.modules, "uharfbuzz", None)  # import fails
+    intake = _intake(2)
+    intake.persons[1].birth_place = "حلب"
+    text = "\n".join(_pages(export_pdf(intake, META)))
+    assert "Muster-Çelik" in text and "Łukasz" in text
+
+
+def test_arabic_script_is_shaped_when_uharfbuzz_is_installed():
+    pytest.importorskip("uharfbuzz")
+    from kiosk.services.intake_export import _FormPdf
+
+    assert _FormPdf("").text_shaping
