@@ -270,7 +270,10 @@ def validate_household(h: Household, today: date, rules: IntakeRules) -> list[Pr
         out.append(_err("household.residence_type", "required"))
     elif h.residence_type not in RESIDENCE_TYPES:
         out.append(_err("household.residence_type", "format"))
-    has_address = h.previous_address is not None
+    # an address form left empty (the visitor switched to "from abroad") is no address
+    prev = h.previous_address
+    has_address = prev is not None and not all(
+        _blank(x) for x in (prev.street, prev.house_number, prev.flat, prev.postcode, prev.city))
     country = h.previous_country
     has_country = country is not None and not _blank(country)
     if has_address and has_country:
