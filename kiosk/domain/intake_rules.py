@@ -428,6 +428,18 @@ def validate(intake: Intake, today: date, rules: IntakeRules) -> list[Problem]:
     return out
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+                                   "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u00ad"))
+
+
+def clean_text(text: str) -> str:
+    """What the screens store for a typed field: NFC, without invisible direction and
+    zero-width marks (an RTL input may add them; the visitor cannot see, so cannot fix,
+    them), spaces collapsed. The rules call such marks a format error."""
+    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+    return " ".join(text.split())
+
+
 def blocking(problems: Iterable[Problem], acknowledged: frozenset[str]) -> list[Problem]:
     """What still stops a submission: every error, and each warning not acknowledged."""
     return [p for p in problems if not p.warning or p.key not in acknowledged]

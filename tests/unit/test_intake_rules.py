@@ -13,7 +13,8 @@ import pytest
 from kiosk.config_intake import IntakeConfig
 from kiosk.domain.intake import (Address, Household, IdDocument, Intake, PartialDate,
                                  Person)
-from kiosk.domain.intake_rules import (IntakeRules, Problem, blocking, house_number_problem,
+from kiosk.domain.intake_rules import (IntakeRules, Problem, blocking, clean_text,
+                                       house_number_problem,
                                        is_minor, parse_partial_date, validate,
                                        validate_household, validate_person)
 
@@ -496,3 +497,14 @@ def test_the_documented_example_has_no_errors():
     block = re.search(r"```json\n(.*?)```", doc.read_text(encoding="utf-8"), re.S).group(1)
     intake = from_dict(json.loads(block))
     assert validate(intake, TODAY, RULES) == []
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("\u200fMustermann\u200e", "Mustermann"),
+    ("  Erika   Maria ", "Erika Maria"),
+    ("S\u030cimic\u0301", "Šimić"),                 # decomposed accents composed
+    ("Anna\u00ad-Lena", "Anna-Lena"),
+])
+def test_clean_text_removes_what_the_visitor_cannot_see(typed, stored):
+    assert clean_text(typed) == stored
+    assert person_problems(surname=clean_text(typed)) == set()
