@@ -53,7 +53,8 @@ def _partial(d: PartialDate | None) -> str | None:
 def _person_dict(p: Person) -> dict:
     rufname = None
     if p.everyday_name is not None and 0 <= p.everyday_name < len(p.first_names):
-        rufname = p.first_names[p.everyday_name]
+        # "" reads back as "no Rufname" (the documented meaning of an empty string)
+        rufname = p.first_names[p.everyday_name] or None
     marriage = None
     if p.marriage_date is not None or p.marriage_place:
         marriage = {"datum": _partial(p.marriage_date), "ort": p.marriage_place}

@@ -270,7 +270,10 @@ def validate_household(h: Household, today: date, rules: IntakeRules) -> list[Pr
         out.append(_err("household.residence_type", "required"))
     elif h.residence_type not in RESIDENCE_TYPES:
         out.append(_err("household.residence_type", "format"))
-    has_address = h.previous_address is not None
+    # an address form left empty (the visitor switched to "from abroad") is no address
+    prev = h.previous_address
+    has_address = prev is not None and not all(
+        _blank(x) for x in (prev.street, prev.house_number, prev.flat, prev.postcode, prev.city))
     country = h.previous_country
     has_country = country is not None and not _blank(country)
     if has_address and has_country:
@@ -423,6 +426,18 @@ def validate(intake: Intake, today: date, rules: IntakeRules) -> list[Problem]:
     if len(intake.persons) > 1 and not intake.entitled_for_others:
         out.append(_err("entitled_for_others", "required"))
     return out
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+                                   "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u00ad"))
+
+
+def clean_text(text: str) -> str:
+    """What the screens store for a typed field: NFC, without invisible direction and
+    zero-width marks (an RTL input may add them; the visitor cannot see, so cannot fix,
+    them), spaces collapsed. The rules call such marks a format error."""
+    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+    return " ".join(text.split())
 
 
 def blocking(problems: Iterable[Problem], acknowledged: frozenset[str]) -> list[Problem]:

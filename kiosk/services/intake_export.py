@@ -75,6 +75,14 @@ def _font_file(family: str) -> str:
     return str(fontpkg.path(family))
 
 
+def _can_shape() -> bool:
+    try:
+        import uharfbuzz  # noqa: F401  fpdf2's text shaping engine (optional)
+    except ImportError:
+        return False
+    return True
+
+
 class _FormPdf(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -88,12 +96,12 @@ class _FormPdf(FPDF):
             self.add_font(name, "", _font_file(family))
         # a place written in Arabic script takes Noto Sans Arabic for those letters
         self.set_fallback_fonts(["arabic"])
-        try:
+        if _can_shape():
             # joins Arabic letters and orders right-to-left runs; ligatures off so the
             # text extracted from the PDF is the text entered
             self.set_text_shaping(True, features={"liga": False, "clig": False})
-        except ImportError:
-            pass  # without uharfbuzz Latin, Greek and Cyrillic still print correctly
+        # without uharfbuzz Latin, Greek and Cyrillic still print correctly; Arabic
+        # letters print unjoined
 
     def footer(self) -> None:
         self.set_y(-MARGIN)

@@ -9,10 +9,7 @@ from datetime import date
 
 from kiosk.domain.intake import Address, IdDocument, Intake, PartialDate, Person
 from kiosk.i18n import LANGUAGES, N_, gettext_for
-try:  # TEMPORARY until wt-intakerules is merged
-    from kiosk.services import intake_codes
-except ImportError:
-    intake_codes = None
+from kiosk.services import intake_codes
 
 OFFICE_LANGUAGE = "de"  # the clerk reads and the person signs a German form
 EMPTY = "\u2014"        # an em dash: asked, nothing entered
@@ -36,7 +33,7 @@ class Block:
 
 
 def german_date(day: date | None) -> str:
-    return day.strftime("%d.%m.%Y") if day else EMPTY
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}" if day else EMPTY
 
 
 def partial_date(value: PartialDate | None) -> str:
@@ -47,22 +44,12 @@ def partial_date(value: PartialDate | None) -> str:
 def code_label(kind: str, code: str, lang: str = OFFICE_LANGUAGE) -> str:
     """The label of a code in the office language; an unknown code prints as itself so
     the clerk sees what was stored instead of a blank."""
-    if not code:
-        return EMPTY
-    if intake_codes is None:
-        return code
-    return dict(intake_codes.choices(kind, lang)).get(code, code)
+    return (intake_codes.label(kind, code, lang) or code) if code else EMPTY
 
 
 def country(iso2: str | None, lang: str = OFFICE_LANGUAGE) -> str:
-    if not iso2:
-        return EMPTY
-    if intake_codes is None:
-        return iso2
-    try:
-        return intake_codes.country_name(iso2, lang) or iso2
-    except (KeyError, LookupError, ValueError):
-        return iso2  # a code the lists do not know: show it rather than fail the export
+    """"Türkei" for TR; an unknown code prints as itself."""
+    return (intake_codes.country_name(iso2, lang) or iso2) if iso2 else EMPTY
 
 
 def address_line(address: Address | None) -> str:
@@ -106,7 +93,7 @@ def household_block(intake: Intake, lang: str = OFFICE_LANGUAGE) -> Block:
         Row(_("Floor, flat"), _text(h.address.flat)),
         Row(_("Postcode"), _text(h.address.postcode)),
         Row(_("Town"), _text(h.address.city)),
-        Row(_("The new flat is the"), code_label("residence", h.residence_type, lang)),
+        Row(_("Type of residence"), code_label("residence", h.residence_type, lang)),
     ]
     if h.previous_country:
         rows.append(Row(_("Moved in from abroad, country"), country(h.previous_country, lang)))
@@ -165,4 +152,8 @@ def person_block(person: Person, number: int, count: int,
             "; ".join(name for name in person.representatives if name) or EMPTY),
     ]
     title = _("Person {number} of {count}").format(number=number, count=count)
+    name = ", ".join(part for part in (person.surname.strip(), _first_names(person)) if part
+                     and part != EMPTY)
+    if name:  # the clerk finds the person again on a continued page
+        title = f"{title} \u2014 {name}"
     return Block(title, rows, check=_("Identity checked at the counter"))

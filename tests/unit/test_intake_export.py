@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from pypdf import PdfReader
 from kiosk.domain.intake import Address, Household, IdDocument, Intake, PartialDate, Person
 from kiosk.domain.intake_json import from_dict
 from kiosk.i18n import gettext_for
-from kiosk.services import intake_form
+from kiosk.services import intake_codes, intake_form
 from kiosk.services.intake_export import (EXPORT_SCHEMA, MARGIN, ExportMeta, export_json,
                                           export_pdf)
 
@@ -112,6 +113,17 @@ def test_pdf_keeps_every_name_and_place_intact():
         assert expected in text
 
 
+def test_pdf_shows_codes_as_german_labels():
+    intake = _intake(1, residence_type="2", previous_country="XK")
+    intake.persons[0].nationalities = ["TR", "DE", "GR"]
+    text = "\n".join(_pages(export_pdf(intake, META)))
+    assert "Türkei, Deutschland, Griechenland" in text
+    assert "Kosovo" in text
+    for kind, code in (("residence", "2"), ("sex", "w"), ("marital", "VH"),
+                       ("religion", "oa"), ("document", "07")):
+        assert intake_codes.label(kind, code, "de") in text
+
+
 def test_pdf_has_every_field_label_of_a_person_for_each_person():
     intake = _intake(2)
     text = "\n".join(_pages(export_pdf(intake, META)))
@@ -132,8 +144,8 @@ def test_eight_persons_paginate_with_numbered_pages_and_nothing_off_a_page():
         assert _("Page {page} of {pages}").format(page=number, pages=len(pages)) in text
     # every person's block starts once, in order
     joined = "\n".join(pages)
-    starts = [joined.index(_("Person {number} of {count}").format(number=n, count=8) + "\n")
-              for n in range(1, 9)]
+    starts = [joined.index(_("Person {number} of {count}").format(number=n, count=8)
+                           + f" \u2014 {SURNAMES[n - 1]}, ") for n in range(1, 9)]
     assert starts == sorted(starts)
     # nothing was drawn into the bottom margin or off the sheet (A4: 297 mm)
     for ys in _text_heights(pdf):
@@ -216,3 +228,20 @@ def test_random_field_contents_never_crash_the_export(intake, reference, termina
     envelope = json.loads(export_json(intake, meta))
     assert envelope["referenz"] == reference
     assert export_pdf(intake, meta).startswith(b"%PDF")
+
+
+def test_without_uharfbuzz_the_form_still_prints(monkeypatch):
+    """uharfbuzz (fpdf2's shaping engine) is optional: without it Arabic letters print
+    unjoined, everything else as before."""
+    monkeypatch.setitem(sys.modules, "uharfbuzz", None)  # import fails
+    intake = _intake(2)
+    intake.persons[1].birth_place = "حلب"
+    text = "\n".join(_pages(export_pdf(intake, META)))
+    assert "Muster-Çelik" in text and "Łukasz" in text
+
+
+def test_arabic_script_is_shaped_when_uharfbuzz_is_installed():
+    pytest.importorskip("uharfbuzz")
+    from kiosk.services.intake_export import _FormPdf
+
+    assert _FormPdf("").text_shaping

@@ -159,3 +159,12 @@ def test_every_key_is_documented():
     keys = (form._TOP_KEYS + form._HOUSEHOLD_KEYS + form._ADDRESS_KEYS + form._PERSON_KEYS
             + form._MARRIAGE_KEYS + form._DOCUMENT_KEYS)
     assert [k for k in keys if f"`{k}`" not in doc and f'"{k}"' not in doc] == []
+
+
+def test_an_empty_everyday_name_reads_back():
+    # found by the property test: rufname "" was written, then refused as "not one of
+    # the vornamen" although "" is one of them
+    intake = Intake(persons=[Person(first_names=[""], everyday_name=0)])
+    data = to_dict(intake)
+    assert data["personen"][0]["rufname"] is None
+    assert from_dict(data).persons[0].first_names == [""]

@@ -13,7 +13,8 @@ import pytest
 from kiosk.config_intake import IntakeConfig
 from kiosk.domain.intake import (Address, Household, IdDocument, Intake, PartialDate,
                                  Person)
-from kiosk.domain.intake_rules import (IntakeRules, Problem, blocking, house_number_problem,
+from kiosk.domain.intake_rules import (IntakeRules, Problem, blocking, clean_text,
+                                       house_number_problem,
                                        is_minor, parse_partial_date, validate,
                                        validate_household, validate_person)
 
@@ -182,6 +183,8 @@ def test_residence_type(residence_type, expected):
     (Address("Beispielweg", "3", "", "10115", "Berlin"), None, set()),
     (Address("Beispielweg", "3", "", "10115", "Berlin"), "", set()),
     (None, None, {"household.previous_address:required"}),
+    (Address(), "SY", set()),                      # an address form left empty
+    (Address(" ", "", "", "", ""), None, {"household.previous_address:required"}),
     (None, "", {"household.previous_address:required"}),
     (None, "DE", {"household.previous_country:previous_country_de"}),
     (None, "Syrien", {"household.previous_country:format"}),
@@ -483,3 +486,25 @@ def test_validate_does_not_change_the_intake():
 ])
 def test_parse_partial_date(day, month, year, expected):
     assert parse_partial_date(day, month, year) == expected
+
+
+def test_the_documented_example_has_no_errors():
+    import re
+    from pathlib import Path
+
+    from kiosk.domain.intake_json import from_dict
+    doc = Path(__file__).resolve().parents[2] / "docs" / "intake-json.md"
+    block = re.search(r"```json\n(.*?)```", doc.read_text(encoding="utf-8"), re.S).group(1)
+    intake = from_dict(json.loads(block))
+    assert validate(intake, TODAY, RULES) == []
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("\u200fMustermann\u200e", "Mustermann"),
+    ("  Erika   Maria ", "Erika Maria"),
+    ("S\u030cimic\u0301", "Šimić"),                 # decomposed accents composed
+    ("Anna\u00ad-Lena", "Anna-Lena"),
+])
+def test_clean_text_removes_what_the_visitor_cannot_see(typed, stored):
+    assert clean_text(typed) == stored
+    assert person_problems(surname=clean_text(typed)) == set()
