@@ -23,7 +23,7 @@ from kiosk.domain.intake_reference import RANDOM_BYTES, new_reference
 from kiosk.domain.intake_rules import Problem, blocking, validate
 from kiosk.services.intake_codes import rules_for
 from kiosk.services.intake_receipt import receipt_document
-from kiosk.services.intake_seal import PublicKeyRef, load_public_keys, seal
+from kiosk.services.intake_seal import KeyFileError, PublicKeyRef, load_public_keys, seal
 from kiosk.services.issue_ticket import IssuedTicket, PrintReport, Refused, _one_line
 from kiosk.store.errors import StoreError, store_faults
 
@@ -100,7 +100,6 @@ class IntakeService:
             if not files:
                 raise IntakeUnavailable(f"{self.config.source}: [intake] public_key_files is "
                                         f"empty: no key to seal intakes to")
-            from kiosk.services.intake_seal import KeyFileError
             try:
                 self._keys = load_public_keys(files)
             except KeyFileError as err:
