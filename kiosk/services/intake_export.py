@@ -175,16 +175,27 @@ def _block(pdf: _FormPdf, block: Block, continued: str) -> None:
 
 
 def _signatures(pdf: _FormPdf, _) -> None:
-    pdf.ln(8)
-    if pdf.room < 16 * len(SIGNATURES):
+    """Place and date beside the person's signature, the clerk's below: two lines of
+    writing space, kept together on one page."""
+    place, person, clerk = (_(label) for label in SIGNATURES)
+    pdf.ln(6)
+    if pdf.room < 2 * (12 + LINE):
         pdf.add_page()
-    for label in SIGNATURES:
-        pdf.ln(10)
+    gap = 8.0
+    narrow = 60.0
+    for left, right in ((place, person), (None, clerk)):
+        pdf.ln(12)
         y = pdf.get_y()
         pdf.set_draw_color(0)
-        pdf.line(pdf.l_margin, y, pdf.l_margin + 110, y)
         pdf.set_font("sans", "", LABEL_PT)
-        pdf.cell(0, LINE, _(label), new_x="LMARGIN", new_y="NEXT")
+        if left is not None:
+            pdf.line(pdf.l_margin, y, pdf.l_margin + narrow, y)
+            pdf.set_xy(pdf.l_margin, y)
+            pdf.cell(narrow, LINE, left)
+        x = pdf.l_margin + narrow + gap
+        pdf.line(x, y, pdf.l_margin + pdf.epw, y)
+        pdf.set_xy(x, y)
+        pdf.cell(pdf.l_margin + pdf.epw - x, LINE, right, new_x="LMARGIN", new_y="NEXT")
 
 
 def export_pdf(intake: Intake, meta: ExportMeta) -> bytes:
