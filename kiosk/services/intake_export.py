@@ -13,7 +13,8 @@ from fpdf import FPDF
 
 from kiosk.domain.clock import local
 from kiosk.domain.intake import Intake
-from kiosk.i18n import FONT_FAMILIES, N_, gettext_for
+from kiosk.domain.intake_json import to_dict
+from kiosk.i18n import N_, font_path, gettext_for
 from kiosk.services import intake_form
 from kiosk.services.intake_form import OFFICE_LANGUAGE, Block, Row
 
@@ -48,8 +49,6 @@ class ExportMeta:
 def export_json(intake: Intake, meta: ExportMeta) -> bytes:
     """The intake's documented JSON form inside an envelope naming the reference, the time
     it was sealed and the terminal: pretty, UTF-8 (names stay readable, not \\u escapes)."""
-    from kiosk.domain.intake_json import to_dict
-
     envelope = {
         "schema": EXPORT_SCHEMA,
         "referenz": meta.reference,
@@ -63,16 +62,10 @@ def export_json(intake: Intake, meta: ExportMeta) -> bytes:
 
 
 def printable(text: str) -> str:
-    """Drop what has no glyph in any font and may break a PDF string (control characters,
-    lone surrogates, private use, unassigned); a line break becomes a space."""
+    """Leave out what no font draws (control characters, lone surrogates, private use,
+    unassigned code points); a line break becomes a space: a field is one entry."""
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn"))
-
-
-def _font_file(family: str) -> str:
-    import fontpkg  # imported lazily as in kiosk.i18n: it scans installed font packages
-
-    return str(fontpkg.path(family))
 
 
 def _can_shape() -> bool:
@@ -92,8 +85,9 @@ class _FormPdf(FPDF):
         # The Noto fonts are variable fonts whose default instance is the regular weight.
         # Only that one is used: instancing a bold one costs seconds per export (fontTools),
         # so the form sets labels apart by size and grey instead.
-        for name, family in (("sans", FONT_FAMILIES["sans"]), ("arabic", FONT_FAMILIES["arabic"])):
-            self.add_font(name, "", _font_file(family))
+        # Noto Sans for "de" (Latin, Greek, Cyrillic), Noto Sans Arabic for "ar"
+        for name, lang in (("sans", "de"), ("arabic", "ar")):
+            self.add_font(name, "", font_path(lang))
         # a place written in Arabic script takes Noto Sans Arabic for those letters
         self.set_fallback_fonts(["arabic"])
         if _can_shape():
@@ -175,16 +169,27 @@ def _block(pdf: _FormPdf, block: Block, continued: str) -> None:
 
 
 def _signatures(pdf: _FormPdf, _) -> None:
-    pdf.ln(8)
-    if pdf.room < 16 * len(SIGNATURES):
+    """Place and date beside the person's signature, the clerk's below: two lines of
+    writing space, kept together on one page."""
+    place, person, clerk = (_(label) for label in SIGNATURES)
+    pdf.ln(6)
+    if pdf.room < 2 * (12 + LINE):
         pdf.add_page()
-    for label in SIGNATURES:
-        pdf.ln(10)
+    gap = 8.0
+    narrow = 60.0
+    for left, right in ((place, person), (None, clerk)):
+        pdf.ln(12)
         y = pdf.get_y()
         pdf.set_draw_color(0)
-        pdf.line(pdf.l_margin, y, pdf.l_margin + 110, y)
         pdf.set_font("sans", "", LABEL_PT)
-        pdf.cell(0, LINE, _(label), new_x="LMARGIN", new_y="NEXT")
+        if left is not None:
+            pdf.line(pdf.l_margin, y, pdf.l_margin + narrow, y)
+            pdf.set_xy(pdf.l_margin, y)
+            pdf.cell(narrow, LINE, left)
+        x = pdf.l_margin + narrow + gap
+        pdf.line(x, y, pdf.l_margin + pdf.epw, y)
+        pdf.set_xy(x, y)
+        pdf.cell(pdf.l_margin + pdf.epw - x, LINE, right, new_x="LMARGIN", new_y="NEXT")
 
 
 def export_pdf(intake: Intake, meta: ExportMeta) -> bytes:

@@ -14,9 +14,12 @@ import pytest
 from pypdf import PdfReader
 
 from kiosk.domain.intake import Address, Household, IdDocument, Intake, PartialDate, Person
+from kiosk.config_intake import IntakeConfig
 from kiosk.domain.intake_json import from_dict
+from kiosk.domain.intake_rules import validate
 from kiosk.i18n import gettext_for
 from kiosk.services import intake_codes, intake_form
+from kiosk.services.intake_codes import rules_for
 from kiosk.services.intake_export import (EXPORT_SCHEMA, MARGIN, ExportMeta, export_json,
                                           export_pdf)
 
@@ -174,6 +177,10 @@ def test_the_example_file_reads_and_exports():
     assert sorted(n for p in intake.persons for n in p.nationalities) == ["DE", "TR"]
     assert any(p.birth_date and p.birth_date.as_date() is None for p in intake.persons)
     assert json.loads(export_json(intake, META))["anmeldung"] == data
+    # `kiosk intake submit examples/intake-two-persons.json` is accepted: no errors, and
+    # no warnings either on the day after the move-in
+    problems = validate(intake, date(2026, 12, 1), rules_for(IntakeConfig()))
+    assert problems == []
     text = "\n".join(_pages(export_pdf(intake, META)))
     assert "Ayşe" in text and "Örnek" in text and "İzmir" in text
 
