@@ -129,9 +129,10 @@ def test_pdf_shows_codes_as_german_labels():
 
 def test_pdf_has_every_field_label_of_a_person_for_each_person():
     intake = _intake(2)
-    text = "\n".join(_pages(export_pdf(intake, META)))
+    # a long label wraps inside its column: compare with the line breaks as spaces
+    text = " ".join("\n".join(_pages(export_pdf(intake, META))).split())
     for row in intake_form.person_block(intake.persons[0], 1, 2).rows:
-        assert row.label in text
+        assert " ".join(row.label.split()) in text
     for number in (1, 2):
         assert _("Person {number} of {count}").format(number=number, count=2) in text
     for label in ("Place, date", "Signature of the person registering"):
