@@ -8,6 +8,8 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
+from kivy.app import App
+from kivy.properties import NumericProperty
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.i18n import gettext_for, is_rtl
@@ -18,10 +20,36 @@ from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("staff.kv")))
 
+MIN_KEY_WORD_MM = 4.0  # before the text scale: Delete and OK stay readable
 PIN_KEY_GUARD_S = 0.15  # a PIN repeats digits on purpose: only a contact bounce is dropped
 
 
 class PinKey(BigButton):
+    """A key of the PIN pad. Delete, OK and Cancel set `word_mm` instead of `size_mm`:
+    their word shrinks to fit the key on one line, because on a 10" screen with larger
+    text the key is narrower than the word, and a wrapped word makes the rows taller
+    than the pad's room."""
+
+    word_mm = NumericProperty(0.0)  # the word's size when it fits; 0: size_mm as given
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.bind(text_size=self._fit, text=self._fit, font_name=self._fit,
+                  word_mm=self._fit, font_size=self._fit)
+
+    def _fit(self, *_args) -> None:
+        app = App.get_running_app()
+        room = self.text_size[0]
+        if not self.word_mm or not self.text or room <= 1 or app is None:
+            return
+        from kivy.uix import label as uix_label  # the bidi-aware label the app uses
+
+        scale = app.px_per_mm * app.text_scale
+        width = uix_label.CoreLabel(font_name=self.font_name,
+                                    font_size=scale * self.word_mm).get_extents(self.text)[0]
+        fitted = self.word_mm * min(1.0, room / width * 0.95) if width else self.word_mm
+        self.size_mm = max(min(MIN_KEY_WORD_MM, self.word_mm), fitted)
+
     def on_release(self):
         import time
 
@@ -98,7 +126,8 @@ class StaffPinScreen(KioskScreen):
     def _update(self) -> None:
         ids = self.ids
         # U+2022: the app's fonts have it (no black circle U+25CF)
-        ids.dots.text = " ".join("•" * len(self.digits)) if self.digits else " "
+        # no spaces between the dots: twelve of them stay on one line on a 10" screen
+        ids.dots.text = "•" * len(self.digits) if self.digits else " "
         wait = self._wait_s()
         if self.refusal == "locked" and wait <= 0:
             self.refusal = ""
@@ -118,14 +147,22 @@ class StaffPinScreen(KioskScreen):
         ids.title.text = self.tr("Staff mode")
         ids.prompt.text = self.tr("Please enter the staff PIN.")
         ids.cancel.text = self.tr("Cancel")
+        entry = ids.entry
+        for widget in list(entry.children):
+            entry.remove_widget(widget)
+        for widget in self.ordered([ids.dots, ids.cancel]):
+            entry.add_widget(widget)
         grid = ids.keypad
         discard(grid.children)
         grid.clear_widgets()
         labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"]
+        compact = self.app.compact
         keys = []
         for label in labels:
             text = {"del": self.tr("Delete"), "ok": self.tr("OK")}.get(label, label)
-            key = PinKey(text=text, size_mm=10 if label.isdigit() else 7,
+            # on a short screen the four rows keep to the 20 mm touch target's height
+            key = PinKey(text=text, size_mm=7 if compact else 10,
+                         word_mm=0 if label.isdigit() else (4.5 if compact else 7),
                          kind="primary" if label.isdigit() else "secondary")
             if label == "del":
                 key.bind(on_tap=lambda _b: self.delete())
