@@ -200,6 +200,20 @@ class StaffMenuScreen(KioskScreen):
         elif name == "test_print":
             self.result = tr("Test page printed.") if result is not None and \
                 result.printed else tr("Test page not printed.")
+        elif name == "paper":
+            # what the printer reports after its new reading: the notice for visitors
+            # went with the paper-out state, or it did not
+            if result in ("online", "paper_near_end"):
+                self.result = tr("The printer reports paper: OK.")
+            elif result == "paper_out":
+                self.result = tr("The printer still reports no paper: check the roll.")
+            elif result is None:
+                self.result = tr("Done.")
+            else:
+                self.result = tr("The printer reports: {state}.").format(
+                    state=tr(DEVICE_STATES.get(result, DEVICE_STATES["error"])))
+            self.status = [dict(v, state=result) if v["kind"] == "printer" and result
+                           else v for v in self.status or []]
         elif name == "reprint":
             self.result = tr("No ticket to reprint today.") if result is None else (
                 tr("The last ticket was printed again.") if result.printed
