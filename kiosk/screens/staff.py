@@ -24,23 +24,25 @@ MIN_KEY_WORD_MM = 4.0  # before the text scale: Delete and OK stay readable
 PIN_KEY_GUARD_S = 0.15  # a PIN repeats digits on purpose: only a contact bounce is dropped
 
 
-class PinKey(BigButton):
-    """A key of the PIN pad. Delete, OK and Cancel set `word_mm` instead of `size_mm`:
-    their word shrinks to fit the key on one line, because on a 10" screen with larger
-    text the key is narrower than the word, and a wrapped word makes the rows taller
-    than the pad's room."""
+class FitButton(BigButton):
+    """A button whose text stays on one line: with `word_mm` set (instead of `size_mm`)
+    the text shrinks to the button's width. On a 10" screen with larger text a key or
+    the menu's Close is narrower than its words, and Kivy would split a word across
+    lines and make the button (the pad's rows) taller than the room."""
 
     word_mm = NumericProperty(0.0)  # the word's size when it fits; 0: size_mm as given
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.bind(text_size=self._fit, text=self._fit, font_name=self._fit,
-                  word_mm=self._fit, font_size=self._fit)
+                  word_mm=self._fit, font_size=self._fit, padding=self._fit)
 
     def _fit(self, *_args) -> None:
         app = App.get_running_app()
-        room = self.text_size[0]
-        if not self.word_mm or not self.text or room <= 1 or app is None:
+        if not self.word_mm or not self.text or app is None or self.text_size[0] is None:
+            return
+        room = self.text_size[0] - self.padding[0] - self.padding[2]  # what Kivy wraps at
+        if room <= 1:
             return
         from kivy.uix import label as uix_label  # the bidi-aware label the app uses
 
@@ -49,6 +51,10 @@ class PinKey(BigButton):
                                     font_size=scale * self.word_mm).get_extents(self.text)[0]
         fitted = self.word_mm * min(1.0, room / width * 0.95) if width else self.word_mm
         self.size_mm = max(min(MIN_KEY_WORD_MM, self.word_mm), fitted)
+
+
+class PinKey(FitButton):
+    """A key of the PIN pad: a PIN repeats digits, so only a contact bounce is dropped."""
 
     def on_release(self):
         import time
@@ -328,6 +334,9 @@ class StaffMenuScreen(KioskScreen):
         lines.append(tr("Check-ins refused: {count}").format(
             count=sum(n for outcome, n in checkins.items() if outcome.startswith("refused"))))
         lines.append(tr("No-shows: {count}").format(count=checkins.get("no_show", 0)))
+        intakes = figures.get("intakes")  # outcome -> count; None until intakes count
+        if intakes is not None:
+            lines.append(tr("Intakes: {count}").format(count=sum(intakes.values())))
         lines.append(tr("Print failures: {count}").format(count=figures["print_failures"]))
         median = figures["median_wait_min"]
         lines.append(tr("Median wait: {minutes} min").format(minutes=round(median))

@@ -309,6 +309,14 @@ def test_figures_and_reprint_audited(staff_app, ticks, ui_config):
     assert label
     assert any(app.tr("Check-ins refused: {count}").format(count=1) in
                getattr(w, "text", "") for w in menu.walk())
+    # intakes: a place for the intake statistics, left out until they exist
+    assert menu.figures["intakes"] is None
+    assert not any("Intakes" in getattr(w, "text", "") for w in menu.walk())
+    menu.figures = dict(menu.figures, intakes={"registered": 2, "incomplete": 1})
+    menu.refresh()
+    step(2)
+    assert any(app.tr("Intakes: {count}").format(count=3) in getattr(w, "text", "")
+               for w in menu.walk())
     out = Path(ui_config.printer.path)
     before = out.stat().st_size
     _press(app, app.tr("Reprint the last ticket"))
