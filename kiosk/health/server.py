@@ -39,6 +39,11 @@ log = logging.getLogger("kiosk.health.server")
 AUTH_WINDOW_S = 60.0
 AUTH_MAX_FAILURES = 5  # per client address and window; then 429 until the window clears
 MAX_TRACKED_CLIENTS = 10_000  # bound on the limiter's memory under a scan
+# /health, /ready and /metrics are rendered at most once per snapshot change and second
+# (their ages and the stale verdict move with the clock) and served as ready bytes: a
+# request costs a stat and a lookup, not a verdict, JSON and Prometheus text, so 200
+# requests/s take little CPU from the UI beside this process
+RENDER_EVERY_S = 1.0
 
 
 class SnapshotSource:
@@ -51,6 +56,14 @@ class SnapshotSource:
         self._snapshot: Snapshot | None = None
         self._problem = ""
         self._lock = threading.Lock()
+
+    def file_key(self) -> tuple | None:
+        """What tells one written snapshot from the next (None: no readable file)."""
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_size, info.st_ino)
 
     def read(self, now: datetime) -> tuple[Snapshot | None, str]:
         try:
@@ -184,6 +197,42 @@ class HealthApp:
                                      "token, 429 too many failures)",
                                      registry=self.registry)
         self.registry.register(SnapshotCollector(self.current, __version__))
+        self.refusals = 0  # the counter's value, part of the rendered answers' key
+        self._rendered: dict[str, tuple[tuple, tuple[int, bytes, str]]] = {}
+        self._render_lock = threading.Lock()
+
+    def refused(self) -> None:
+        """One more refused /status request (counted in /metrics)."""
+        with self._render_lock:
+            self.refusals += 1
+        self.auth_failures.inc()
+
+    def answer(self, path: str) -> tuple[int, bytes, str] | None:
+        """(status, body, content type) of /health, /ready or /metrics, rendered at
+        most once per snapshot file, second and refusal count; None for other paths."""
+        render = {"/health": self._health_bytes, "/ready": self._ready_bytes,
+                  "/metrics": self._metrics_bytes}.get(path)
+        if render is None:
+            return None
+        stamp = (self.source.file_key(),
+                 int(self.clock().timestamp() // RENDER_EVERY_S), self.refusals)
+        with self._render_lock:
+            cached = self._rendered.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        rendered = render()  # two threads may both render once: same bytes, no harm
+        with self._render_lock:
+            self._rendered[path] = (stamp, rendered)
+        return rendered
+
+    def _health_bytes(self) -> tuple[int, bytes, str]:
+        return (*json_bytes(*self.health()), JSON_TYPE)
+
+    def _ready_bytes(self) -> tuple[int, bytes, str]:
+        return (*json_bytes(*self.ready()), JSON_TYPE)
+
+    def _metrics_bytes(self) -> tuple[int, bytes, str]:
+        return 200, self.metrics(), CONTENT_TYPE_LATEST
 
     def current(self) -> tuple[Snapshot | None, Verdict, datetime]:
         now = self.clock()
@@ -231,6 +280,13 @@ class HealthApp:
         return 200, body
 
 
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+def json_bytes(code: int, body: dict) -> tuple[int, bytes]:
+    return code, (json.dumps(body, ensure_ascii=False) + "\n").encode()
+
+
 def _disk(folder: Path) -> dict:
     try:
         usage = shutil.disk_usage(folder)
@@ -248,12 +304,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server naming
         path = self.path.split("?", 1)[0]
-        if path == "/health":
-            self._json(*self.app.health())
-        elif path == "/ready":
-            self._json(*self.app.ready())
-        elif path == "/metrics":
-            self._send(200, self.app.metrics(), CONTENT_TYPE_LATEST)
+        ready = self.app.answer(path)
+        if ready is not None:
+            code, raw, content_type = ready
+            self._send(code, raw, content_type)
         elif path == "/status":
             self._status()
         else:
@@ -267,13 +321,13 @@ class Handler(BaseHTTPRequestHandler):
             self._json(403, {"error": f"/status is disabled: {self.app.token.problem}"})
             return
         if self.app.limiter.blocked(client):
-            self.app.auth_failures.inc()
+            self.app.refused()
             self._json(429, {"error": "too many failed token checks; try again later"},
                        {"Retry-After": str(int(AUTH_WINDOW_S))})
             return
         if not self.app.token.matches(self.headers.get("Authorization")):
             self.app.limiter.failed(client)
-            self.app.auth_failures.inc()
+            self.app.refused()
             log.warning("health: /status refused for %s (wrong or missing token)", client)
             self._json(401, {"error": "a valid 'Authorization: Bearer <token>' is needed"},
                        {"WWW-Authenticate": 'Bearer realm="kiosk"'})
@@ -293,8 +347,7 @@ class Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def _json(self, code: int, body: dict, headers: dict | None = None) -> None:
-        raw = (json.dumps(body, ensure_ascii=False) + "\n").encode()
-        self._send(code, raw, "application/json; charset=utf-8", headers)
+        self._send(*json_bytes(code, body), JSON_TYPE, headers)
 
     def _send(self, code: int, raw: bytes, content_type: str,
               headers: dict | None = None) -> None:
@@ -357,12 +410,22 @@ def _watch_parent(interval_s: float = 1.0) -> None:
 
 # The UI process keeps its normal priority: a burst of scrapes (or a scan by an
 # over-eager monitoring system) must take CPU from this process, not from the screen.
+# KIOSK_HEALTH_NICE (an integer) and KIOSK_HEALTH_SCHED=batch change that for
+# measurements (bench/bench_health.py compares them); an operator may use them too.
 NICENESS = 5
 
 
 def _yield_to_the_ui() -> None:
     try:
-        os.nice(NICENESS)
+        niceness = int(os.environ.get("KIOSK_HEALTH_NICE", NICENESS))
+    except ValueError:
+        niceness = NICENESS
+    try:
+        if niceness:
+            os.nice(niceness)
+        if os.environ.get("KIOSK_HEALTH_SCHED") == "batch":
+            # no wake-up preemption: a request waits for the UI's time slice to end
+            os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
     except OSError as err:  # e.g. a seccomp profile: serve anyway
         log.warning("health: could not lower the priority (%s)", err.strerror or err)
 

@@ -190,3 +190,41 @@ def test_first_frame_wakes_the_writer_once(tmp_path):
         writer.close()
         heartbeat.reset()
     assert heartbeat._first_frame_listeners == []
+
+
+def test_answers_are_rendered_once_per_snapshot_second_and_refusal(tmp_path):
+    """/health, /ready and /metrics are served as bytes rendered once per snapshot
+    file, second and refusal count, not per request (the bench's lever for the UI's
+    CPU); a new snapshot, the next second or a refused /status renders them again."""
+    from kiosk.health import server as health_server
+    from kiosk.health.state_file import write_atomic
+
+    state = tmp_path / "state.json"
+    write_atomic(state, _snapshot().to_json())
+    now = [NOW]
+    app = health_server.HealthApp(state, clock=lambda: now[0], alive=lambda _pid: True)
+    renders = []
+    collect = app.registry.collect
+
+    def counting_collect():
+        renders.append(now[0])
+        return collect()
+
+    app.registry.collect = counting_collect
+    first = app.answer("/metrics")
+    assert first[0] == 200 and b"kiosk_queue_waiting" in first[1]
+    for _ in range(50):
+        assert app.answer("/metrics") == first
+    assert len(renders) == 1
+    now[0] += timedelta(seconds=1)  # the ages move with the clock
+    app.answer("/metrics")
+    assert len(renders) == 2
+    write_atomic(state, _snapshot(queues={"anmeldung": 4}).to_json())
+    assert b'kiosk_queue_waiting{service="anmeldung"} 4.0' in app.answer("/metrics")[1]
+    app.refused()
+    assert b"kiosk_health_auth_failures_total 1.0" in app.answer("/metrics")[1]
+    assert len(renders) == 4
+    code, body, kind = app.answer("/health")
+    assert code == 200 and json.loads(body)["status"] == "ok" and kind.startswith(
+        "application/json")
+    assert app.answer("/nothing") is None
