@@ -112,3 +112,54 @@ def kiosk_env(**extra) -> dict:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+# -- PostgreSQL: one server per test session (tests/pg_server.py) ----------------------
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server for the whole session, stopped at its end. Skipped when
+    the binaries are missing, except in CI (CI=true), where that is a failure."""
+    from tests.pg_server import Unavailable, in_ci, start_server
+
+    try:
+        server = start_server()
+    except Unavailable as err:
+        if in_ci():
+            pytest.fail(f"CI=true but {err}")
+        pytest.skip(str(err))
+    yield server
+    server.stop()
+
+
+_schemas = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_dsn(pg_server):
+    """A DSN whose search_path is a new, empty schema of its own: a fresh store per test
+    without a new database (which costs a checkpoint)."""
+    import psycopg
+
+    name = f"t{next(_schemas)}_{os.getpid()}"
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    yield pg_server.dsn(options=f"-csearch_path={name}")
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine_store(request, tmp_path):
+    """The queue store on both engines: a fresh SQLite file, or a fresh schema on the
+    session's PostgreSQL server. Terminal id "t1"."""
+    if request.param == "sqlite":
+        from kiosk.store.sqlite import SqliteStore
+
+        s = SqliteStore(tmp_path / "q.sqlite3", terminal_id="t1")
+    else:
+        from kiosk.store.postgres import PostgresStore
+
+        s = PostgresStore(request.getfixturevalue("pg_dsn"), terminal_id="t1")
+    yield s
+    s.close()
