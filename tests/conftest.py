@@ -150,16 +150,43 @@ def pg_dsn(pg_server):
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def engine_store(request, tmp_path):
-    """The queue store on both engines: a fresh SQLite file, or a fresh schema on the
-    session's PostgreSQL server. Terminal id "t1"."""
+def open_engine_store(request, tmp_path):
+    """Opens queue stores on both engines, all on one place: a SQLite file, or a fresh
+    schema on the session's PostgreSQL server (so two stores are two terminals sharing
+    one queue). Call it with a terminal id; every store opened is closed at the end."""
+    opened = []
+
     if request.param == "sqlite":
         from kiosk.store.sqlite import SqliteStore
 
-        s = SqliteStore(tmp_path / "q.sqlite3", terminal_id="t1")
+        def make(terminal_id: str = "t1"):
+            opened.append(SqliteStore(tmp_path / "q.sqlite3", terminal_id=terminal_id))
+            return opened[-1]
     else:
         from kiosk.store.postgres import PostgresStore
 
-        s = PostgresStore(request.getfixturevalue("pg_dsn"), terminal_id="t1")
-    yield s
-    s.close()
+        dsn = request.getfixturevalue("pg_dsn")
+
+        def make(terminal_id: str = "t1"):
+            opened.append(PostgresStore(dsn, terminal_id=terminal_id))
+            return opened[-1]
+    make.engine = request.param
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def engine_store(open_engine_store):
+    """The queue store (terminal "t1") on each engine in turn."""
+    return open_engine_store("t1")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine_place(request, tmp_path):
+    """(engine, where) for tests that open the store in several processes: a SQLite
+    file's path, or the DSN of a fresh schema on the session's PostgreSQL server
+    (tests/store_sql.py open_store_at opens it)."""
+    if request.param == "sqlite":
+        return "sqlite", str(tmp_path / "shared.sqlite3")
+    return "postgres", request.getfixturevalue("pg_dsn")

@@ -44,3 +44,15 @@ def preissue(store, day: date, prefix: str, service: str, count: int, at: dateti
         else:
             db.executemany(insert, values)
     store.write("test", work)
+
+
+def open_store_at(engine: str, where: str, terminal_id: str = "t1"):
+    """A queue store on `where` (a SQLite file's path, or a PostgreSQL DSN); a plain
+    function, so spawned processes can open the same store as the test."""
+    if engine == "postgres":
+        from kiosk.store.postgres import PostgresStore
+
+        return PostgresStore(where, terminal_id=terminal_id)
+    from kiosk.store.sqlite import SqliteStore
+
+    return SqliteStore(where, terminal_id=terminal_id)
