@@ -32,10 +32,14 @@ class Unavailable(Exception):
 
 
 def find_bindir() -> Path:
-    """The folder with initdb and pg_ctl: $KIOSK_PG_BINDIR, else the newest
-    /usr/lib/postgresql/<version>/bin (Debian's layout), else initdb on PATH."""
+    """The folder with initdb and pg_ctl: $KIOSK_PG_BINDIR alone when set, else the
+    newest /usr/lib/postgresql/<version>/bin (Debian's layout), else initdb on PATH."""
     explicit = os.environ.get("KIOSK_PG_BINDIR")
-    candidates = [Path(explicit)] if explicit else []
+    if explicit:
+        if (Path(explicit) / "initdb").is_file() and (Path(explicit) / "pg_ctl").is_file():
+            return Path(explicit)
+        raise Unavailable(f"KIOSK_PG_BINDIR={explicit} holds no initdb and pg_ctl")
+    candidates = []
     versions = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
                       key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit()
                       else 0, reverse=True)
