@@ -125,6 +125,7 @@ class PostgresStore:
         self.terminal_id = terminal_id
         self.timeout_s = float(timeout_s)
         self.location = describe(dsn)
+        self.path = self.location  # what messages name the store by, as SqliteStore.path
         self._expired_before: date | None = None
         self._expire_lock = threading.Lock()
         self._pool: ConnectionPool | None = None
