@@ -1,0 +1,45 @@
+"""PostgresStore offers every public method of SqliteStore (its queue, check-in, intake
+and companion seam) with the same parameters, and PostgresStaffStore every method of
+StaffStore: code written against one engine runs on the other. The PostgreSQL schema
+files ship in the package."""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+import tomllib
+from pathlib import Path
+
+from kiosk.store.postgres import SCHEMA_VERSION, PostgresStore, migrations
+from kiosk.store.sqlite import SqliteStore
+from kiosk.store.staff_postgres import PostgresStaffStore
+from kiosk.store.staff_sqlite import StaffStore
+
+
+def _public(cls) -> dict[str, inspect.Signature]:
+    return {name: inspect.signature(member) for name, member in inspect.getmembers(cls)
+            if not name.startswith("_") and callable(member)}
+
+
+def test_the_postgres_store_has_the_sqlite_stores_methods_and_parameters():
+    sqlite, postgres = _public(SqliteStore), _public(PostgresStore)
+    missing = sorted(set(sqlite) - set(postgres))
+    assert not missing, missing
+    differ = {name: (str(sqlite[name]), str(postgres[name])) for name in sqlite
+              if list(sqlite[name].parameters) != list(postgres[name].parameters)}
+    assert not differ, differ
+
+
+def test_the_postgres_staff_store_has_the_staff_stores_methods():
+    sqlite, postgres = _public(StaffStore), _public(PostgresStaffStore)
+    assert set(sqlite) <= set(postgres), sorted(set(sqlite) - set(postgres))
+    assert all(list(sqlite[n].parameters) == list(postgres[n].parameters) for n in sqlite)
+
+
+def test_the_schema_files_are_package_data():
+    root = Path(__file__).resolve().parents[2]
+    globs = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["kiosk"]
+    files = [f"store/pg/{name}" for _v, name, _sql in migrations()]
+    assert len(files) == SCHEMA_VERSION >= 1
+    assert all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files), (files, globs)
