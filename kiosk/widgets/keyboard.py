@@ -77,37 +77,62 @@ def key_text(key: str, upper: bool) -> str:
 
 class KeyField(ButtonBehavior, KLabel):
     """A one-line field the on-screen keyboard types into (never a system keyboard, no
-    selection or copy bubble): the text stays left to right as written in the identity
-    document, with a caret at its end while `active`. `max_length` stops typing there;
-    `digits_only` lets only 0-9 in. Tapping it fires `on_release` (the screen makes it
-    the keyboard's target)."""
+    selection or copy bubble). `value` is what was typed; `text` is what is shown: the
+    value left to right as written in the identity document, with a caret at its end
+    while `active`, or masked ("••••••78") when `masked` and neither active nor
+    `revealed` (shoulder surfing). `max_length` stops typing there; `digits_only` lets
+    only 0-9 in. Tapping it fires `on_release` (the screen makes it the keyboard's
+    target)."""
 
+    value = StringProperty("")
     max_length = NumericProperty(0)  # 0: no limit
     digits_only = BooleanProperty(False)
     active = BooleanProperty(False)  # the keyboard types here: thick frame and caret
+    masked = BooleanProperty(False)
+    mask_keep = NumericProperty(0)  # characters left readable at the end when masked
+    revealed = BooleanProperty(False)  # the visitor asked to see a masked value
     caret_x = NumericProperty(0)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.bind(value=self._show, active=self._show, masked=self._show,
+                  revealed=self._show, mask_keep=self._show)
         self.bind(text=self._place_caret, size=self._place_caret, pos=self._place_caret,
                   texture_size=self._place_caret)
+        self._show()
+
+    @property
+    def hidden(self) -> bool:
+        """The value is shown masked now."""
+        return self.masked and not self.active and not self.revealed and bool(self.value)
+
+    def _show(self, *_args) -> None:
+        self.text = mask_text(self.value, int(self.mask_keep)) if self.hidden else self.value
 
     def insert_text(self, substring: str, from_undo: bool = False) -> None:
         if self.digits_only:
             substring = "".join(c for c in substring if c in "0123456789")
         if self.max_length:
-            substring = substring[:max(0, int(self.max_length) - len(self.text))]
+            substring = substring[:max(0, int(self.max_length) - len(self.value))]
         if substring:
-            self.text += substring
+            self.value += substring
 
     def do_backspace(self, *_args) -> None:
-        self.text = self.text[:-1]
+        self.value = self.value[:-1]
 
     def _place_caret(self, *_args) -> None:
         core = getattr(self, "_label", None)
         width = core.get_extents(self.text)[0] if core is not None and self.text else 0
         pad = self.padding[0] if isinstance(self.padding, (list, tuple)) else self.padding
         self.caret_x = min(self.x + pad + width, self.right - pad)
+
+
+def mask_text(value: str, keep: int = 0) -> str:
+    """"••••••78": one dot per character, the last `keep` characters readable (none
+    when the value is not longer than that)."""
+    if keep <= 0 or len(value) <= keep:
+        return "\u2022" * len(value)
+    return "\u2022" * (len(value) - keep) + value[-keep:]
 
 
 class Key(BigButton):
@@ -328,7 +353,7 @@ class IntakeKeyboard(Layout):
         """Capital next where a name part starts: an empty field, after space or hyphen."""
         if not self.auto_caps or self.shift == "lock" or self.layout == "digits":
             return
-        text = getattr(self.target, "text", "") if self.target is not None else ""
+        text = _value(self.target) if self.target is not None else ""
         self.shift = "once" if (not text or text[-1] in " -") else "off"
 
     def on_target(self, *_args) -> None:
@@ -356,6 +381,10 @@ def _mirror_controls(row):
         else:
             groups.append([item])
     return [item for group in reversed(groups) for item in group]
+
+
+def _value(target) -> str:
+    return target.value if hasattr(target, "value") else target.text
 
 
 def _insert(target, char: str) -> None:

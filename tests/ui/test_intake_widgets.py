@@ -67,14 +67,14 @@ def test_typing_a_name_with_diacritics_on_the_keys(bench):
     board, field = screen.ids.keyboard, screen.ids.name
     name = "Çelik-Łukasiewicz Øster Şahin Ğüzel Ďuriš Mădălina İpek Ørjan"
     type_text(board, name)
-    assert field.text == name
+    assert field.value == name
 
 
 def test_the_same_key_twice_in_quick_succession_types_twice(bench):
     app, screen = bench
     board, field = screen.ids.keyboard, screen.ids.name
     type_keys(board, ["m", "o", "l", "l"])  # well within 0.5 s of each other
-    assert field.text == "Moll"  # a capital at the start by itself, and "ll"
+    assert field.value == "Moll"  # a capital at the start by itself, and "ll"
 
 
 def test_shift_once_lock_and_backspace(bench):
@@ -83,10 +83,10 @@ def test_shift_once_lock_and_backspace(bench):
     type_keys(board, ["d", "shift", "shift"])  # "D", then lock
     assert board.shift == "lock"
     type_keys(board, ["e", "ß", "back", "r"])
-    assert field.text == "DER"
+    assert field.value == "DER"
     type_keys(board, ["shift", "space", "a", "-", "b", "'", "c"])
     # lock off; a capital by itself after a space and a hyphen, none after an apostrophe
-    assert field.text == "DER A-B'c"
+    assert field.value == "DER A-B'c"
 
 
 def test_digits_layout_for_a_house_number(bench):
@@ -95,10 +95,10 @@ def test_digits_layout_for_a_house_number(bench):
     height = board.height
     tap(key(board, "to:digits"))
     type_keys(board, ["1", "4", "/", "1", "back", "2", "-", "1", "6"])
-    assert field.text == "14/2-16"
+    assert field.value == "14/2-16"
     tap(key(board, "to:letters"))
     type_keys(board, ["a"])
-    assert field.text == "14/2-16a"  # no capital after a digit
+    assert field.value == "14/2-16a"  # no capital after a digit
     assert board.height == height  # switching layouts never re-flows the screen
 
 
@@ -147,3 +147,70 @@ def test_screenshots_of_the_widgets(bench, tmp_path, lang, size, large):
         name = f"intake-widgets-{layout}-{lang}-{size}{'-large' if large else ''}.png"
         image = screenshot(app, out / name)
         assert len(image.getcolors(1 << 16) or range(300)) > 20  # keys, letters, frame
+
+
+def test_date_entry_with_unknown_day_and_month(bench):
+    import time
+
+    from kiosk.widgets.common import REPEAT_GUARD_S
+
+    app, screen = bench
+    board, birth = screen.ids.keyboard, screen.ids.birth
+    seen = []
+    birth.bind(on_change=lambda _w, *parts: seen.append(parts))
+    tap(birth.fields["day"])
+    assert board.target is birth.fields["day"] and board.layout == "digits"
+    # a full box moves on by itself; letters and a fifth year digit do not get in
+    type_keys(board, ["0", "7", "0", "3", "1", "9", "8", "0", "5"])
+    birth.fields["year"].insert_text("x")
+    assert birth.parts() == ("07", "03", "1980")
+    assert seen[-1] == ("07", "03", "1980")
+    tap(birth.day_toggle)
+    assert birth.parts() == ("", "03", "1980") and birth.fields["day"].disabled
+    tap(birth.month_toggle)  # an unknown month makes the day unknown too
+    assert birth.parts() == ("", "", "1980")
+    assert birth.day_unknown and birth.day_toggle.active
+    time.sleep(REPEAT_GUARD_S)
+    tap(birth.day_toggle)  # stays unknown while the month is
+    assert birth.day_unknown and birth.parts() == ("", "", "1980")
+    time.sleep(REPEAT_GUARD_S)
+    tap(birth.month_toggle)
+    assert not birth.month_unknown and birth.day_unknown
+    tap(birth.fields["month"])
+    type_keys(board, ["1", "2"])
+    assert birth.parts() == ("", "12", "1980") and seen[-1] == ("", "12", "1980")
+
+
+def test_a_birth_date_is_masked_after_entry_with_a_show_toggle(bench):
+    app, screen = bench
+    board, birth, name = screen.ids.keyboard, screen.ids.birth, screen.ids.name
+    tap(birth.fields["day"])
+    type_keys(board, ["0", "7", "0", "3", "1", "9", "8", "0"])
+    assert birth.fields["year"].text == "1980"  # shown while typing
+    tap(name)  # the visitor moves on
+    assert board.target is name and not birth.editing
+    assert birth.masked_text() == "••.••.••••"
+    tap(birth.show_toggle)
+    assert birth.masked_text() == "07.03.1980"
+    tap(name)  # hidden again once the date is left... (already left: stays shown)
+    tap(birth.fields["year"])
+    tap(name)
+    assert birth.masked_text() == "••.••.••••"
+    assert birth.parts() == ("07", "03", "1980")
+
+
+def test_a_document_number_is_masked_but_its_end(bench):
+    app, screen = bench
+    board, document, name = screen.ids.keyboard, screen.ids.document, screen.ids.name
+    tap(document.field)
+    assert board.target is document.field
+    assert board.shift == "once"  # an empty field starts with a capital
+    type_keys(board, ["shift", "c", "f", "j", "to:digits", "1", "2", "3", "7", "8"])
+    assert document.field.text == "CFJ12378"
+    tap(name)
+    assert document.field.text == "••••••78"
+    tap(document.toggle)
+    assert document.field.text == "CFJ12378"
+    tap(document.field)
+    tap(name)
+    assert document.field.text == "••••••78" and document.field.value == "CFJ12378"
