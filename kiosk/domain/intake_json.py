@@ -12,7 +12,7 @@ from typing import Any
 from kiosk.domain.intake import (SCHEMA, Address, Household, IdDocument, Intake,
                                  PartialDate, Person)
 
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")  # not \d: ASCII digits only
 _LANG = re.compile(r"^[a-z]{2,3}$")
 
 _TOP_KEYS = ("schema", "sprache", "berechtigung_23_4", "haushalt", "personen")

@@ -25,6 +25,8 @@ from typing import Iterable
 import nacl.exceptions
 import nacl.public
 
+from kiosk.paths import make_private_dir
+
 PUBLIC_HEADER = "kiosk-intake-public-key v1"
 PRIVATE_HEADER = "kiosk-intake-private-key v1"
 PRIVATE_NAME, PUBLIC_NAME = "intake.key", "intake.pub"
@@ -57,8 +59,7 @@ def _encode(header: str, raw: bytes) -> str:
 def write_keypair(out_dir: Path) -> tuple[Path, Path]:
     """A new key pair in out_dir: (private key file, mode 0600; public key file). Refuses
     to overwrite an existing key (that would make waiting intakes unreadable)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = make_private_dir(Path(out_dir))  # a new folder is 0700
     private_path, public_path = out_dir / PRIVATE_NAME, out_dir / PUBLIC_NAME
     for path in (private_path, public_path):
         if path.exists():

@@ -49,7 +49,9 @@ class IntakeSqlite:
     @_guarded("reading a sealed intake")
     def sealed(self, reference: str) -> tuple[bytes, str] | None:
         with self._lock:
-            row = self._db.execute("SELECT sealed, key_id FROM sealed_intake "
+            # CAST: a value someone wrote as TEXT comes back as bytes, not as a
+            # decoding error quoting it
+            row = self._db.execute("SELECT CAST(sealed AS BLOB), key_id FROM sealed_intake "
                                    "WHERE reference = ?", (reference,)).fetchone()
         return (bytes(row[0]), row[1]) if row else None
 

@@ -120,6 +120,7 @@ def test_partial_birth_dates(text, expected):
 
 
 @pytest.mark.parametrize("text", ["1980-00-17", "0000-00-00", "1980-02-30", "1980-5-1",
+                                  "١٩٨٠-٠٥-١٧",   # Arabic-Indic digits: not the ISO form
                                   "80-05-17", "1980-05-17T00:00", ""])
 def test_bad_birth_dates(text):
     data = to_dict(Intake(persons=[Person()]))

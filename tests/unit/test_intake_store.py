@@ -117,3 +117,14 @@ def test_statistics(store):
     assert store.intake_stats(DAY + timedelta(days=1)) == []
     with pytest.raises(ValueError):
         store.count_intake(DAY, "name: Erika")
+
+
+def test_a_blob_written_as_text_is_read_as_bytes(store):
+    """Another tool may write the column as TEXT: it is read back as bytes (which then
+    fail to open), never as an error message quoting the value."""
+    store.put_sealed("R1", BLOB, "k1", NOON)
+    db = sqlite3.connect(store.path)
+    db.execute("UPDATE sealed_intake SET sealed = CAST(x'c3a9ff41' AS TEXT)")
+    db.commit()
+    db.close()
+    assert store.sealed("R1") == (b"\xc3\xa9\xffA", "k1")

@@ -1,0 +1,216 @@
+"""The intake widgets on a test screen, touched through Kivy's input path: typing a name
+with diacritics on the on-screen keyboard, the digits layout, ... (issue 12 item 2)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import step, tap
+from tests.ui.sweep import settle
+
+pytestmark = pytest.mark.ui
+from tests.ui.intake_bench import show_bench
+
+
+@pytest.fixture
+def bench(make_app):
+    app = make_app()
+    app.set_language("de")
+    step(2)
+    return app, show_bench(app)
+
+
+def key(board, name: str):
+    """The key that types `name` (or does it: shift, back, space, done, to:digits)."""
+    for k in board.keys:
+        if k.key == name:
+            return k
+    raise LookupError(name)
+
+
+def type_keys(board, names) -> None:
+    for name in names:
+        tap(key(board, name))
+
+
+def type_text(board, text: str) -> None:
+    """Tap the keys that type `text`: switches layout and presses shift as a visitor would."""
+    for char in text:
+        base = char if char in "ßİ" else char.lower()
+        if base == " ":
+            tap(key(board, "space"))
+            continue
+        layout = next(name for name, rows in _layouts().items()
+                      if any(k == base for row in rows for k, _ in row))
+        while board.layout != layout:  # accents2 is reached through accents
+            via = "to:" + layout if any(k.key == "to:" + layout for k in board.keys) \
+                else "to:letters" if board.layout == "digits" else "to:accents"
+            tap(key(board, via))
+        upper = char != base or char == "İ"
+        if base.isalpha() and char not in "ßİ" and (board.shift != "off") != upper:
+            tap(key(board, "shift"))
+        tap(key(board, base))
+
+
+def _layouts():
+    from kiosk.widgets.keyboard import LAYOUTS
+
+    # letters first: a letter on both pages (ä) is typed from the letters layout
+    return {name: LAYOUTS[name] for name in ("letters", "digits", "accents", "accents2")}
+
+
+def test_typing_a_name_with_diacritics_on_the_keys(bench):
+    app, screen = bench
+    board, field = screen.ids.keyboard, screen.ids.name
+    name = "Çelik-Łukasiewicz Øster Şahin Ğüzel Ďuriš Mădălina İpek Ørjan"
+    type_text(board, name)
+    assert field.value == name
+
+
+def test_the_same_key_twice_in_quick_succession_types_twice(bench):
+    app, screen = bench
+    board, field = screen.ids.keyboard, screen.ids.name
+    type_keys(board, ["m", "o", "l", "l"])  # well within 0.5 s of each other
+    assert field.value == "Moll"  # a capital at the start by itself, and "ll"
+
+
+def test_shift_once_lock_and_backspace(bench):
+    app, screen = bench
+    board, field = screen.ids.keyboard, screen.ids.name
+    type_keys(board, ["d", "shift", "shift"])  # "D", then lock
+    assert board.shift == "lock"
+    type_keys(board, ["e", "ß", "back", "r"])
+    assert field.value == "DER"
+    type_keys(board, ["shift", "space", "a", "-", "b", "'", "c"])
+    # lock off; a capital by itself after a space and a hyphen, none after an apostrophe
+    assert field.value == "DER A-B'c"
+
+
+def test_digits_layout_for_a_house_number(bench):
+    app, screen = bench
+    board, field = screen.ids.keyboard, screen.ids.name
+    height = board.height
+    tap(key(board, "to:digits"))
+    type_keys(board, ["1", "4", "/", "1", "back", "2", "-", "1", "6"])
+    assert field.value == "14/2-16"
+    tap(key(board, "to:letters"))
+    type_keys(board, ["a"])
+    assert field.value == "14/2-16a"  # no capital after a digit
+    assert board.height == height  # switching layouts never re-flows the screen
+
+
+def test_done_key_fires_the_event(bench):
+    app, screen = bench
+    board = screen.ids.keyboard
+    seen = []
+    board.bind(on_done=lambda *_: seen.append(1))
+    tap(key(board, "done"))
+    tap(key(board, "to:digits"))
+    tap(key(board, "done"))
+    assert seen == [1, 1]
+    assert key(board, "done").text == app.tr("Next")
+
+
+SIZES = {"10in": ((1280, 800), (217.0, 136.0)), "21in": ((1920, 1080), (477.0, 268.0))}
+
+
+def put_screen(app, size: str, lang: str, large: bool):
+    from tests.ui.sweep import geometry
+
+    px, mm = SIZES[size]
+    app.set_screen(geometry(app.kiosk_config, px, mm))
+    if app.large_text != large:
+        app.toggle_large_text()
+    app.set_language(lang)
+    settle(draw=True)
+    screen = show_bench(app)
+    settle(draw=True)
+    return screen
+
+
+@pytest.mark.parametrize("lang,size,large", [
+    ("de", "10in", True), ("ar", "10in", True), ("fa", "21in", True), ("el", "21in", False),
+    ("de", "21in", False)])
+def test_screenshots_of_the_widgets(bench, tmp_path, lang, size, large):
+    """Rendered for looking at (INTAKE_SHOTS=dir keeps them); the picture is not blank."""
+    from tests.ui.conftest import screenshot
+
+    app, _screen = bench
+    screen = put_screen(app, size, lang, large)
+    for layout in ("letters", "accents", "digits"):
+        screen.ids.keyboard.layout = layout
+        settle(draw=True)
+        out = Path(os.environ.get("INTAKE_SHOTS", tmp_path))
+        name = f"intake-widgets-{layout}-{lang}-{size}{'-large' if large else ''}.png"
+        image = screenshot(app, out / name)
+        assert len(image.getcolors(1 << 16) or range(300)) > 20  # keys, letters, frame
+
+
+def test_date_entry_with_unknown_day_and_month(bench):
+    import time
+
+    from kiosk.widgets.common import REPEAT_GUARD_S
+
+    app, screen = bench
+    board, birth = screen.ids.keyboard, screen.ids.birth
+    seen = []
+    birth.bind(on_change=lambda _w, *parts: seen.append(parts))
+    tap(birth.fields["day"])
+    assert board.target is birth.fields["day"] and board.layout == "digits"
+    # a full box moves on by itself; letters and a fifth year digit do not get in
+    type_keys(board, ["0", "7", "0", "3", "1", "9", "8", "0", "5"])
+    birth.fields["year"].insert_text("x")
+    assert birth.parts() == ("07", "03", "1980")
+    assert seen[-1] == ("07", "03", "1980")
+    tap(birth.day_toggle)
+    assert birth.parts() == ("", "03", "1980") and birth.fields["day"].disabled
+    tap(birth.month_toggle)  # an unknown month makes the day unknown too
+    assert birth.parts() == ("", "", "1980")
+    assert birth.day_unknown and birth.day_toggle.active
+    time.sleep(REPEAT_GUARD_S)
+    tap(birth.day_toggle)  # stays unknown while the month is
+    assert birth.day_unknown and birth.parts() == ("", "", "1980")
+    time.sleep(REPEAT_GUARD_S)
+    tap(birth.month_toggle)
+    assert not birth.month_unknown and birth.day_unknown
+    tap(birth.fields["month"])
+    type_keys(board, ["1", "2"])
+    assert birth.parts() == ("", "12", "1980") and seen[-1] == ("", "12", "1980")
+
+
+def test_a_birth_date_is_masked_after_entry_with_a_show_toggle(bench):
+    app, screen = bench
+    board, birth, name = screen.ids.keyboard, screen.ids.birth, screen.ids.name
+    tap(birth.fields["day"])
+    type_keys(board, ["0", "7", "0", "3", "1", "9", "8", "0"])
+    assert birth.fields["year"].text == "1980"  # shown while typing
+    tap(name)  # the visitor moves on
+    assert board.target is name and not birth.editing
+    assert birth.masked_text() == "••.••.••••"
+    tap(birth.show_toggle)
+    assert birth.masked_text() == "07.03.1980"
+    tap(name)  # hidden again once the date is left... (already left: stays shown)
+    tap(birth.fields["year"])
+    tap(name)
+    assert birth.masked_text() == "••.••.••••"
+    assert birth.parts() == ("07", "03", "1980")
+
+
+def test_a_document_number_is_masked_but_its_end(bench):
+    app, screen = bench
+    board, document, name = screen.ids.keyboard, screen.ids.document, screen.ids.name
+    tap(document.field)
+    assert board.target is document.field
+    assert board.shift == "once"  # an empty field starts with a capital
+    type_keys(board, ["shift", "c", "f", "j", "to:digits", "1", "2", "3", "7", "8"])
+    assert document.field.text == "CFJ12378"
+    tap(name)
+    assert document.field.text == "••••••78"
+    tap(document.toggle)
+    assert document.field.text == "CFJ12378"
+    tap(document.field)
+    tap(name)
+    assert document.field.text == "••••••78" and document.field.value == "CFJ12378"
