@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.clock import Clock
 from kivy.lang import Builder
 
 from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.intake_controller import STEPS
 from kiosk.screens.intake_draft import date_text
-from kiosk.screens.intake_fields import ChoiceField, DateField, TextField
+from kiosk.screens.intake_fields import ChoiceField, CountryField, DateField, TextField
 from kiosk.widgets.common import BigButton, CheckToggle, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("intake.kv")))
@@ -76,6 +77,7 @@ class IntakeStepScreen(KioskScreen):
         pass
 
     def clear(self) -> None:
+        self.hide_keyboard()
         self.confirming = False
         self._warned = []
         for field in self.fields:
@@ -86,20 +88,95 @@ class IntakeStepScreen(KioskScreen):
         self.ids.area.add_widget(widget)
         return widget
 
-    def text_field(self, path: str, **kwargs) -> TextField:
-        field = TextField(path=path, on_change=self._changed, **kwargs)
+    def _field(self, cls, path: str, **kwargs):
+        field = cls(path=path, on_change=self._changed, **kwargs)
+        field.keyboard = self.keyboard
+        for entry in field.key_fields():
+            entry.bind(on_release=self._entry_tapped)
         self.fields.append(field)
         return self.add(field)
+
+    def text_field(self, path: str, **kwargs) -> TextField:
+        return self._field(TextField, path, **kwargs)
 
     def date_field(self, path: str, **kwargs) -> DateField:
-        field = DateField(path=path, on_change=self._changed, **kwargs)
-        self.fields.append(field)
-        return self.add(field)
+        return self._field(DateField, path, **kwargs)
 
     def choice_field(self, path: str, **kwargs) -> ChoiceField:
-        field = ChoiceField(path=path, on_change=self._changed, **kwargs)
-        self.fields.append(field)
-        return self.add(field)
+        return self._field(ChoiceField, path, **kwargs)
+
+    def country_field(self, path: str, **kwargs) -> CountryField:
+        field = self._field(CountryField, path, **kwargs)
+        field.entry.bind(on_release=self._entry_tapped)
+        return field
+
+    # -- the on-screen keyboard: shown while a field is typed in -----------------------
+
+    @property
+    def keyboard(self):
+        if self._keyboard is None:
+            from kiosk.widgets.keyboard import IntakeKeyboard
+
+            self._keyboard = IntakeKeyboard()
+            self._keyboard.bind(target=self._target_changed, on_done=self._key_done,
+                                on_key=lambda *_: self.app.touch())
+        return self._keyboard
+
+    _keyboard = None
+
+    def _entry_tapped(self, entry) -> None:
+        if entry.disabled:
+            return
+        field = getattr(entry, "intake_field", None)
+        keyboard = self.keyboard
+        keyboard.layout = "digits" if entry.digits_only or getattr(
+            field, "layout", "letters") == "digits" else "letters"
+        keyboard.target = entry
+
+    def _all_entries(self) -> list:
+        return [entry for field in self.fields if not field.disabled
+                for entry in field.key_fields()]
+
+    def _target_changed(self, keyboard, target) -> None:
+        for field in self.fields:
+            if not isinstance(field, DateField):
+                for entry in field.key_fields() + ([field.entry] if isinstance(
+                        field, CountryField) else []):
+                    entry.active = entry is target
+        layout = self.ids.layout
+        shown = keyboard.parent is not None
+        if target is not None and not shown:
+            layout.add_widget(keyboard, index=1)  # above the actions
+        elif target is None and shown:
+            layout.remove_widget(keyboard)
+        if target is not None:
+            Clock.schedule_once(lambda _dt: self._scroll_to(target), 0)
+
+    def _scroll_to(self, target) -> None:
+        view = self.ids.area.ids.view
+        if target.get_root_window() is not None:
+            view.scroll_to(target, padding=self.app.px_per_mm * 12, animate=False)
+
+    def _key_done(self, keyboard) -> None:
+        """The keyboard's Done: on to the next field to type, or the keyboard goes."""
+        entries = self._all_entries()
+        target = keyboard.target
+        if target in entries and entries.index(target) + 1 < len(entries):
+            following = entries[entries.index(target) + 1]
+            date = getattr(following, "intake_field", None)
+            if isinstance(date, DateField):
+                date.entry.activate(following.part)
+            else:
+                self._entry_tapped(following)
+            return
+        self.hide_keyboard()
+
+    def hide_keyboard(self) -> None:
+        if self._keyboard is not None:
+            self._keyboard.target = None
+        for field in self.fields:
+            if isinstance(field, DateField):
+                field.entry.leave()
 
     def full_path(self, path: str) -> str:
         return path
@@ -191,14 +268,8 @@ class IntakeStepScreen(KioskScreen):
 
     def check(self) -> bool:
         """Show the step's problems at their fields; True when none blocks."""
-        problems = self.intake.problems(self.name) if self.fields else []
-        problems = self.own_problems() + [p for p in problems
-                                          if self._mine(p.path)]
-        return self.show_problems(problems)
-
-    def _mine(self, path: str) -> bool:
-        return any(field.matches(path) for field in self.fields) or \
-            path.startswith(self.full_path("")) if self.full_path("") else True
+        self.hide_keyboard()
+        return self.show_problems(self.own_problems() + self.intake.problems(self.name))
 
     def own_problems(self) -> list:
         """Dates typed that do not parse: the draft has them empty, the field says why."""
@@ -233,6 +304,9 @@ class IntakeStepScreen(KioskScreen):
         return not blocking
 
     def _field_for(self, problem_path: str):
+        if problem_path == "household.previous_address" and \
+                self.intake.raw.get("household.arrival") != "germany":
+            problem_path = "household.arrival"  # not answered yet: asked there
         best = None
         for field in self.fields:
             full = self.full_path(field.path)
@@ -326,13 +400,20 @@ class IntakeHouseholdScreen(IntakeStepScreen):
     def build(self) -> None:
         self.date_field("household.move_in")
         for key in ("street", "house_number", "flat", "postcode", "city"):
-            self.text_field(f"household.address.{key}",
-                            input_filter="int" if key == "postcode" else "")
+            self.text_field(f"household.address.{key}", digits_only=key == "postcode",
+                            max_length=5 if key == "postcode" else 80,
+                            layout="digits" if key in ("house_number", "postcode")
+                            else "letters")
         self.choice_field("household.residence_type")
         self.choice_field("household.arrival")
-        self.previous = [self.text_field(f"household.previous_address.{key}")
+        self.previous = [self.text_field(f"household.previous_address.{key}",
+                                         digits_only=key == "postcode",
+                                         max_length=5 if key == "postcode" else 80,
+                                         layout="digits" if key in ("house_number",
+                                                                    "postcode")
+                                         else "letters")
                          for key in ("street", "house_number", "postcode", "city")]
-        self.country = self.text_field("household.previous_country")
+        self.country = self.country_field("household.previous_country")
         self.choice_field("household.landlord_confirmation")
 
     def on_pre_enter(self, *args):
@@ -346,7 +427,8 @@ class IntakeHouseholdScreen(IntakeStepScreen):
         by_path = {f.path: f for f in self.fields}
         for field in self.fields:
             field.caption = self._label(field.path)
-        by_path["household.move_in"].hint = tr("Day, month, year")
+        for field in self.fields:
+            field.refresh()
         by_path["household.residence_type"].set_choices(
             choices("residence", lang), 3 if not self.app.portrait else 1)
         by_path["household.arrival"].caption = tr("Where did you live before?")
@@ -395,20 +477,21 @@ class IntakePersonScreen(IntakeStepScreen):
         return f"persons[{self.intake.person}].{path}"
 
     def build(self) -> None:
-        self.name_hint = self.add(KLabel(size_mm=7.5, role="muted_text"))
         for key in PERSON_TEXT:
             self.text_field(key)
-        self.date_field("birth_date", masked=True)
+        self.date_field("birth_date", masked=True, partial=True)
         self.text_field("birth_place")
-        self.text_field("birth_country")
+        self.country_field("birth_country")
         self.choice_field("sex")
-        self.text_field("nationalities")
+        self.country_field("nationalities", many=4, nationality=True)
         self.choice_field("marital_status")
-        self.married = [self.date_field("marriage_date"), self.text_field("marriage_place")]
+        self.married = [self.date_field("marriage_date", partial=True),
+                        self.text_field("marriage_place")]
         self.choice_field("religion")
         self.choice_field("document.kind")
-        self.text_field("document.number", masked=True)
+        self.text_field("document.number", masked=True, max_length=40)
         self.text_field("document.authority")
+        self.date_field("document.issued")
         self.date_field("document.expires")
         self.text_field("representatives")
         row = self.add(KLabel(size_mm=1))  # a small gap before the person actions
@@ -445,27 +528,31 @@ class IntakePersonScreen(IntakeStepScreen):
         count = len(self.intake.draft.persons)
         self.ids.heading.text = tr("Person {number} of {count}").format(
             number=self.intake.person + 1, count=count)
-        self.name_hint.text = tr(NAME_HINT)
         for field in self.fields:
             field.caption = field_label(self.full_path(field.path), lang)
         by_path = {f.path: f for f in self.fields}
         for key in ("surname", "birth_name", "first_names"):
             by_path[key].hint = tr(NAME_HINT)
-        by_path["birth_date"].hint = tr("Day, month, year. Leave day or month empty if "
-                                        "unknown.")
-        by_path["document.expires"].hint = tr("Day, month, year")
         cols = 1 if self.app.portrait else 3
         for path, kind in (("sex", "sex"), ("marital_status", "marital"),
-                           ("religion", "religion"), ("document.kind", "document")):
+                           ("document.kind", "document")):
             by_path[path].set_choices(choices(kind, lang), cols)
+        from kiosk.services.intake_codes import religion_choices
+
+        by_path["religion"].set_choices(religion_choices(self.intake._rules(), lang), cols)
+        for field in self.fields:
+            field.refresh()
         married = self.intake.raw.get(self.full_path("marital_status"), "") in ("VH", "LP")
         for field in self.married:
             IntakeHouseholdScreen._show(self, field, married)
         self.add_same.text = tr("Add a person with the same surname")
         self.add_other.text = tr("Add another person")
         self.remove.text = tr("Remove this person")
-        IntakeHouseholdScreen._show(self, self.remove, count > 1)
-        self.remove.height = self.remove.height if count > 1 else 0
+        area = self.ids.area.content
+        if count > 1 and self.remove.parent is None:
+            area.add_widget(self.remove)
+        elif count <= 1 and self.remove.parent is not None:
+            area.remove_widget(self.remove)
 
     def _changed(self, path: str, part: str, text: str) -> None:
         super()._changed(path, part, text)

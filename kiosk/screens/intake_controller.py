@@ -265,13 +265,9 @@ class IntakeController:
 
     def _rules(self):
         if self._rules_cache is None:
-            import json
-            from importlib import resources
+            from kiosk.services.intake_codes import rules_for
 
-            data = json.loads(resources.files("kiosk.data").joinpath(
-                "anmeldung-codelists.json").read_text(encoding="utf-8"))
-            self._rules_cache = rules_module().IntakeRules.from_config(
-                self.app.kiosk_config.intake, data)
+            self._rules_cache = rules_for(self.app.kiosk_config.intake)
         return self._rules_cache
 
     def blocking(self, problems: list) -> list:

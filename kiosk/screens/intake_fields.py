@@ -1,6 +1,7 @@
-"""Form fields of the intake screens: a caption, an optional hint, the entry (text,
-a date with unknown day or month allowed, or a row of choices) and the message at the
-field. Fields keep no data: they read and write the controller's raw values by path."""
+"""Form fields of the intake screens: a caption, an optional hint, the entry (typed on
+the screen's on-screen keyboard, a date with unknown day or month allowed, a row of
+choices, or a country searched by name) and the message at the field. Fields keep no
+data: they read and write the controller's raw values by path."""
 
 from __future__ import annotations
 
@@ -8,30 +9,16 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.textinput import TextInput
 
-from kiosk.widgets.common import CheckToggle, KLabel, discard, equalize_heights
+from kiosk.widgets.common import BigButton, CheckToggle, discard, equalize_heights
+from kiosk.widgets.date_entry import DateEntry
+from kiosk.widgets.keyboard import KeyField
+from kiosk.widgets.masked_field import MaskedEntry
 
 Builder.load_file(str(Path(__file__).with_name("intake_fields.kv")))
-
-
-class IntakeInput(TextInput):
-    """A large single-line entry; `masked` hides what was typed once the visitor leaves
-    the field (document number, birth date: shoulder surfing)."""
-
-    masked = BooleanProperty(False)
-
-    def on_focus(self, _instance, focused) -> None:
-        self.password = self.masked and not focused and bool(self.text)
-        app = App.get_running_app()
-        if app is not None:
-            app.touch()
-
-    def on_masked(self, *_args) -> None:
-        self.password = self.masked and not self.focus and bool(self.text)
 
 
 class Field(BoxLayout):
@@ -42,7 +29,7 @@ class Field(BoxLayout):
     caption = StringProperty("")
     hint = StringProperty("")
     message = StringProperty("")
-    warning = BooleanProperty(False)
+    keyboard = ObjectProperty(None, allownone=True)  # the screen's IntakeKeyboard
 
     def __init__(self, on_change=None, **kwargs):
         self.on_change = on_change  # called with (path, part, text)
@@ -51,59 +38,108 @@ class Field(BoxLayout):
     def load(self, raw: dict) -> None:
         raise NotImplementedError
 
-    def matches(self, problem_path: str) -> bool:
-        p = self.path
-        return problem_path == p or problem_path.startswith(p + ".") or \
-            problem_path.startswith(p + "[")
+    def key_fields(self) -> list:
+        """The KeyFields of this field, in typing order (the keyboard's Done moves on)."""
+        return []
+
+    def refresh(self) -> None:
+        pass
 
 
 class TextField(Field):
+    """One line typed on the on-screen keyboard; `masked` (document number) shows dots
+    once the visitor has left it, with a show toggle."""
+
     masked = BooleanProperty(False)
-    input_filter = StringProperty("")  # "" | "int"
-    max_chars = 80
+    digits_only = BooleanProperty(False)
+    layout = StringProperty("letters")  # the keyboard's first layout here
+    max_length = NumericProperty(80)
 
     def on_kv_post(self, _base) -> None:
-        entry = self.ids.entry
-        entry.masked = self.masked
-        entry.input_filter = self.input_filter or None
-        entry.bind(text=self._changed)
+        slot = self.ids.slot
+        if self.masked:
+            self.masked_entry = MaskedEntry(keep=2)
+            self.entry = self.masked_entry.field
+            slot.add_widget(self.masked_entry)
+        else:
+            self.masked_entry = None
+            self.entry = KeyField(size_mm=8)
+            slot.add_widget(self.entry)
+        self.entry.digits_only = self.digits_only
+        self.entry.max_length = self.max_length
+        self.entry.intake_field = self
+        self.entry.bind(value=self._changed)
 
-    def _changed(self, _entry, text: str) -> None:
-        if len(text) > self.max_chars:
-            self.ids.entry.text = text[:self.max_chars]
-            return
+    def key_fields(self) -> list:
+        return [self.entry]
+
+    def _changed(self, _entry, value: str) -> None:
         if self.on_change is not None:
-            self.on_change(self.path, "", text)
+            self.on_change(self.path, "", value)
 
     def load(self, raw: dict) -> None:
-        self.ids.entry.text = raw.get(self.path, "")
-        self.ids.entry.on_masked()
+        self.entry.value = raw.get(self.path, "")
+        self.entry.active = False
+        if self.masked_entry is not None:
+            self.masked_entry.toggle.revealed = False
+
+    def refresh(self) -> None:
+        if self.masked_entry is not None:
+            self.masked_entry.refresh()
 
 
 class DateField(Field):
-    """Day, month, year in three entries; an unknown day or month is left empty when
-    `partial` is allowed (a birth date: 00.00.1980)."""
+    """Day, month, year (kiosk.widgets.date_entry); `partial`: day or month may be
+    unknown (a birth date: 00.00.1980); `masked`: dots once left."""
 
     masked = BooleanProperty(False)
+    partial = BooleanProperty(False)
 
     def on_kv_post(self, _base) -> None:
-        for part in ("day", "month", "year"):
-            entry = self.ids[part]
-            entry.masked = self.masked
-            entry.bind(text=lambda e, t, part=part: self._changed(e, part, t))
+        self.entry = DateEntry(masked=self.masked)
+        self.entry.bind(on_change=self._changed)
+        if not self.partial:  # a move-in or expiry date is known to the day
+            self.entry.toggles.opacity = 0
+            self.entry.toggles.disabled = True
+            self.entry.toggles.size_hint_y = None
+            self.entry.toggles.height = 0
+            self.entry.toggles.unbind(minimum_height=self.entry.toggles.setter("height"))
+            self.entry.toggles.bind(minimum_height=lambda w, _h: setattr(w, "height", 0))
+        for field in self.entry.fields.values():
+            field.intake_field = self
+        self.ids.slot.add_widget(self.entry)
 
-    def _changed(self, entry, part: str, text: str) -> None:
-        limit = 4 if part == "year" else 2
-        if len(text) > limit:
-            entry.text = text[:limit]
+    def on_keyboard(self, _self, keyboard) -> None:
+        self.entry.keyboard = keyboard
+
+    def key_fields(self) -> list:
+        return [self.entry.fields[p] for p in ("day", "month", "year")
+                if not self.entry.fields[p].disabled]
+
+    def _changed(self, _entry, day: str, month: str, year: str) -> None:
+        if self.on_change is None or self._loading:
             return
-        if self.on_change is not None:
+        for part, text in (("day", day), ("month", month), ("year", year)):
             self.on_change(self.path, part, text)
 
+    _loading = False
+
     def load(self, raw: dict) -> None:
-        for part in ("day", "month", "year"):
-            self.ids[part].text = raw.get(f"{self.path}#{part}", "")
-            self.ids[part].on_masked()
+        self._loading = True
+        try:
+            self.entry.clear()
+            day, month, year = (raw.get(f"{self.path}#{p}", "") for p in
+                                ("day", "month", "year"))
+            if self.partial:
+                self.entry.set_parts(day, month, year)
+            else:
+                for part, text in (("day", day), ("month", month), ("year", year)):
+                    self.entry.fields[part].value = text
+        finally:
+            self._loading = False
+
+    def refresh(self) -> None:
+        self.entry.refresh()
 
 
 class ChoiceField(Field):
@@ -155,5 +191,94 @@ class ChoiceField(Field):
         self._show()
 
 
-def message_label() -> KLabel:
-    return KLabel(size_mm=7.5, role="warning_text")
+class CountryField(Field):
+    """A country (or several: nationalities) found by typing its name in the visitor's
+    language or in German; the matches are buttons, the chosen ones are toggles that a
+    tap removes. The raw value is the ISO codes, comma-separated."""
+
+    many = NumericProperty(1)  # how many may be chosen (nationalities: 4)
+    nationality = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        self.codes: list[str] = []
+        super().__init__(**kwargs)
+
+    def on_kv_post(self, _base) -> None:
+        self.entry = KeyField(size_mm=8)
+        self.entry.intake_field = self
+        self.entry.bind(value=lambda *_: self._suggest())
+        self.ids.slot.add_widget(self.entry)
+
+    def key_fields(self) -> list:
+        return [self.entry] if len(self.codes) < self.many else []
+
+    def _lang(self) -> str:
+        app = App.get_running_app()
+        return app.lang if app is not None else "de"
+
+    def _suggest(self) -> None:
+        from kiosk.services.intake_codes import search_countries
+
+        box = self.ids.matches
+        discard(box.children)
+        box.clear_widgets()
+        query = self.entry.value.strip()
+        if not query or len(self.codes) >= self.many:
+            return
+        for code, name in search_countries(query, self._lang(), limit=4,
+                                           nationality=self.nationality):
+            if code in self.codes:
+                continue
+            button = BigButton(text=name, kind="primary", size_mm=7.5)
+            button.code = code
+            button.bind(on_tap=lambda b: self.choose(b.code))
+            box.add_widget(button)
+
+    def choose(self, code: str) -> None:
+        if code not in self.codes and len(self.codes) < self.many:
+            self.codes.append(code)
+        self.entry.value = ""
+        if self.keyboard is not None and self.keyboard.target is self.entry and \
+                len(self.codes) >= self.many:
+            self.keyboard.target = None
+            self.entry.active = False
+        self._changed()
+
+    def remove(self, code: str) -> None:
+        if code in self.codes:
+            self.codes.remove(code)
+        self._changed()
+
+    def _changed(self) -> None:
+        self._show_chosen()
+        self._suggest()
+        if self.on_change is not None:
+            self.on_change(self.path, "", ",".join(self.codes))
+
+    def _show_chosen(self) -> None:
+        from kiosk.services.intake_codes import country_name
+
+        box = self.ids.chosen
+        discard(box.children)
+        box.clear_widgets()
+        for code in self.codes:
+            button = CheckToggle(size_mm=7.5)
+            button.text = country_name(code, self._lang())
+            button.active = True
+            button.on_active()
+            button.code = code
+            button.bind(on_tap=lambda b: self.remove(b.code))
+            box.add_widget(button)
+        self.entry.disabled = len(self.codes) >= self.many
+        self.entry.opacity = 0 if self.entry.disabled else 1
+
+    def load(self, raw: dict) -> None:
+        self.codes = [c for c in raw.get(self.path, "").split(",") if c]
+        self.entry.value = ""
+        self.entry.active = False
+        self._show_chosen()
+        self._suggest()
+
+    def refresh(self) -> None:
+        self._show_chosen()
+        self._suggest()
