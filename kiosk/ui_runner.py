@@ -331,7 +331,7 @@ def run_app(config: Config, windowed: bool = False) -> int:
         terminal.start_health_server()
         app = KioskApp(config, terminal.tickets, printer=terminal.printer,
                        check_in=terminal.checkin, scans=terminal.scans,
-                       staff=terminal.staff)
+                       staff=terminal.staff, intake=terminal.intake)
         app.run()
     finally:
         terminal.close()

@@ -80,6 +80,9 @@ class IntakeStepScreen(KioskScreen):
         self.hide_keyboard()
         self.confirming = False
         self._warned = []
+        if self.intake.draft is None:  # wiped: the widgets forget what they showed
+            for field in self.fields:
+                field.load({})
         for field in self.fields:
             field.message = ""
         self.ids.notice.text = ""
@@ -184,6 +187,8 @@ class IntakeStepScreen(KioskScreen):
     def _changed(self, path: str, part: str, text: str) -> None:
         self.intake.set_raw(self.full_path(path), part, text)
         self.app.touch()
+        if any(f.path == path and isinstance(f, ChoiceField) for f in self.fields):
+            self.hide_keyboard()  # a choice tapped: typing is over
         if self._warned:  # a changed answer is checked again before it is accepted
             self._warned = []
             self._texts()
@@ -503,6 +508,11 @@ class IntakePersonScreen(IntakeStepScreen):
         self.remove = self.add(BigButton(kind="secondary", size_mm=7.5))
         self.remove.bind(on_tap=lambda *_: self.intake.remove_person())
 
+    def clear(self) -> None:
+        super().clear()
+        if self.intake.draft is None:
+            self._shown_person = -1
+
     def load_fields(self) -> None:
         prefix = self.full_path("")
         raw = {k[len(prefix):]: v for k, v in self.intake.raw.items() if k.startswith(prefix)}
@@ -575,6 +585,10 @@ class IntakeReviewScreen(IntakeStepScreen):
     def clear(self) -> None:
         super().clear()
         self.sending = False
+        if self.intake.draft is None:  # the summary of the last visitor goes too
+            area = self.ids.area.content
+            discard(area.children)
+            area.clear_widgets()
 
     def show_sending(self) -> None:
         self.sending = True

@@ -56,7 +56,8 @@ def apply(intake: Intake, raw: dict, path: str, date_problems: dict) -> None:
             date_problems[path] = value
             value = None
         if field.startswith("document."):
-            _document(person).__setattr__(field.split(".", 1)[1], value)
+            setattr(_document(person), field.split(".", 1)[1], value)
+            _drop_empty_document(person)
         else:
             setattr(person, field, value)
         return
@@ -71,6 +72,7 @@ def apply(intake: Intake, raw: dict, path: str, date_problems: dict) -> None:
         person.representatives = [text] if text else []
     elif field.startswith("document."):
         setattr(_document(person), field.split(".", 1)[1], text)
+        _drop_empty_document(person)
     else:
         setattr(person, field, text)
 
@@ -79,6 +81,14 @@ def _document(person) -> IdDocument:
     if person.document is None:
         person.document = IdDocument()
     return person.document
+
+
+def _drop_empty_document(person) -> None:
+    # nothing of the document given (a kind tapped and tapped off again): no document,
+    # which the rules take as a reminder, not as four missing fields
+    d = person.document
+    if d is not None and not (d.kind or d.number or d.authority or d.issued or d.expires):
+        person.document = None
 
 
 def _apply_household(intake: Intake, raw: dict, path: str, date_problems: dict) -> None:

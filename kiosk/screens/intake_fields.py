@@ -98,13 +98,10 @@ class DateField(Field):
     def on_kv_post(self, _base) -> None:
         self.entry = DateEntry(masked=self.masked)
         self.entry.bind(on_change=self._changed)
-        if not self.partial:  # a move-in or expiry date is known to the day
-            self.entry.toggles.opacity = 0
-            self.entry.toggles.disabled = True
-            self.entry.toggles.size_hint_y = None
-            self.entry.toggles.height = 0
-            self.entry.toggles.unbind(minimum_height=self.entry.toggles.setter("height"))
-            self.entry.toggles.bind(minimum_height=lambda w, _h: setattr(w, "height", 0))
+        if not self.partial:
+            # a move-in or expiry date is known to the day: no "unknown" toggles (taken
+            # out of the tree: hidden but present, they would catch the boxes' touches)
+            self.entry.remove_widget(self.entry.toggles)
         for field in self.entry.fields.values():
             field.intake_field = self
         self.ids.slot.add_widget(self.entry)
