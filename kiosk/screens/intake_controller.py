@@ -327,7 +327,10 @@ class IntakeController:
     def _show_receipt(self, reference: str) -> None:
         # sealed and stored: the draft is wiped now, only the reference stays
         self.draft = None
+        self.raw = {}
+        self.date_problems = {}
         self.acknowledged = set()
+        self.consent = False
         self.reference = reference
         self.printed = None
         for name in STEPS:
