@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 
 import pytest
 
@@ -313,8 +314,17 @@ def test_back_keeps_what_was_typed(intake_app):
     assert app.intake.draft.household.address.street == "Musterweg"
 
 
+def _stat_events(app) -> list[str]:
+    db = sqlite3.connect(app.store.path)
+    try:
+        return [row[0] for row in db.execute("SELECT event FROM intake_stat")]
+    finally:
+        db.close()
+
+
 def test_cancel_and_erase_leaves_no_draft(intake_app):
     app = intake_app
+    watch = StoreWatch(app.store)
     enter_intake(app, "Deutsch")
     through_privacy(app)
     type_into(app, "household.address.street", "Musterweg")
@@ -330,6 +340,9 @@ def test_cancel_and_erase_leaves_no_draft(intake_app):
     assert app.root.current == "services"
     assert app.intake.draft is None and app.intake.raw == {}
     assert not app.intake.consent
+    # started and abandoned are counted, in a worker: never the store on the UI thread
+    assert wait_until(lambda: sorted(set(_stat_events(app))) == ["abandoned", "started"])
+    assert watch.ui_calls == []
     # a new visitor starts with empty fields
     from kiosk.app import find_button
 
