@@ -30,9 +30,10 @@ STATE_KEYS = {
     "out_of_service": {"large_text", "high_contrast"},
     "intake_bring": _COMMON | {"confirm_cancel"},
     "intake_privacy": _COMMON | {"consent", "confirm_cancel"},
-    "intake_household": _COMMON | {"filled", "arrival", "problems", "confirm_cancel"},
+    "intake_household": _COMMON | {"filled", "arrival", "problems", "confirm_cancel",
+                                   "typing"},
     "intake_person": _COMMON | {"filled", "persons", "person", "married", "problems",
-                                "confirm_cancel"},
+                                "confirm_cancel", "typing"},
     "intake_review": _COMMON | {"persons", "sending", "problems"},
     "intake_receipt": _COMMON | {"printed"},
 }
@@ -209,6 +210,11 @@ def apply_intake_state(app, screen: str, state: dict[str, str]) -> None:
     if _flag(state.get("problems", "false")):
         shown.next_tapped()
         root.show(screen)  # a step without problems went on: stay for the picture
+    if state.get("typing"):  # typing=PATH: that field has the keyboard
+        field = next((f for f in shown.fields if f.path == state["typing"]), None)
+        if field is None or not field.key_fields():
+            raise KeyError(f"no field {state['typing']!r} to type in on {screen!r}")
+        shown._entry_tapped(field.key_fields()[0])
     if screen == "intake_review" and _flag(state.get("sending", "false")):
         shown.show_sending()
 

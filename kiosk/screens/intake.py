@@ -67,6 +67,9 @@ class IntakeStepScreen(KioskScreen):
         super().__init__(**kwargs)
         self.fields = []
         self._warned = []  # warnings shown: "next" once more acknowledges them
+        ids = self.ids
+        # one height for the three actions: an Arabic label is taller than a Latin one
+        equalize_heights([ids.cancel, ids.back, ids.next])
         self.build()
 
     @property
@@ -294,6 +297,9 @@ class IntakeStepScreen(KioskScreen):
             field.message = "\n".join(problem_text(p, lang) for p in shown.get(field, []))
         loose = shown.get(None, [])
         errors = [p for p in blocking if not p.warning]
+        marked = [f for f in self.fields if f.message]
+        if marked:  # the first field to look at comes into view
+            Clock.schedule_once(lambda _dt: self._scroll_to(marked[0]), 0)
         if errors:
             self.ids.notice.text = "\n".join(
                 [self.tr("Please check the marked entries.")] +
@@ -541,7 +547,7 @@ class IntakePersonScreen(IntakeStepScreen):
         for field in self.fields:
             field.caption = field_label(self.full_path(field.path), lang)
         by_path = {f.path: f for f in self.fields}
-        for key in ("surname", "birth_name", "first_names"):
+        for key in ("surname", "first_names"):
             by_path[key].hint = tr(NAME_HINT)
         cols = 1 if self.app.portrait else 3
         for path, kind in (("sex", "sex"), ("marital_status", "marital"),
