@@ -55,6 +55,8 @@ _INTAKE_PERSONS = (
      "marriage_date#day": "1", "marriage_date#month": "6", "marriage_date#year": "2005",
      "marriage_place": "Musterstadt", "religion": "oa", "document.kind": "09",
      "document.number": "T0000000", "document.authority": "Musterbehörde",
+     "document.issued#day": "2", "document.issued#month": "1",
+     "document.issued#year": "2020",
      "document.expires#day": "1", "document.expires#month": "1",
      "document.expires#year": "2030"},
     {"surname": "Mustermann", "first_names": "Max", "birth_date#day": "2",

@@ -91,8 +91,25 @@ class IntakeStepScreen(KioskScreen):
         self.ids.notice.text = ""
 
     def add(self, widget):
+        if not hasattr(self, "_content"):
+            self._content, self._hidden = [], set()
+        self._content.append(widget)
         self.ids.area.add_widget(widget)
         return widget
+
+    def set_shown(self, widget, shown: bool) -> None:
+        """Show or leave out a part of the content (taken out of the column, so it
+        leaves no gap and catches no touch), keeping the order it was added in."""
+        if shown:
+            self._hidden.discard(widget)
+        else:
+            self._hidden.add(widget)
+        column = self.ids.area.content
+        wanted = [w for w in self._content if w not in self._hidden]
+        if list(reversed(column.children)) != wanted:
+            column.clear_widgets()
+            for w in wanted:
+                column.add_widget(w)
 
     def _field(self, cls, path: str, **kwargs):
         field = cls(path=path, on_change=self._changed, **kwargs)
@@ -140,7 +157,8 @@ class IntakeStepScreen(KioskScreen):
         keyboard.target = entry
 
     def _all_entries(self) -> list:
-        return [entry for field in self.fields if not field.disabled
+        return [entry for field in self.fields
+                if not field.disabled and field.parent is not None  # shown
                 for entry in field.key_fields()]
 
     def _target_changed(self, keyboard, target) -> None:
@@ -453,24 +471,13 @@ class IntakeHouseholdScreen(IntakeStepScreen):
             [("yes", tr("Yes")), ("no", tr("Not yet"))], 2)
         arrival = self.intake.raw.get("household.arrival", "")
         for field in self.previous:
-            self._show(field, arrival == "germany")
-        self._show(self.country, arrival == "abroad")
+            self.set_shown(field, arrival == "germany")
+        self.set_shown(self.country, arrival == "abroad")
 
     def _label(self, path: str) -> str:
         if path.startswith("household.previous_address."):
             return field_label(path, self.app.lang)
         return field_label(path, self.app.lang) if path != "household.arrival" else ""
-
-    def _show(self, field, shown: bool) -> None:
-        field.opacity = 1 if shown else 0
-        field.disabled = not shown
-        field.size_hint_y = None
-        if shown:
-            field.height = field.minimum_height
-            field.bind(minimum_height=field.setter("height"))
-        else:
-            field.unbind(minimum_height=field.setter("height"))
-            field.height = 0
 
     def _changed(self, path: str, part: str, text: str) -> None:
         super()._changed(path, part, text)
@@ -560,15 +567,11 @@ class IntakePersonScreen(IntakeStepScreen):
             field.refresh()
         married = self.intake.raw.get(self.full_path("marital_status"), "") in ("VH", "LP")
         for field in self.married:
-            IntakeHouseholdScreen._show(self, field, married)
+            self.set_shown(field, married)
         self.add_same.text = tr("Add a person with the same surname")
         self.add_other.text = tr("Add another person")
         self.remove.text = tr("Remove this person")
-        area = self.ids.area.content
-        if count > 1 and self.remove.parent is None:
-            area.add_widget(self.remove)
-        elif count <= 1 and self.remove.parent is not None:
-            area.remove_widget(self.remove)
+        self.set_shown(self.remove, count > 1)
 
     def _changed(self, path: str, part: str, text: str) -> None:
         super()._changed(path, part, text)

@@ -266,8 +266,14 @@ class CountryField(Field):
             button.code = code
             button.bind(on_tap=lambda b: self.remove(b.code))
             box.add_widget(button)
-        self.entry.disabled = len(self.codes) >= self.many
-        self.entry.opacity = 0 if self.entry.disabled else 1
+        # all chosen: no entry (taken out: no gap, no touch)
+        full = len(self.codes) >= self.many
+        self.entry.disabled = full
+        slot = self.ids.slot
+        if full and self.entry.parent is not None:
+            slot.remove_widget(self.entry)
+        elif not full and self.entry.parent is None:
+            slot.add_widget(self.entry)
 
     def load(self, raw: dict) -> None:
         self.codes = [c for c in raw.get(self.path, "").split(",") if c]

@@ -15,7 +15,7 @@ import pytest
 
 import time
 
-from kiosk.app import step, wait_until
+from kiosk.app import find_button, step, wait_until
 from kiosk.app import tap as _tap
 from kiosk.widgets.keyboard import LAYOUTS
 from tests.conftest import MINIMAL_CONFIG, write_config
@@ -27,6 +27,16 @@ from tests.ui.test_never_waits import StoreWatch
 def intake_app(tmp_path, clock, ticks):
     """The app with the intake offered (the office's public key configured), a file
     printer and the fixed clock of the tests (Tuesday 24 Nov 2026)."""
+    yield from _intake_app(tmp_path, clock, ticks, printer=None)
+
+
+@pytest.fixture
+def dead_printer_app(tmp_path, clock, ticks):
+    """The same with a printer that is not there."""
+    yield from _intake_app(tmp_path, clock, ticks, printer=str(tmp_path / "no-printer"))
+
+
+def _intake_app(tmp_path, clock, ticks, printer):
     from kiosk.app import KioskApp, start_embedded
     from kiosk.config import load_config
     from kiosk.services.intake import IntakeService
@@ -41,6 +51,11 @@ def intake_app(tmp_path, clock, ticks):
     config = load_config(write_config(tmp_path, text))
     config = dataclasses.replace(config, screen=dataclasses.replace(
         config.screen, width_px=WIDTH, height_px=HEIGHT))
+    if printer is not None:
+        from kiosk.config import PrinterConfig
+
+        config = dataclasses.replace(config, printer=PrinterConfig(transport="serial",
+                                                                   device=printer))
     store = SqliteStore(tmp_path / "intake.sqlite3", terminal_id="ui")
     printer = build_printer(config.printer)
     tickets = TicketService(config, store, printer, clock=clock)
@@ -160,8 +175,6 @@ def next_step(app) -> None:
 
 
 def enter_intake(app, language: str) -> None:
-    from kiosk.app import find_button
-
     tap(find_button(app.root, language))
     assert app.root.current == "services"
     tap(find_button(app.root, app.tr("Register your new address (Anmeldung)")))
@@ -344,8 +357,6 @@ def test_cancel_and_erase_leaves_no_draft(intake_app):
     assert wait_until(lambda: sorted(set(_stat_events(app))) == ["abandoned", "started"])
     assert watch.ui_calls == []
     # a new visitor starts with empty fields
-    from kiosk.app import find_button
-
     tap(find_button(app.root, app.tr("Register your new address (Anmeldung)")))
     next_step(app)
     next_step(app)
@@ -374,3 +385,43 @@ def test_idle_reset_wipes_everything_typed(intake_app, ticks):
 
 def field_of(s, path: str):
     return next(f for f in s.fields if f.path == path)
+
+
+def test_a_dead_printer_still_shows_the_reference(dead_printer_app):
+    """The draft is filled as the screenshots fill it (typing is tested above); the
+    send is tapped: the reference is on the screen with what to do instead."""
+    from kiosk.domain.intake_reference import display
+    from kiosk.ui_runner import apply_intake_state
+
+    app = dead_printer_app
+    tap(find_button(app.root, "Deutsch"))
+    apply_intake_state(app, "intake_review", {"persons": "1"})
+    app.intake.draft.household.move_in = app.intake.today()
+    app.root.show("intake_review")
+    step(3)  # laid out before the tap
+    next_step(app)
+    assert wait_until(lambda: app.intake.printed is not None, timeout_s=30), \
+        (app.root.current, app.intake.reference, app.intake.busy, screen(app).ids.notice.text,
+         screen(app).ids.next.text)
+    receipt = app.root.get_screen("intake_receipt")
+    assert app.root.current == "intake_receipt" and app.intake.printed is False
+    assert receipt.ids.reference.text == display(app.intake.reference)
+    assert receipt.ids.status.text == app.tr("The receipt could not be printed. Please "
+                                             "write down the reference.")
+
+
+def test_arriving_from_abroad_asks_the_country_not_the_address(intake_app):
+    """Fields that do not apply are out of the column: no gap, nothing to tap."""
+    app = intake_app
+    enter_intake(app, "Deutsch")
+    through_privacy(app)
+    household = screen(app)
+    street = field(app, "household.previous_address.street")
+    country_field = field(app, "household.previous_country")
+    assert street.parent is None and country_field.parent is None
+    choose(app, "household.arrival", "abroad")
+    assert street.parent is None and country_field.parent is not None
+    choose(app, "household.arrival", "germany")
+    assert street.parent is not None and country_field.parent is None
+    # the keyboard's Done walks the fields shown only
+    assert country_field.entry not in household._all_entries()
