@@ -325,6 +325,12 @@ def test_back_keeps_what_was_typed(intake_app):
     assert app.root.current == "intake_household"
     assert field(app, "household.address.street").entry.value == "Musterweg"
     assert app.intake.draft.household.address.street == "Musterweg"
+    # another language (the texts change) keeps the draft too
+    app.set_language("ar")
+    step(3)
+    assert app.root.current == "intake_household" and app.rtl
+    assert field(app, "household.address.street").entry.value == "Musterweg"
+    assert app.intake.draft.household.address.street == "Musterweg"
 
 
 def _stat_events(app) -> list[str]:
