@@ -129,9 +129,7 @@ class IntakeStepScreen(KioskScreen):
         return self._field(ChoiceField, path, **kwargs)
 
     def country_field(self, path: str, **kwargs) -> CountryField:
-        field = self._field(CountryField, path, **kwargs)
-        field.entry.bind(on_release=self._entry_tapped)
-        return field
+        return self._field(CountryField, path, **kwargs)
 
     # -- the on-screen keyboard: shown while a field is typed in -----------------------
 
