@@ -4,6 +4,7 @@ for house numbers. It types into a TextInput-like `target` and fires `on_done`."
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from kivy.app import App
@@ -210,7 +211,7 @@ class IntakeKeyboard(Layout):
         self.register_event_type("on_done")
         self.register_event_type("on_key")
         self.keys: list[Key] = []
-        self._built_for = None
+        self._previous_target = None
         super().__init__(**kwargs)
         self._rebuild = Clock.create_trigger(self._build, -1)
         self.bind(layout=self._rebuild, layouts=self._rebuild, mirrored=self._rebuild,
@@ -356,7 +357,15 @@ class IntakeKeyboard(Layout):
         text = _value(self.target) if self.target is not None else ""
         self.shift = "once" if (not text or text[-1] in " -") else "off"
 
-    def on_target(self, *_args) -> None:
+    def on_target(self, _self, target) -> None:
+        # the field typed into is drawn so (frame and caret); the one left is not
+        previous = self._previous_target() if self._previous_target else None
+        if previous is not None and previous is not target and hasattr(previous, "active"):
+            previous.active = False
+        if target is not None and hasattr(target, "active"):
+            target.active = True
+        self._previous_target = weakref.ref(target.__self__ if hasattr(
+            target, "__self__") else target) if target is not None else None
         self.caps_from_target()
 
     def on_layout(self, *_args) -> None:

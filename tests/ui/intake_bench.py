@@ -7,7 +7,8 @@ from __future__ import annotations
 from kivy.lang import Builder
 
 from kiosk.screens.base import KioskScreen
-from kiosk.widgets import date_entry, keyboard, masked_field  # noqa: F401  (kv rules)
+from kiosk.widgets import (country_picker, date_entry, keyboard,  # noqa: F401  (kv rules)
+                           masked_field, progress)
 
 Builder.load_string("""
 <IntakeBench>:
@@ -15,6 +16,10 @@ Builder.load_string("""
         orientation: 'vertical'
         padding: app.px_per_mm * 6, app.px_per_mm * 3
         spacing: app.px_per_mm * 3
+        StepIndicator:
+            id: progress
+            step: 2
+            steps: 5
         ScrollArea:
             id: area
             spacing_inner: app.px_per_mm * 3
@@ -25,6 +30,11 @@ Builder.load_string("""
                 id: birth
                 masked: True
                 keyboard: keyboard
+            CountryPicker:
+                id: nationalities
+                multi: True
+                keyboard: keyboard
+                search: root.search
             MaskedEntry:
                 id: document
                 on_kv_post: self.field.bind(on_release=lambda f: root.focus(f))
@@ -36,20 +46,34 @@ Builder.load_string("""
 NAME = "intake_bench"
 
 
+# a stand-in for intake_codes.search_countries: German and the visitor's names
+COUNTRIES = [("DE", "Deutschland", {"ar": "ألمانيا", "el": "Γερμανία"}),
+             ("SY", "Syrien", {"ar": "سوريا", "el": "Συρία", "fa": "سوریه"}),
+             ("TR", "Türkei", {"ar": "تركيا", "el": "Τουρκία", "fa": "ترکیه"}),
+             ("UA", "Ukraine", {"ar": "أوكرانيا", "el": "Ουκρανία"}),
+             ("UG", "Uganda", {}), ("UY", "Uruguay", {}), ("US", "Vereinigte Staaten", {}),
+             ("UZ", "Usbekistan", {}), ("AF", "Afghanistan", {"fa": "افغانستان"}),
+             ("GR", "Griechenland", {"el": "Ελλάδα"}), ("IR", "Iran", {"fa": "ایران"})]
+
+
 class IntakeBench(KioskScreen):
+    def search(self, query: str) -> list[tuple[str, str]]:
+        lang = self.app.lang
+        return [(code, names.get(lang, german)) for code, german, names in COUNTRIES
+                if german.lower().startswith(query.lower())
+                or names.get(lang, "").startswith(query)]
+
     def focus(self, field) -> None:
         board = self.ids.keyboard
         board.target = field
         board.layout = "digits" if field.digits_only else "letters"
-        for other in (self.ids.name, self.ids.document.field):
-            other.active = other is field
 
     def refresh(self) -> None:
         ids = self.ids
-        for widget in (ids.keyboard, ids.birth, ids.document):
+        ids.progress.title = self.tr("Day")  # any translated step name
+        for widget in (ids.keyboard, ids.birth, ids.document, ids.nationalities,
+                       ids.progress):
             widget.refresh()
-        if ids.keyboard.target is ids.name:
-            ids.name.active = True
 
 
 def show_bench(app) -> IntakeBench:

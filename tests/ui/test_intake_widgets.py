@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.app import step, tap
+from kiosk.app import step
+from kiosk.app import tap as real_tap
 from tests.ui.sweep import settle
 
 pytestmark = pytest.mark.ui
@@ -21,6 +22,20 @@ def bench(make_app):
     app.set_language("de")
     step(2)
     return app, show_bench(app)
+
+
+def tap(widget) -> None:
+    """A real touch on the widget, scrolled into view first as a visitor would."""
+    from kivy.uix.scrollview import ScrollView
+
+    parent = widget.parent
+    while parent is not None and parent is not parent.parent:
+        if isinstance(parent, ScrollView):
+            parent.scroll_to(widget, padding=0, animate=False)
+            settle(draw=True)
+            break
+        parent = parent.parent
+    real_tap(widget)
 
 
 def key(board, name: str):
@@ -131,6 +146,19 @@ def put_screen(app, size: str, lang: str, large: bool):
     return screen
 
 
+def fill(screen) -> None:
+    """Invented entries in every widget, the picker being typed in."""
+    ids = screen.ids
+    ids.name.value = "Testperson-Çelik"
+    ids.birth.set_parts("", "03", "1980")
+    ids.document.field.value = "CFJ12378"
+    picker = ids.nationalities
+    picker.selected = [("SY", "Syrien")]
+    picker.activate()
+    picker.field.value = "U"
+    settle(draw=True)
+
+
 @pytest.mark.parametrize("lang,size,large", [
     ("de", "10in", True), ("ar", "10in", True), ("fa", "21in", True), ("el", "21in", False),
     ("de", "21in", False)])
@@ -140,6 +168,7 @@ def test_screenshots_of_the_widgets(bench, tmp_path, lang, size, large):
 
     app, _screen = bench
     screen = put_screen(app, size, lang, large)
+    fill(screen)
     for layout in ("letters", "accents", "digits"):
         screen.ids.keyboard.layout = layout
         settle(draw=True)
@@ -214,3 +243,66 @@ def test_a_document_number_is_masked_but_its_end(bench):
     tap(document.field)
     tap(name)
     assert document.field.text == "••••••78" and document.field.value == "CFJ12378"
+
+
+def test_picker_finds_and_selects_several_nationalities(bench):
+    import time
+
+    from kiosk.widgets.common import REPEAT_GUARD_S
+
+    app, screen = bench
+    board, picker = screen.ids.keyboard, screen.ids.nationalities
+    changes = []
+    picker.bind(on_change=lambda _w, codes: changes.append(list(codes)))
+    tap(picker.field)
+    assert board.target is picker.field and board.layout == "letters"
+    type_keys(board, ["u"])
+    labels = [b.text for b in reversed(picker.grid.children)]
+    assert labels == ["Ukraine", "Uganda", "Uruguay", "Usbekistan"]
+    tap(next(b for b in picker.grid.children if b.text == "Ukraine"))
+    assert picker.codes() == ["UA"] and picker.field.value == ""
+    type_keys(board, ["s", "y"])
+    tap(picker.grid.children[-1])
+    assert picker.codes() == ["UA", "SY"] and changes[-1] == ["UA", "SY"]
+    for letters, label in (("t", "Türkei"), ("i", "Iran")):
+        type_keys(board, [letters])
+        tap(next(b for b in picker.grid.children if b.text == label))
+    assert picker.codes() == ["UA", "SY", "TR", "IR"]
+    type_keys(board, ["g"])  # a fifth is not taken: the hint says why
+    button = next(b for b in picker.grid.children if b.text == "Griechenland")
+    assert button.kind == "disabled"
+    tap(button)
+    assert picker.codes() == ["UA", "SY", "TR", "IR"]
+    assert picker.hint.text == app.tr("You can choose at most {max}. Remove one to "
+                                      "choose another.").format(max=4)
+    tap(next(c for c in picker.chips.children if c.code == "SY"))  # a chip removes itself
+    assert picker.codes() == ["UA", "TR", "IR"] and changes[-1] == ["UA", "TR", "IR"]
+    time.sleep(REPEAT_GUARD_S)
+    type_keys(board, ["back", "x", "y", "z"])
+    assert picker.results == [] and picker.hint.text == app.tr(
+        "Nothing found. Try fewer letters or the German name.")
+
+
+def test_picker_for_one_country_replaces_the_choice(bench):
+    app, screen = bench
+    board, picker = screen.ids.keyboard, screen.ids.nationalities
+    picker.multi = False
+    tap(picker.field)
+    type_keys(board, ["u", "k"])
+    tap(picker.grid.children[-1])
+    type_keys(board, ["back", "back", "s"])
+    tap(picker.grid.children[-1])
+    assert picker.codes() == ["SY"]
+
+
+def test_a_broken_search_shows_no_results_instead_of_crashing(bench):
+    app, screen = bench
+    board, picker = screen.ids.keyboard, screen.ids.nationalities
+
+    def broken(query):
+        raise KeyError(query)
+
+    picker.search = broken
+    tap(picker.field)
+    type_keys(board, ["u"])
+    assert picker.results == [] and picker.field.value == "U"
