@@ -306,3 +306,77 @@ def test_a_broken_search_shows_no_results_instead_of_crashing(bench):
     tap(picker.field)
     type_keys(board, ["u"])
     assert picker.results == [] and picker.field.value == "U"
+
+
+@pytest.mark.parametrize("size", ["10in", "21in"])
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_the_widgets_fit_with_large_text(bench, size, lang):
+    """The layout sweep's geometry checks (nothing outside the window or its box, no
+    overlaps, text inside its widget, targets 20 mm and 2.5 mm apart, contrast) on
+    every keyboard layout, then on the other widgets without the keyboard.
+    Known limit: eleven keys of 20 mm with 2.5 mm gaps need 245 mm; the 10.1" screen is
+    217 mm wide, so there the keys are 20 mm high but narrower, and the keyboard (88 mm)
+    and the accessibility bar leave the rest of the screen no room at larger text."""
+    from tests.ui import layout_checks
+
+    app, _screen = bench
+    screen = put_screen(app, size, lang, True)
+    fill(screen)
+    board = screen.ids.keyboard
+    mm = app.px_per_mm
+    for layout in ("letters", "accents", "accents2", "digits"):
+        board.layout = layout
+        settle(draw=True)
+        problems = layout_checks.check(app)
+        keys = [k for k in board.keys if k.text or k.icon]
+        assert all(k.height >= 20 * mm - 1 for k in keys)
+        if size == "10in":
+            assert all(k.width >= 16 * mm for k in keys)
+            problems = [p for p in problems if not (
+                p.startswith("Key(") and "less than 20 mm" in p)]
+            # above the keyboard: the bench's own column, squeezed (see docstring)
+            problems = [p for p in problems if not any(
+                p.startswith(w) for w in ("StepIndicator ", "KLabel('Step ",
+                                          "ScrollHint", "KLabel('" + app.tr(
+                                              "Scroll for more")))]
+        assert problems == [], (layout, problems)
+    board.parent.remove_widget(board)  # now the rest of the screen has room
+    settle(draw=True)
+    assert layout_checks.check(app) == []
+
+
+def test_rtl_mirrors_the_controls_but_not_the_letters(bench):
+    app, _screen = bench
+
+    def positions(lang):
+        screen = put_screen(app, "21in", lang, False)
+        fill(screen)
+        ids = screen.ids
+        board = ids.keyboard
+        board.layout = "letters"
+        settle(draw=True)
+        x = {k.key: k.center_x for k in board.keys}
+        birth, document = ids.birth, ids.document
+        bar = ids.progress.ids.bar.boxes
+        return {
+            "q before w": x["q"] < x["w"],
+            "a before s": x["a"] < x["s"],
+            "shift before back": x["shift"] < x["back"],  # a letter row: as typed
+            "digits switch before done": x["to:digits"] < x["done"],
+            "day before year": birth.fields["day"].center_x < birth.fields["year"].center_x,
+            "day unknown before month unknown":
+                birth.day_toggle.center_x < birth.month_toggle.center_x,
+            "field before show": document.field.center_x < document.toggle.center_x,
+            "step 1 before step 2": bar[0][0] < bar[1][0],
+            "chip icon on the left":
+                ids.nationalities.chips.children[0].icon_box[0]
+                < ids.nationalities.chips.children[0].center_x,
+        }
+
+    ltr, rtl = positions("de"), positions("ar")
+    assert all(ltr.values()), ltr
+    letters = ("q before w", "a before s", "shift before back")
+    assert {k: v for k, v in rtl.items() if k in letters} == dict.fromkeys(letters, True)
+    assert not any(v for k, v in rtl.items() if k not in letters), rtl
+    # the letters stay where they are; only the controls row changed places
+    assert positions("fa") == rtl
