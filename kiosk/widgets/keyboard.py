@@ -13,12 +13,13 @@ from kivy.graphics import Color, Line
 from kivy.lang import Builder
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty,
                              ObjectProperty, OptionProperty, StringProperty)
+from kivy.uix.label import Label
 from kivy.uix.layout import Layout
 from kivy.uix.behaviors import ButtonBehavior
 
 from kiosk.i18n import N_
 from kiosk.theme import GAP_MM, TOUCH_TARGET_MM
-from kiosk.widgets.common import BigButton, KLabel
+from kiosk.widgets.common import BigButton
 
 NEXT = N_("Next")
 
@@ -76,7 +77,7 @@ def key_text(key: str, upper: bool) -> str:
     return key.upper()
 
 
-class KeyField(ButtonBehavior, KLabel):
+class KeyField(ButtonBehavior, Label):
     """A one-line field the on-screen keyboard types into (never a system keyboard, no
     selection or copy bubble). `value` is what was typed; `text` is what is shown: the
     value left to right as written in the identity document, with a caret at its end
@@ -86,6 +87,7 @@ class KeyField(ButtonBehavior, KLabel):
     target)."""
 
     value = StringProperty("")
+    size_mm = NumericProperty(8.5)
     max_length = NumericProperty(0)  # 0: no limit
     digits_only = BooleanProperty(False)
     active = BooleanProperty(False)  # the keyboard types here: thick frame and caret
