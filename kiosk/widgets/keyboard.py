@@ -95,6 +95,9 @@ class KeyField(ButtonBehavior, Label):
     mask_keep = NumericProperty(0)  # characters left readable at the end when masked
     revealed = BooleanProperty(False)  # the visitor asked to see a masked value
     caret_x = NumericProperty(0)
+    fill_rgba = ListProperty([1, 1, 1, 1])
+    frame_rgba = ListProperty([0, 0, 0, 1])
+    caret_rgba = ListProperty([0, 0, 0, 0])
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -159,21 +159,24 @@ def fill(screen) -> None:
     settle(draw=True)
 
 
-@pytest.mark.parametrize("lang,size,large", [
-    ("de", "10in", True), ("ar", "10in", True), ("fa", "21in", True), ("el", "21in", False),
-    ("de", "21in", False)])
-def test_screenshots_of_the_widgets(bench, tmp_path, lang, size, large):
+@pytest.mark.parametrize("lang,size,large,contrast", [
+    ("de", "10in", True, False), ("ar", "10in", True, False), ("fa", "21in", True, False),
+    ("el", "21in", True, False), ("de", "21in", False, True)])
+def test_screenshots_of_the_widgets(bench, tmp_path, lang, size, large, contrast):
     """Rendered for looking at (INTAKE_SHOTS=dir keeps them); the picture is not blank."""
     from tests.ui.conftest import screenshot
 
     app, _screen = bench
+    if contrast:
+        app.toggle_high_contrast()
     screen = put_screen(app, size, lang, large)
     fill(screen)
     for layout in ("letters", "accents", "digits"):
         screen.ids.keyboard.layout = layout
         settle(draw=True)
         out = Path(os.environ.get("INTAKE_SHOTS", tmp_path))
-        name = f"intake-widgets-{layout}-{lang}-{size}{'-large' if large else ''}.png"
+        name = (f"intake-widgets-{layout}-{lang}-{size}{'-large' if large else ''}"
+                f"{'-contrast' if contrast else ''}.png")
         image = screenshot(app, out / name)
         assert len(image.getcolors(1 << 16) or range(300)) > 20  # keys, letters, frame
 
@@ -380,3 +383,17 @@ def test_rtl_mirrors_the_controls_but_not_the_letters(bench):
     assert not any(v for k, v in rtl.items() if k not in letters), rtl
     # the letters stay where they are; only the controls row changed places
     assert positions("fa") == rtl
+
+
+def test_fields_follow_a_switch_to_high_contrast(bench):
+    """A rule on `app.theme.text` (not getattr) never re-ran: the field stayed white
+    with dark text on the black high-contrast page."""
+    from kiosk.theme import HIGH_CONTRAST, hex_rgba
+
+    app, screen = bench
+    app.toggle_high_contrast()
+    settle(draw=True)
+    field = screen.ids.name
+    assert list(field.color) == list(hex_rgba(HIGH_CONTRAST.text))
+    assert list(field.fill_rgba) == list(hex_rgba("#000000"))
+    assert list(field.frame_rgba) == list(hex_rgba(HIGH_CONTRAST.primary))  # active
