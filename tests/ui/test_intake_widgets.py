@@ -197,19 +197,23 @@ def test_date_entry_with_unknown_day_and_month(bench):
     birth.fields["year"].insert_text("x")
     assert birth.parts() == ("07", "03", "1980")
     assert seen[-1] == ("07", "03", "1980")
-    tap(birth.day_toggle)
-    assert birth.parts() == ("", "03", "1980") and birth.fields["day"].disabled
     tap(birth.month_toggle)  # an unknown month makes the day unknown too
     assert birth.parts() == ("", "", "1980")
-    assert birth.day_unknown and birth.day_toggle.active
+    assert birth.day_unknown and birth.day_toggle.active and birth.fields["day"].disabled
     time.sleep(REPEAT_GUARD_S)
     tap(birth.day_toggle)  # stays unknown while the month is
     assert birth.day_unknown and birth.parts() == ("", "", "1980")
     time.sleep(REPEAT_GUARD_S)
     tap(birth.month_toggle)
     assert not birth.month_unknown and birth.day_unknown
-    tap(birth.fields["month"])
-    type_keys(board, ["1", "2"])
+    time.sleep(REPEAT_GUARD_S)
+    tap(birth.day_toggle)
+    assert not birth.day_unknown and not birth.fields["day"].disabled
+    tap(birth.fields["day"])
+    type_keys(board, ["0", "5", "1", "2"])
+    assert birth.parts() == ("05", "12", "1980") and seen[-1] == ("05", "12", "1980")
+    time.sleep(REPEAT_GUARD_S)
+    tap(birth.day_toggle)  # the day alone
     assert birth.parts() == ("", "12", "1980") and seen[-1] == ("", "12", "1980")
 
 
