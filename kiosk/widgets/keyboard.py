@@ -301,6 +301,12 @@ class IntakeKeyboard(Layout):
         """Texts again in the visitor's language (the screen calls this on refresh)."""
         self._relabel()
 
+    def reset(self) -> None:
+        """Letters, no target: the next visitor starts afresh."""
+        self.target = None
+        self.layout = "letters"
+        self.shift = "off"
+
     # -- layout ---------------------------------------------------------------------
 
     def unit_px(self) -> float:

@@ -66,6 +66,11 @@ class MaskedEntry(BoxLayout):
         for widget in widgets:
             self.add_widget(widget)
 
+    def clear(self) -> None:
+        """Forget the value (cancel and erase, idle reset)."""
+        self.field.value = ""
+        self.toggle.revealed = False
+
     def refresh(self) -> None:
         self.toggle.refresh()
 
