@@ -197,9 +197,15 @@ class IntakeKeyboard(Layout):
     the screen above. Letter rows stay left to right in RTL (names are typed in Latin
     script); the bottom row's controls mirror.
 
-    Properties: `target` (a KeyField or anything with `text`), `layout`, `layouts` (the
-    ones offered), `done_text` (label of the done key, translated by the caller; empty:
-    "Next"), `auto_caps` (capital after the start, a space or a hyphen).
+    Eleven keys of 20 mm and their gaps need 245 mm: on the 10.1" screen (217 mm) the
+    keys are about 17 mm wide (20 mm high), and the keyboard's 88 mm with the
+    accessibility bar leave about 10 mm of the 136 mm at larger text: a screen there
+    has to give the keyboard the bar's place, or scroll what is above it.
+
+    Properties: `target` (a KeyField, or anything with `value` or `text`), `layout`,
+    `layouts` (the ones offered), `done_text` (label of the done key, translated by the
+    caller; empty: "Next"), `auto_caps` (capital after the start, a space or a hyphen),
+    `shift` ("off", "once", "lock": a screen may lock it for document numbers).
     Event `on_done` when the done key is pressed; `on_key(key)` after every key."""
 
     target = ObjectProperty(None, allownone=True)
