@@ -19,7 +19,7 @@ from kivy.uix.behaviors import ButtonBehavior
 
 from kiosk.i18n import N_
 from kiosk.theme import GAP_MM, TOUCH_TARGET_MM
-from kiosk.widgets.common import BigButton
+from kiosk.widgets.common import BigButton, discard
 
 NEXT = N_("Next")
 
@@ -222,11 +222,13 @@ class IntakeKeyboard(Layout):
         self.register_event_type("on_done")
         self.register_event_type("on_key")
         self.keys: list[Key] = []
+        self._made: dict[str, list[Key]] = {}  # layout -> its keys
+        self._made_for = None  # (layouts offered, mirrored) the keys were made for
         self._previous_target = None
         super().__init__(**kwargs)
         self._rebuild = Clock.create_trigger(self._build, -1)
         self.bind(layout=self._rebuild, layouts=self._rebuild, mirrored=self._rebuild,
-                  done_text=self._rebuild, shift=self._relabel)
+                  done_text=self._relabel, shift=self._relabel)
         self.bind(pos=self._trigger_layout, size=self._trigger_layout,
                   key_mm=self._trigger_layout, gap_mm=self._trigger_layout)
         self._build()
@@ -254,11 +256,24 @@ class IntakeKeyboard(Layout):
         return (layout[:7] if layout.startswith("accents") else layout) in self.layouts
 
     def _build(self, *_args) -> None:
-        from kiosk.widgets.common import discard
-
-        discard(self.keys)
+        # each layout's keys are made once and kept: switching while typing is instant
+        wanted = (tuple(self.layouts), self.mirrored)
+        if self._made_for != wanted:
+            for keys in self._made.values():
+                discard(keys)
+            self._made = {}
+            self._made_for = wanted
+        if self.layout not in self._made:
+            self._made[self.layout] = self._make_keys()
         self.clear_widgets()
-        self.keys = []
+        self.keys = self._made[self.layout]
+        for key in self.keys:
+            self.add_widget(key)
+        self._relabel()
+        self._trigger_layout()
+
+    def _make_keys(self) -> list[Key]:
+        keys = []
         for row_index, row in enumerate(self.rows()):
             for name, span in row:
                 key = Key(key=name, span=span)
@@ -269,10 +284,8 @@ class IntakeKeyboard(Layout):
                 else:
                     key.bind(on_tap=self._on_key_tap)
                 self._dress(key)
-                self.keys.append(key)
-                self.add_widget(key)
-        self._relabel()
-        self._trigger_layout()
+                keys.append(key)
+        return keys
 
     def _dress(self, key: Key) -> None:
         name = key.key
