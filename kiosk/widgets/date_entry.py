@@ -55,13 +55,16 @@ class DateEntry(BoxLayout):
     layout), a full box moves on to the next. `masked`: when no box is being typed in,
     the date shows as dots, with a show/hide toggle. `parts()` gives (day, month, year)
     as strings, "" for an unknown part (as intake_rules.parse_partial_date takes them);
-    the event `on_change(day, month, year)` fires on every change. `refresh()` re-reads
+    the event `on_change(day, month, year)` fires on every change. `partial` False: a
+    date known to the day, without the toggles. `refresh()` re-reads
     the texts in the visitor's language."""
 
     keyboard = ObjectProperty(None, allownone=True)
     day_unknown = BooleanProperty(False)
     month_unknown = BooleanProperty(False)
     masked = BooleanProperty(False)
+    # False: a date known to the day (move-in, document expiry): no "unknown" toggles
+    partial = BooleanProperty(True)
     revealed = BooleanProperty(False)
     mirrored = BooleanProperty(False)  # app.rtl (date_entry.kv)
     editing = BooleanProperty(False)  # a box of this date is the keyboard's target
@@ -78,7 +81,8 @@ class DateEntry(BoxLayout):
         self.boxes = DateRow()
         self.toggles = DateRow()
         self.add_widget(self.boxes)
-        self.add_widget(self.toggles)
+        if self.partial:
+            self.add_widget(self.toggles)
         for field in self.fields.values():
             field.bind(on_release=lambda f: self.activate(f.part),
                        value=self._on_value)
@@ -87,7 +91,7 @@ class DateEntry(BoxLayout):
             "day", not self.day_unknown))
         self.month_toggle.bind(on_tap=lambda *_: self.set_unknown(
             "month", not self.month_unknown))
-        self.bind(mirrored=self._arrange, masked=self._arrange)
+        self.bind(mirrored=self._arrange, masked=self._arrange, partial=self._offer_unknown)
         self.bind(masked=self._mask, revealed=self._mask, editing=self._mask)
         self._arrange()
         self._mask()
@@ -118,6 +122,17 @@ class DateEntry(BoxLayout):
                 row.clear_widgets()
                 for widget in widgets:
                     row.add_widget(widget)
+
+    def _offer_unknown(self, *_args) -> None:
+        # the toggles row is in the tree only when offered: hidden, it would still
+        # catch touches meant for the boxes
+        if self.partial and self.toggles.parent is None:
+            self.add_widget(self.toggles)
+        elif not self.partial:
+            if self.toggles.parent is self:
+                self.remove_widget(self.toggles)
+            self.set_unknown("month", False)
+            self.set_unknown("day", False)
 
     # -- typing ---------------------------------------------------------------------
 
@@ -173,8 +188,9 @@ class DateEntry(BoxLayout):
         self.fields["year"].value = year
         self.fields["month"].value = month
         self.fields["day"].value = day
-        self.set_unknown("month", bool(year) and not month)
-        self.set_unknown("day", bool(year) and not day)
+        if self.partial:
+            self.set_unknown("month", bool(year) and not month)
+            self.set_unknown("day", bool(year) and not day)
 
     def clear(self) -> None:
         for field in self.fields.values():

@@ -402,3 +402,23 @@ def test_fields_follow_a_switch_to_high_contrast(bench):
     assert list(field.color) == list(hex_rgba(HIGH_CONTRAST.text))
     assert list(field.fill_rgba) == list(hex_rgba("#000000"))
     assert list(field.frame_rgba) == list(hex_rgba(HIGH_CONTRAST.primary))  # active
+
+
+def test_a_date_known_to_the_day_has_no_unknown_toggles(bench):
+    app, screen = bench
+    board, birth = screen.ids.keyboard, screen.ids.birth
+    birth.partial = False
+    settle(draw=True)
+    assert birth.toggles.parent is None  # out of the tree: they catch no touches
+    app.set_language("ar")  # a mirrored layout does not bring them back
+    settle(draw=True)
+    assert birth.toggles.parent is None and birth.fields["day"].center_x > \
+        birth.fields["year"].center_x
+    birth.set_parts("", "", "2026")
+    assert not birth.day_unknown and not birth.month_unknown
+    tap(birth.fields["day"])
+    type_keys(board, ["3", "1", "1", "2"])
+    assert birth.parts() == ("31", "12", "2026")
+    birth.partial = True
+    settle(draw=True)
+    assert birth.toggles.parent is birth.__self__
