@@ -62,7 +62,7 @@ class KioskApp(App):
     use_kivy_settings = False
 
     def __init__(self, config: Config, tickets, monotonic=time.monotonic, printer=None,
-                 check_in=None, scans=None, staff=None, **kwargs):
+                 check_in=None, scans=None, staff=None, intake=None, **kwargs):
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.tickets = tickets  # services.issue_ticket.TicketService
@@ -80,6 +80,10 @@ class KioskApp(App):
 
         self.printer = printer
         self.staff = StaffController(self, staff)  # staff: services.staff.StaffService
+        from kiosk.screens.intake_controller import IntakeController
+
+        # intake: services.intake.IntakeService (None: the Anmeldung is not offered)
+        self.intake = IntakeController(self, intake, monotonic=monotonic)
         self.exit_code = 0  # run_app's exit code (a restart staff asked for: non-zero)
         self.lang = config.default_language
         self.font_name = font_path(self.lang)
@@ -130,6 +134,7 @@ class KioskApp(App):
         self.walk_in.stop()
         self.check_in.stop()
         self.staff.stop()
+        self.intake.stop()
         systemd_notify.stopping()
 
     def detach(self) -> None:
@@ -221,6 +226,7 @@ class KioskApp(App):
         self.root.get_screen("ticket").clear()
         self.root.get_screen("services").clear()
         self.check_in.reset()  # the typed code and the check-in result go too
+        self.intake.reset()  # everything typed into the Anmeldung goes too
         self.root.show(self.staff.start_screen())
         self.last_activity = self.monotonic()
 

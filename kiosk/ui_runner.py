@@ -12,7 +12,9 @@ from kiosk import kivy_env
 from kiosk.config import Config
 
 SCREENS = ("language", "services", "ticket", "checkin_scan", "checkin_keypad",
-           "checkin_result", "staff_pin", "staff_menu", "out_of_service")
+           "checkin_result", "staff_pin", "staff_menu", "out_of_service",
+           "intake_bring", "intake_privacy", "intake_household", "intake_person",
+           "intake_review", "intake_receipt")
 _COMMON = {"large_text", "high_contrast", "idle_warning"}
 STATE_KEYS = {
     "language": _COMMON | {"printer_ok", "checkin", "notice"},
@@ -26,7 +28,42 @@ STATE_KEYS = {
     "staff_pin": {"large_text", "high_contrast", "digits", "locked_s"},
     "staff_menu": {"large_text", "high_contrast", "printer", "figures", "closed"},
     "out_of_service": {"large_text", "high_contrast"},
+    "intake_bring": _COMMON | {"confirm_cancel"},
+    "intake_privacy": _COMMON | {"consent", "confirm_cancel"},
+    "intake_household": _COMMON | {"filled", "arrival", "problems", "confirm_cancel",
+                                   "typing"},
+    "intake_person": _COMMON | {"filled", "persons", "person", "married", "problems",
+                                "confirm_cancel", "typing"},
+    "intake_review": _COMMON | {"persons", "sending", "problems"},
+    "intake_receipt": _COMMON | {"printed"},
 }
+# Invented data for the intake's screenshots (obviously placeholder people).
+_INTAKE_HOUSEHOLD = {"household.move_in#day": "1", "household.move_in#month": "12",
+                     "household.move_in#year": "2026",
+                     "household.address.street": "Musterstraße",
+                     "household.address.house_number": "14/1",
+                     "household.address.flat": "3. OG links",
+                     "household.address.postcode": "70173",
+                     "household.address.city": "Stuttgart",
+                     "household.residence_type": "0", "household.arrival": "abroad",
+                     "household.previous_country": "GR",
+                     "household.landlord_confirmation": "yes"}
+_INTAKE_PERSONS = (
+    {"surname": "Mustermann", "first_names": "Erika Testperson", "birth_date#day": "",
+     "birth_date#month": "", "birth_date#year": "1980", "birth_place": "Musterstadt",
+     "birth_country": "GR", "sex": "w", "nationalities": "GR", "marital_status": "VH",
+     "marriage_date#day": "1", "marriage_date#month": "6", "marriage_date#year": "2005",
+     "marriage_place": "Musterstadt", "religion": "oa", "document.kind": "09",
+     "document.number": "T0000000", "document.authority": "Musterbehörde",
+     "document.issued#day": "2", "document.issued#month": "1",
+     "document.issued#year": "2020",
+     "document.expires#day": "1", "document.expires#month": "1",
+     "document.expires#year": "2030"},
+    {"surname": "Mustermann", "first_names": "Max", "birth_date#day": "2",
+     "birth_date#month": "3", "birth_date#year": "1979", "birth_place": "Musterstadt",
+     "birth_country": "GR", "sex": "m", "nationalities": "GR", "marital_status": "VH",
+     "religion": "oa", "document.kind": "09", "document.number": "T0000001"},
+)
 
 
 def _flag(value: str) -> bool:
@@ -115,6 +152,8 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
                                                        "exhausted", "disabled") else ""
     elif screen.startswith("checkin_"):
         screen = apply_checkin_state(app, screen, state)
+    elif screen.startswith("intake_"):
+        apply_intake_state(app, screen, state)
     _staff_state(app, screen, state)
     app.printer_ok = _flag(state.get("printer_ok", "true"))
     app.root.show(screen)
@@ -124,6 +163,62 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
         # its next tick would take the warning away again
         app.last_activity = app.monotonic() - (app.kiosk_config.idle_timeout_s - seconds)
         app.root.show_idle_warning(seconds, sound=False)  # a picture makes no sound
+
+
+def apply_intake_state(app, screen: str, state: dict[str, str]) -> None:
+    """The intake's draft filled with invented people as the state asks."""
+    intake_config = dataclasses.replace(app.kiosk_config.intake, enabled=True)
+    app.kiosk_config = dataclasses.replace(app.kiosk_config, intake=intake_config)
+    intake = app.intake
+    intake.preview = True
+    intake.open()
+    from kiosk.domain.intake import Person
+
+    default = "2" if screen in ("intake_person", "intake_review") else "1"
+    persons = max(1, min(len(_INTAKE_PERSONS), int(state.get("persons", default) or 1)))
+    while len(intake.draft.persons) < persons:  # added without going to their page
+        intake.draft.persons.append(Person())
+    filled = screen in ("intake_household", "intake_person", "intake_review") and \
+        _flag(state.get("filled", "true"))
+    if filled:
+        for key, value in _INTAKE_HOUSEHOLD.items():
+            path, _, part = key.partition("#")
+            intake.set_raw(path, part, value)
+        if state.get("arrival"):
+            intake.set_raw("household.arrival", "", state["arrival"])
+        for index in range(persons):
+            values = dict(_INTAKE_PERSONS[index])
+            if "married" in state and not _flag(state["married"]):
+                values["marital_status"] = "LD"
+            for key, value in values.items():
+                path, _, part = key.partition("#")
+                intake.set_raw(f"persons[{index}].{path}", part, value)
+        intake.draft.entitled_for_others = persons > 1
+    intake.consent = _flag(state.get("consent", "false"))
+    intake.person = max(0, min(persons - 1, int(state.get("person", "1") or 1) - 1))
+    intake.step = screen
+    root = app.root
+    shown = root.get_screen(screen)
+    if screen == "intake_receipt":
+        from kiosk.domain.intake_reference import new_reference
+
+        intake.reference = new_reference(bytes(range(32)))
+        printed = state.get("printed", "true").lower()
+        intake.printed = None if printed == "pending" else _flag(printed)
+        return
+    root.show(screen)
+    if _flag(state.get("confirm_cancel", "false")):
+        shown.cancel_tapped()
+    if _flag(state.get("problems", "false")):
+        shown.next_tapped()
+        root.show(screen)  # a step without problems went on: stay for the picture
+    if state.get("typing"):  # typing=PATH: that field has the keyboard
+        field = next((f for f in shown.fields if f.path == state["typing"]), None)
+        if field is None or not field.key_fields():
+            raise KeyError(f"no field {state['typing']!r} to type in on {screen!r}")
+        shown._entry_tapped(field.key_fields()[0])
+    if screen == "intake_review" and _flag(state.get("sending", "false")):
+        shown.show_sending()
 
 
 def check_state_values(screen: str, state: dict[str, str]) -> None:
@@ -246,7 +341,7 @@ def run_app(config: Config, windowed: bool = False) -> int:
         terminal.start_health_server()
         app = KioskApp(config, terminal.tickets, printer=terminal.printer,
                        check_in=terminal.checkin, scans=terminal.scans,
-                       staff=terminal.staff)
+                       staff=terminal.staff, intake=terminal.intake)
         app.run()
     finally:
         terminal.close()

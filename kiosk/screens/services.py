@@ -14,6 +14,7 @@ from kiosk.domain.clock import OFFICE_ZONE
 from kiosk.domain.next_opening import next_opening
 from kiosk.screens.base import PRINTER_NOTICE, KioskScreen
 from kiosk.screens.check_in_entry import place_entry
+from kiosk.screens.intake_entry import place_intake_entry
 from kiosk.services.availability_snapshot import STORE_TROUBLE
 from kiosk.services.issue_ticket import EXHAUSTED_MESSAGE, EXHAUSTED_NOTE
 from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
@@ -119,6 +120,7 @@ class ServicesScreen(KioskScreen):
             for widget in order:
                 row.add_widget(widget)
         place_entry(self.ids.checkin_slot, app, bilingual=False)
+        place_intake_entry(self.ids.intake_slot, app)
         message = self.ids.message
         if self.message_reason:
             message.text = refusal_text(self.tr, self.message_reason)

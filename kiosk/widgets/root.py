@@ -221,6 +221,10 @@ def _build_screen(name: str):
         from kiosk.screens.language import LanguageScreen
 
         return LanguageScreen(name=name)
+    if name.startswith("intake_"):
+        from kiosk.screens.intake import build_screen as build_intake
+
+        return build_intake(name)
     if name.startswith("checkin_"):
         from kiosk.screens.check_in_screens import build_screen
 
