@@ -455,6 +455,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli_staff import add_staff_parser
 
     add_staff_parser(sub, with_config)
+    from kiosk.cli_intake import add_intake_parser
+
+    add_intake_parser(sub, with_config)
     return parser
 
 

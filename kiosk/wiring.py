@@ -248,11 +248,30 @@ class Terminal:
         self.health = None  # the endpoint process: start_health_server() (kiosk run)
         self.staff = staff_service(config, self.store, self.printer, self.tickets,
                                    self.displays, self.scanner)
+        # the Anmeldung intake (None when [intake] is off) and its daily retention purge
+        self.intake = self.intake_purge = None
+        if config.intake.enabled:
+            from kiosk.services.intake import IntakeService
+            from kiosk.services.intake_purge import DailyPurge
+
+            self.intake = IntakeService(config, self.store, self.printer,
+                                        tickets=self.tickets)
+            try:
+                self.intake.public_keys()  # a bad key file is named at start, not later
+            except Exception as err:  # noqa: BLE001 - the queue must work without intake
+                logging.getLogger(__name__).error("intake not available: %s", err)
+                self.intake = None
+            # the purge runs even without a usable key: intakes already stored expire
+            self.intake_purge = DailyPurge(IntakeService(
+                config, self.store, None, queue_ticket=False).purge)
+            self.intake_purge.start()
 
     def start_health_server(self) -> None:
         self.health = build_health_server(self.config)
 
     def close(self) -> None:
+        if self.intake_purge is not None:
+            self.intake_purge.stop()
         if self.health is not None:
             self.health.close()
         self.state.close()  # first: devices closing down are not news for monitoring

@@ -174,9 +174,36 @@ def _staff_settings(db: sqlite3.Connection) -> None:
     """)
 
 
+def _intake(db: sqlite3.Connection) -> None:
+    """Anmeldung intakes: the sealed blob (only the counter's private key opens it) by
+    its random reference, with the id of the key it is sealed to; and statistics per
+    day, event (started, finished, abandoned), step and number of persons, with the
+    summed seconds taken: counts and durations, nothing personal."""
+    _run_script(db, """
+        CREATE TABLE sealed_intake (
+            reference TEXT PRIMARY KEY,
+            sealed BLOB NOT NULL,
+            key_id TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX sealed_intake_created ON sealed_intake (created_at);
+        CREATE TABLE intake_stat (
+            business_day TEXT NOT NULL,
+            event TEXT NOT NULL,
+            step TEXT NOT NULL DEFAULT '',
+            persons INTEGER NOT NULL DEFAULT 0,
+            count INTEGER NOT NULL,
+            seconds_total REAL NOT NULL DEFAULT 0,
+            seconds_count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (business_day, event, step, persons)
+        )
+    """)
+
+
 # MIGRATIONS[i] takes a file from version i to i + 1 (0: a new, empty file).
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3,
-                                                                 _to_v4, _to_v5, _staff_settings)
+                                                                 _to_v4, _to_v5, _staff_settings,
+                                                                 _intake)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -33,6 +33,7 @@ from kiosk.domain.ticket import Ticket, TicketState, can_move
 from kiosk.paths import create_private_file, make_private_dir
 from kiosk.store.errors import (QuotaReached, SequenceExhausted, StoreError, TicketNotFound,
                                 TransitionRefused)
+from kiosk.store.intake_sqlite import IntakeSqlite
 from kiosk.store.schema import SCHEMA_VERSION, check_version, migrate
 from kiosk.store.sqlite_errors import file_error, store_error
 from kiosk.store.write_queue import WriteQueue, WriteQueueTimeout, open_write_queue
@@ -82,8 +83,9 @@ def _guarded(action: str):
     return wrap
 
 
-class SqliteStore:
-    """Queue store over one SQLite file; safe for threads and for several processes."""
+class SqliteStore(IntakeSqlite):
+    """Queue store over one SQLite file; safe for threads and for several processes.
+    The sealed intakes and their statistics are IntakeSqlite's (store/intake_sqlite.py)."""
 
     def __init__(self, path: str | Path, terminal_id: str = "local",
                  busy_timeout_ms: int | None = None) -> None:
@@ -125,6 +127,9 @@ class SqliteStore:
                              f"file on the terminal's own disk")
         # FULL: a committed (and so printed) number survives a power cut
         self._db.execute("PRAGMA synchronous = FULL")
+        # deleted rows (an exported or purged sealed intake) are overwritten with zeros,
+        # not left in free pages; it is per connection, so set on every open
+        self._db.execute("PRAGMA secure_delete = ON")
         if current:
             return  # no write lock needed to start
         before = self._transact(functools.partial(migrate, path=self.path))
