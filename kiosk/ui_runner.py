@@ -227,7 +227,9 @@ def _staff_state(app, screen: str, state: dict[str, str]) -> None:
                             "checkins": {"checked_in_on_time": 7,
                                          "refused_too_early": 2, "no_show": 1},
                             "print_failures": 1,
-                            "median_wait_min": 23}
+                            "median_wait_min": 23,
+                            # the line the intake statistics will fill (schema v7)
+                            "intakes": {"registered": 4}}
 
 
 def run_app(config: Config, windowed: bool = False) -> int:

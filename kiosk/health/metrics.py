@@ -18,10 +18,18 @@ from kiosk.health.snapshot import Snapshot
 DEVICE_STATES = ("online", "paper_near_end", "paper_out", "cover_open", "error", "offline")
 STATUSES = ("ok", "degraded", "down")
 
-# counter family in the snapshot -> (metric name without _total, label name, help)
+# counter family in the snapshot -> (metric name without _total, label name, help).
+# Tickets and check-ins are the store's figures of the business day (every kiosk process
+# on the terminal, the `kiosk ticket` CLI too): counters that only grow during a day and
+# start again from 0 at the day change, which Prometheus' increase() and rate() read as a
+# counter reset (as after a restart). The others count in the app's process.
 COUNTERS = {
-    "tickets": ("kiosk_tickets_issued", "service", "Walk-in tickets issued, per service"),
-    "checkins": ("kiosk_checkins", "outcome", "Appointment check-ins, per outcome"),
+    "tickets": ("kiosk_tickets_issued", "service",
+                "Walk-in tickets issued today, per service (from the store; 0 again at "
+                "the day change)"),
+    "checkins": ("kiosk_checkins", "outcome",
+                 "Appointment check-ins today, per outcome (from the store: checked_in_"
+                 "early/on_time/late, refused_<why>, no_show; 0 again at the day change)"),
     "intakes": ("kiosk_intakes", "outcome", "Intakes, per outcome"),
     "print_jobs": ("kiosk_print_jobs", "result",
                    "Ticket print jobs, per result (printed or the failure's class)"),

@@ -2,7 +2,9 @@
 and every `refresh_s`, so `written_at` shows that the kiosk is alive. Store reads happen
 on this thread, never on the UI thread; any failure is logged and retried, never fatal.
 Counters (`count("checkins", outcome)`) may be bumped from any thread: a dict update
-under a lock, written with the next snapshot."""
+under a lock, written with the next snapshot. The families the store knows (tickets per
+service and check-ins of the business day) are read from the store instead, so tickets
+other kiosk processes issue (`kiosk ticket`) are in the figures too."""
 
 from __future__ import annotations
 
@@ -43,6 +45,12 @@ class QueueFacts(Protocol):
 
     def last_issued_at(self) -> datetime | None: ...
 
+    # optional, read by _day_counts (a store without them leaves the families to
+    # count(), which otherwise only wakes the writer): issued_today(service, day) -> int,
+    # checkin_stats(day) -> [(service, outcome, n)]. Both per business day: the figures
+    # start again from 0 at the day change.
+
+
 
 class SnapshotWriter:
     def __init__(self, path: Path, terminal_id: str, devices: Sequence[WatchedDevice],
@@ -72,6 +80,7 @@ class SnapshotWriter:
         self._thread: threading.Thread | None = None
         self._failing: str | None = None  # the write error last logged
         self._store_failing = False
+        self._store_counts: dict[str, dict[str, int]] = {}  # the last read that worked
         for index, device in enumerate(self.devices):
             device.subscribe(lambda *_args, i=index: self._on_change(i))
 
@@ -121,6 +130,7 @@ class SnapshotWriter:
                 self._errors.append((now, store_error))
             counters = {family: dict(counts) for family, counts in self._counters.items()}
             errors = tuple(self._errors)
+        counters.update(self._store_counts)  # a store that failed: its last figures
         return Snapshot(
             terminal_id=self.terminal_id, pid=self.pid, started_at=self.started_at,
             written_at=now, refresh_s=self.refresh_s, devices=devices,
@@ -194,6 +204,7 @@ class SnapshotWriter:
             queues = {service: self.store.waiting_count(service, day)
                       for service in self.services}
             last = self.store.last_issued_at()
+            self._store_counts = self._day_counts(day)
         except Exception as err:  # noqa: BLE001 - a store fault is reported, not fatal
             text = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
             if not self._store_failing:
@@ -203,6 +214,23 @@ class SnapshotWriter:
         self._store_failing = False
         # seconds only: the time of the last ticket, not a key to find that ticket
         return queues, last.replace(microsecond=0) if last else None, None
+
+    def _day_counts(self, day) -> dict[str, dict[str, int]]:
+        """The counter families the store knows, for the business day and from every
+        kiosk process on this store (on this thread, never on a request)."""
+        counts: dict[str, dict[str, int]] = {}
+        issued = getattr(self.store, "issued_today", None)
+        if issued is not None:  # walk-in tickets, as the issuing path counts them
+            counts["tickets"] = {service: issued(service, day) for service in self.services}
+        stats = getattr(self.store, "checkin_stats", None)
+        if stats is not None:  # checked_in_early/_on_time/_late, refused_<why>, no_show
+            checkins: dict[str, int] = {}
+            for _service, outcome, n in stats(day):
+                checkins[outcome] = checkins.get(outcome, 0) + n
+            counts["checkins"] = checkins
+        # intakes: the intake helpers' count_intake stats (schema v7) are read here the
+        # same way once they exist; until then "intakes" is this process's count()
+        return counts
 
     def _counts(self) -> tuple[int, int]:
         if self.print_counts is None:

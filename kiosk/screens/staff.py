@@ -8,6 +8,8 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
+from kivy.app import App
+from kivy.properties import NumericProperty
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.i18n import gettext_for, is_rtl
@@ -18,10 +20,42 @@ from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("staff.kv")))
 
+MIN_KEY_WORD_MM = 4.0  # before the text scale: Delete and OK stay readable
 PIN_KEY_GUARD_S = 0.15  # a PIN repeats digits on purpose: only a contact bounce is dropped
 
 
-class PinKey(BigButton):
+class FitButton(BigButton):
+    """A button whose text stays on one line: with `word_mm` set (instead of `size_mm`)
+    the text shrinks to the button's width. On a 10" screen with larger text a key or
+    the menu's Close is narrower than its words, and Kivy would split a word across
+    lines and make the button (the pad's rows) taller than the room."""
+
+    word_mm = NumericProperty(0.0)  # the word's size when it fits; 0: size_mm as given
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.bind(text_size=self._fit, text=self._fit, font_name=self._fit,
+                  word_mm=self._fit, font_size=self._fit, padding=self._fit)
+
+    def _fit(self, *_args) -> None:
+        app = App.get_running_app()
+        if not self.word_mm or not self.text or app is None or self.text_size[0] is None:
+            return
+        room = self.text_size[0] - self.padding[0] - self.padding[2]  # what Kivy wraps at
+        if room <= 1:
+            return
+        from kivy.uix import label as uix_label  # the bidi-aware label the app uses
+
+        scale = app.px_per_mm * app.text_scale
+        width = uix_label.CoreLabel(font_name=self.font_name,
+                                    font_size=scale * self.word_mm).get_extents(self.text)[0]
+        fitted = self.word_mm * min(1.0, room / width * 0.95) if width else self.word_mm
+        self.size_mm = max(min(MIN_KEY_WORD_MM, self.word_mm), fitted)
+
+
+class PinKey(FitButton):
+    """A key of the PIN pad: a PIN repeats digits, so only a contact bounce is dropped."""
+
     def on_release(self):
         import time
 
@@ -98,7 +132,8 @@ class StaffPinScreen(KioskScreen):
     def _update(self) -> None:
         ids = self.ids
         # U+2022: the app's fonts have it (no black circle U+25CF)
-        ids.dots.text = " ".join("•" * len(self.digits)) if self.digits else " "
+        # no spaces between the dots: twelve of them stay on one line on a 10" screen
+        ids.dots.text = "•" * len(self.digits) if self.digits else " "
         wait = self._wait_s()
         if self.refusal == "locked" and wait <= 0:
             self.refusal = ""
@@ -118,14 +153,22 @@ class StaffPinScreen(KioskScreen):
         ids.title.text = self.tr("Staff mode")
         ids.prompt.text = self.tr("Please enter the staff PIN.")
         ids.cancel.text = self.tr("Cancel")
+        entry = ids.entry
+        for widget in list(entry.children):
+            entry.remove_widget(widget)
+        for widget in self.ordered([ids.dots, ids.cancel]):
+            entry.add_widget(widget)
         grid = ids.keypad
         discard(grid.children)
         grid.clear_widgets()
         labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"]
+        compact = self.app.compact
         keys = []
         for label in labels:
             text = {"del": self.tr("Delete"), "ok": self.tr("OK")}.get(label, label)
-            key = PinKey(text=text, size_mm=10 if label.isdigit() else 7,
+            # on a short screen the four rows keep to the 20 mm touch target's height
+            key = PinKey(text=text, size_mm=7 if compact else 10,
+                         word_mm=0 if label.isdigit() else (4.5 if compact else 7),
                          kind="primary" if label.isdigit() else "secondary")
             if label == "del":
                 key.bind(on_tap=lambda _b: self.delete())
@@ -163,6 +206,20 @@ class StaffMenuScreen(KioskScreen):
         elif name == "test_print":
             self.result = tr("Test page printed.") if result is not None and \
                 result.printed else tr("Test page not printed.")
+        elif name == "paper":
+            # what the printer reports after its new reading: the notice for visitors
+            # went with the paper-out state, or it did not
+            if result in ("online", "paper_near_end"):
+                self.result = tr("The printer reports paper: OK.")
+            elif result == "paper_out":
+                self.result = tr("The printer still reports no paper: check the roll.")
+            elif result is None:
+                self.result = tr("Done.")
+            else:
+                self.result = tr("The printer reports: {state}.").format(
+                    state=tr(DEVICE_STATES.get(result, DEVICE_STATES["error"])))
+            self.status = [dict(v, state=result) if v["kind"] == "printer" and result
+                           else v for v in self.status or []]
         elif name == "reprint":
             self.result = tr("No ticket to reprint today.") if result is None else (
                 tr("The last ticket was printed again.") if result.printed
@@ -277,6 +334,9 @@ class StaffMenuScreen(KioskScreen):
         lines.append(tr("Check-ins refused: {count}").format(
             count=sum(n for outcome, n in checkins.items() if outcome.startswith("refused"))))
         lines.append(tr("No-shows: {count}").format(count=checkins.get("no_show", 0)))
+        intakes = figures.get("intakes")  # outcome -> count; None until intakes count
+        if intakes is not None:
+            lines.append(tr("Intakes: {count}").format(count=sum(intakes.values())))
         lines.append(tr("Print failures: {count}").format(count=figures["print_failures"]))
         median = figures["median_wait_min"]
         lines.append(tr("Median wait: {minutes} min").format(minutes=round(median))

@@ -217,6 +217,9 @@ class StaffService:
         for _service, outcome, count in self.store.store.checkin_stats(day):
             checkins[outcome] = checkins.get(outcome, 0) + count
         figures["checkins"] = checkins
+        # intakes (outcome -> count): the intake helpers' count_intake stats (schema v7)
+        # are read here once they exist; None until then, and the menu leaves the line out
+        figures["intakes"] = None
         self.audit("figures_viewed")
         return figures
 
@@ -250,9 +253,16 @@ class StaffService:
         page = test_page(self.config.office, self.config.terminal_id, columns, self.clock())
         return self.printer.print_document(page)
 
-    def paper_replaced(self) -> None:
+    def paper_replaced(self) -> str | None:
+        """Staff put in a new roll: the printer worker reads the status now (not at its
+        next poll), so the visitors' "printer not working" notice goes as soon as the
+        printer reports paper. The state the printer then reports (a PrinterState
+        value), None without a printer worker; audited with that state."""
         self.store.put("paper_replaced", self.clock().isoformat(), None, self.clock())
-        self.audit("paper_replaced")
+        probe = getattr(self.printer, "probe", None)
+        state = probe().state.value if probe is not None else None
+        self.audit("paper_replaced", state or "no_printer")
+        return state
 
     def reprint_last(self):
         """Print this terminal's last ticket of the day again; None when there is none."""

@@ -70,6 +70,12 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+# public names for the store's companions (kiosk/store/staff_sqlite.py): the stored
+# text of a moment and back
+iso_text = _iso
+from_iso_text = _dt
+
+
 def _guarded(action: str):
     """Turn any sqlite3 error of the method into a StoreError naming the file."""
     def wrap(method):
@@ -212,6 +218,27 @@ class SqliteStore(IntakeSqlite):
                 step = min(step * 2, RETRY_MAX_S)
         finally:
             db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+
+    # -- the seam for the store's companions (staff_sqlite.py) ----------------------------
+    # They keep their own tables in this file and share its locking through these two
+    # methods instead of the connection, the lock and the write path themselves.
+
+    def read(self, action: str, work: Callable[[sqlite3.Connection], T]) -> T:
+        """work(db) on the shared connection under the store's lock (reads only); an
+        sqlite3 error becomes a StoreError naming the file and `action`."""
+        try:
+            with self._lock:
+                return work(self._db)
+        except sqlite3.Error as err:
+            raise store_error(err, self.path, action, self.busy_timeout_s) from err
+
+    def write(self, action: str, work: Callable[[sqlite3.Connection], T]) -> T:
+        """work(db) in one IMMEDIATE transaction through the write queue, as the issuing
+        path writes (_transact), committed; its result. Errors as for read()."""
+        try:
+            return self._transact(work)
+        except sqlite3.Error as err:
+            raise store_error(err, self.path, action, self.busy_timeout_s) from err
 
     def close(self) -> None:
         with self._lock:

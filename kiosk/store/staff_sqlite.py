@@ -1,6 +1,7 @@
 """Staff mode's part of the SQLite store: settings by key (JSON, optionally for one
 business day), the staff audit log, and the day's figures for the staff screen. It works
-on the queue store's connection and write path, so it shares its locking."""
+through the queue store's public read() and write(), so it shares its connection,
+locking and write queue without reaching into them."""
 
 from __future__ import annotations
 
@@ -8,25 +9,20 @@ import json
 import statistics
 from datetime import date, datetime
 
-from kiosk.store.sqlite import SqliteStore, _dt, _guarded, _iso
+from kiosk.store.sqlite import SqliteStore, from_iso_text, iso_text
 
 
 class StaffStore:
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
-        # _guarded reads these to name the file and the wait in its messages
-        self.path = store.path
-        self.busy_timeout_s = store.busy_timeout_s
 
     # -- settings ------------------------------------------------------------------
 
-    @_guarded("reading the staff settings")
     def settings(self) -> dict[str, tuple[object, str | None]]:
         """key -> (value, for_day) of every stored setting; a value that is not JSON
         is left out (the caller validates the rest)."""
-        with self.store._lock:
-            rows = self.store._db.execute(
-                "SELECT key, value, for_day FROM staff_setting").fetchall()
+        rows = self.store.read("reading the staff settings", lambda db: db.execute(
+            "SELECT key, value, for_day FROM staff_setting").fetchall())
         out = {}
         for key, value, for_day in rows:
             try:
@@ -35,49 +31,44 @@ class StaffStore:
                 continue
         return out
 
-    @_guarded("saving a staff setting")
     def put(self, key: str, value: object, for_day: date | None, now: datetime) -> None:
-        with self.store._write() as db:
-            db.execute("INSERT INTO staff_setting (key, value, for_day, set_at) "
-                       "VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-                       "value = excluded.value, for_day = excluded.for_day, "
-                       "set_at = excluded.set_at",
-                       (key, json.dumps(value), for_day.isoformat() if for_day else None,
-                        _iso(now)))
+        row = (key, json.dumps(value), for_day.isoformat() if for_day else None,
+               iso_text(now))
+        self.store.write("saving a staff setting", lambda db: db.execute(
+            "INSERT INTO staff_setting (key, value, for_day, set_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = excluded.value, for_day = excluded.for_day, "
+            "set_at = excluded.set_at", row))
 
-    @_guarded("saving a staff setting")
     def delete(self, key: str) -> None:
-        with self.store._write() as db:
-            db.execute("DELETE FROM staff_setting WHERE key = ?", (key,))
+        self.store.write("saving a staff setting", lambda db: db.execute(
+            "DELETE FROM staff_setting WHERE key = ?", (key,)))
 
     # -- audit -----------------------------------------------------------------------
 
-    @_guarded("writing the staff audit log")
     def audit(self, now: datetime, action: str, terminal: str,
               detail: str | None = None) -> None:
-        with self.store._write() as db:
-            db.execute("INSERT INTO staff_audit (at, action, terminal, detail) "
-                       "VALUES (?, ?, ?, ?)", (_iso(now), action, terminal, detail))
+        row = (iso_text(now), action, terminal, detail)
+        self.store.write("writing the staff audit log", lambda db: db.execute(
+            "INSERT INTO staff_audit (at, action, terminal, detail) "
+            "VALUES (?, ?, ?, ?)", row))
 
-    @_guarded("reading the staff audit log")
     def audit_entries(self, limit: int = 1000) -> list[tuple[datetime, str, str, str | None]]:
         """The newest `limit` entries, oldest first."""
-        with self.store._lock:
-            rows = self.store._db.execute(
-                "SELECT at, action, terminal, detail FROM staff_audit "
-                "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [(_dt(at), action, terminal, detail) for at, action, terminal, detail
-                in reversed(rows)]
+        rows = self.store.read("reading the staff audit log", lambda db: db.execute(
+            "SELECT at, action, terminal, detail FROM staff_audit "
+            "ORDER BY id DESC LIMIT ?", (limit,)).fetchall())
+        return [(from_iso_text(at), action, terminal, detail)
+                for at, action, terminal, detail in reversed(rows)]
 
     # -- figures -----------------------------------------------------------------------
 
-    @_guarded("reading today's figures")
     def figures(self, day: date) -> dict:
         """Tickets per service, print failures and the median wait (issue to call, in
         minutes; None before the first call) of the business day."""
         day_text = day.isoformat()
-        with self.store._lock:
-            db = self.store._db
+
+        def read(db):
             per_service = dict(db.execute(
                 "SELECT service, COUNT(*) FROM ticket WHERE business_day = ? "
                 "GROUP BY service ORDER BY service", (day_text,)).fetchall())
@@ -87,17 +78,18 @@ class StaffStore:
             waits = db.execute(
                 "SELECT issued_at, called_at FROM ticket WHERE business_day = ? "
                 "AND called_at IS NOT NULL", (day_text,)).fetchall()
-        minutes = [(_dt(called) - _dt(issued)).total_seconds() / 60
+            return per_service, failures, waits
+
+        per_service, failures, waits = self.store.read("reading today's figures", read)
+        minutes = [(from_iso_text(called) - from_iso_text(issued)).total_seconds() / 60
                    for issued, called in waits]
         minutes = [m for m in minutes if m >= 0]  # a clock that went back
         return {"tickets": per_service, "print_failures": failures,
                 "median_wait_min": statistics.median(minutes) if minutes else None}
 
-    @_guarded("reading the queue")
     def last_ticket_id(self, terminal: str, day: date) -> int | None:
         """This terminal's newest ticket of the day."""
-        with self.store._lock:
-            row = self.store._db.execute(
-                "SELECT id FROM ticket WHERE terminal = ? AND business_day = ? "
-                "ORDER BY id DESC LIMIT 1", (terminal, day.isoformat())).fetchone()
+        row = self.store.read("reading the queue", lambda db: db.execute(
+            "SELECT id FROM ticket WHERE terminal = ? AND business_day = ? "
+            "ORDER BY id DESC LIMIT 1", (terminal, day.isoformat())).fetchone())
         return row[0] if row else None

@@ -120,6 +120,7 @@ class ScrollArea(BoxLayout):
         view, inner = self.ids.view, self.ids.inner
         for widget in (view, inner):
             widget.bind(height=self._update)
+        self.bind(height=self._update, padding=self._update)
         view.bind(scroll_y=self._update)
         app = App.get_running_app()
         if app is not None:
@@ -147,7 +148,11 @@ class ScrollArea(BoxLayout):
 
     def _update(self, *_args) -> None:
         view, inner = self.ids.view, self.ids.inner
-        self.overflowing = inner.height > view.height + 1
+        # against the room without the hint: compared with the view alone, content that
+        # overflowed once stayed "overflowing" after it shrank to fit (the hint's row
+        # kept the view short), and a pad that fits was left scrolling
+        room = self.height - self.padding[1] - self.padding[3] - self.spacing
+        self.overflowing = inner.height > room + 1
         hint = self.ids.hint
         hint.more_below = self.overflowing and view.scroll_y > 0.001
         hint.more_above = self.overflowing and view.scroll_y < 0.999

@@ -23,7 +23,7 @@ from kiosk.health.process import ServerProcess, server_argv
 from kiosk.health.writer import SnapshotWriter, WatchedDevice
 from kiosk.services.queue_ops import QueueOperations
 from kiosk.wiring import Terminal
-from tests.conftest import MINIMAL_CONFIG, ROOT
+from tests.conftest import MINIMAL_CONFIG, ROOT, kiosk_env
 from tests.waiting import wait_for
 
 TOKEN = "it-test-token-0123456789abcdef"
@@ -431,3 +431,27 @@ def test_the_server_runs_below_the_ui_in_priority(writer, serve):
     stat = Path(f"/proc/{server.proc.pid}/stat").read_text()
     niceness = int(stat.rsplit(")", 1)[1].split()[16])  # field 19 of proc(5)
     assert niceness == os.nice(0) + NICENESS
+
+
+def test_tickets_from_another_process_reach_the_metrics(config_file, config, data_dir,
+                                                        serve):
+    """GIVEN a running Terminal (its snapshot writer) WHEN a ticket is issued by a
+    separate `kiosk ticket` process on the same store THEN /metrics counts it: the
+    figures are the store's, not the app process's own counters."""
+    heartbeat.reset()
+    heartbeat.frame_drawn()
+    terminal = Terminal(config)
+    try:
+        server = serve(data_dir / "state.json")
+        assert wait_for(lambda: 'kiosk_tickets_issued_total{service="anmeldung"} 0.0'
+                        in server.get("/metrics")[2].decode(), 20)
+        result = subprocess.run(
+            [sys.executable, "-m", "kiosk", "ticket", "anmeldung", "--config",
+             str(config_file)], capture_output=True, text=True, timeout=120,
+            env=kiosk_env(KIOSK_DATA_DIR=str(data_dir)))
+        assert result.returncode == 0, result.stderr
+        assert wait_for(lambda: 'kiosk_tickets_issued_total{service="anmeldung"} 1.0'
+                        in server.get("/metrics")[2].decode(), 30)
+    finally:
+        terminal.close()
+        heartbeat.reset()

@@ -171,3 +171,24 @@ def test_close_resolves_the_job_in_hand_and_the_queue_when_the_worker_hangs():
         result = future.result(timeout=5)
         assert not result.printed and result.error == "printer worker stopped"
     transport.release.set()
+
+
+def test_a_probe_reads_the_status_now_not_at_the_next_poll(sim, tmp_path):
+    """GIVEN paper out and the next poll an hour away WHEN the roll is replaced and the
+    worker is asked to probe THEN it reports online at once (two agreeing readings),
+    listeners hear it, and a stopped worker's probe answers with the last status."""
+    sim.set_fault(paper_out=True)
+    transport = SerialTransport(str(tmp_path / "printer"), 115200)
+    heard = []
+    sup = PrinterSupervisor(transport, PROFILES["TM-T88V"], poll_interval_s=3600)
+    sup.add_listener(heard.append)
+    sup.start()
+    try:
+        assert wait_for(lambda: sup.status.state is PrinterState.PAPER_OUT, 10)
+        assert sup.probe().state is PrinterState.PAPER_OUT
+        sim.set_fault(paper_out=False)
+        assert sup.probe().state is PrinterState.ONLINE
+        assert heard[-1].state is PrinterState.ONLINE
+    finally:
+        sup.close()
+    assert sup.probe().state is PrinterState.ONLINE  # stopped: the last status, no wait

@@ -231,3 +231,34 @@ def test_a_reader_never_sees_a_torn_file(tmp_path):
     assert reads[0] > 10  # the reader really overlapped the writes
     assert bad == []
     assert Snapshot.from_json(path.read_bytes()).printed == 1999
+
+
+def test_ticket_and_check_in_figures_are_the_stores_of_the_day(tmp_path):
+    """GIVEN tickets and check-in refusals written to the store by another process (a
+    second store object) WHEN the writer collects THEN the tickets and check-ins
+    families are the store's figures of the business day; this process's count() of
+    them does not add to them; a store that fails leaves the last figures."""
+    from kiosk.domain.clock import business_day
+    from kiosk.store.sqlite import SqliteStore
+
+    noon = datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
+    day = business_day(noon)
+    mine = SqliteStore(tmp_path / "q.sqlite3", terminal_id="t1")
+    other = SqliteStore(tmp_path / "q.sqlite3", terminal_id="t1")
+    try:
+        other.issue("anmeldung", "A", "de", noon, day, None)
+        other.issue("anmeldung", "A", "de", noon, day, None)
+        other.count_checkin(day, "anmeldung", "too_early")
+        writer = SnapshotWriter(state_path(tmp_path), "t1", [], mine,
+                                ["anmeldung", "ausweis"], clock=lambda: noon)
+        writer.count("tickets", "anmeldung")  # this process's own: the store has it too
+        snapshot = writer.collect()
+        assert snapshot.counter("tickets") == {"anmeldung": 2, "ausweis": 0}
+        assert snapshot.counter("checkins") == {"refused_too_early": 1}
+        mine.close()  # the store fails: the figures stay, the error is reported
+        later = writer.collect()
+        assert later.store_error and later.counter("tickets") == {"anmeldung": 2,
+                                                                  "ausweis": 0}
+    finally:
+        mine.close()
+        other.close()

@@ -47,6 +47,14 @@ class _Job:
     queued_at: float
 
 
+@dataclass
+class _Probe:
+    """A status reading asked for now (staff replaced the paper); the future resolves
+    to the status the worker reports after it."""
+
+    future: Future
+
+
 class PrinterSupervisor:
     def __init__(self, transport: PrinterTransport, profile: PrinterProfile,
                  poll_interval_s: float = 2.0, retry_window_s: float = 3.0,
@@ -57,7 +65,7 @@ class PrinterSupervisor:
         self.poll_interval_s, self.retry_window_s = poll_interval_s, retry_window_s
         self.first_status_wait_s, self.confirm_delay_s = first_status_wait_s, confirm_delay_s
         self._backoff = Backoff(reconnect_min_s, reconnect_max_s)
-        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._jobs: queue.Queue[_Job | _Probe | None] = queue.Queue()
         self._status = UNKNOWN
         self._reported_once = False
         self._pending: PrinterStatus | None = None  # a new reading awaiting a second one
@@ -117,6 +125,21 @@ class PrinterSupervisor:
             return future.result(timeout=timeout_s)
         except TimeoutError:
             return PrintResult(False, "printer did not finish in time", PrinterState.OFFLINE)
+
+    def probe(self, timeout_s: float = 5.0) -> PrinterStatus:
+        """Have the worker read the printer's status now instead of at its next poll
+        (after "paper replaced"): its status after that reading, confirmed by a second
+        one as always. The last known status when the worker is stopped or does not
+        answer in time (busy with a job, a device call hanging)."""
+        future: Future = Future()
+        with self._lock:
+            if self._stopping.is_set() or self._thread is None:
+                return self._status
+            self._jobs.put(_Probe(future))
+        try:
+            return future.result(timeout=timeout_s)
+        except TimeoutError:
+            return self._status
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop the worker; every job not printed by then resolves to "not printed"
@@ -181,6 +204,12 @@ class PrinterSupervisor:
             return True
         if job is None:
             return False
+        if isinstance(job, _Probe):
+            try:
+                self._confirmed_status()  # two readings: a changed state is reported now
+            finally:
+                self._resolve(job, self._status)
+            return True
         self._current = job  # _crashed() fails it if printing raises
         self._print(job)
         self._current = None
@@ -259,7 +288,7 @@ class PrinterSupervisor:
         self._resolve(job, result)
 
     @staticmethod
-    def _resolve(job: _Job, result: PrintResult) -> None:
+    def _resolve(job: _Job | _Probe, result: PrintResult | PrinterStatus) -> None:
         try:
             job.future.set_result(result)
         except InvalidStateError:
@@ -271,7 +300,9 @@ class PrinterSupervisor:
                 job = self._jobs.get_nowait()
             except queue.Empty:
                 return
-            if job is not None:
+            if isinstance(job, _Probe):
+                self._resolve(job, self._status)
+            elif job is not None:
                 self._resolve(job, PrintResult(False, reason, PrinterState.OFFLINE))
 
     def _close_transport(self) -> None:
