@@ -458,6 +458,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.cli_intake import add_intake_parser
 
     add_intake_parser(sub, with_config)
+    from kiosk.cli_serve import add_serve_parser
+
+    add_serve_parser(sub, with_config)
     return parser
 
 

@@ -252,9 +252,10 @@ class SqliteStore(IntakeSqlite):
 
     @_guarded("issuing a number")
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
-              daily_quota: int | None) -> Ticket:
+              daily_quota: int | None, terminal: str | None = None) -> Ticket:
         """Issue the next number of the day for the service; QuotaReached or
-        SequenceExhausted when there is none."""
+        SequenceExhausted when there is none. `terminal`: who asked (the office server
+        names the device; default this store's terminal)."""
         reference = secrets.token_urlsafe(9)  # 72 random bits, 12 characters
         day_text, issued_at = day.isoformat(), _iso(now)
         self._expire_once(day_text)
@@ -263,7 +264,7 @@ class SqliteStore(IntakeSqlite):
         # are made before, the Ticket after (Python work outside the lock all terminals
         # wait for)
         key = (day_text, prefix)
-        row = [day_text, service, prefix, 0, "", reference, self.terminal_id, lang,
+        row = [day_text, service, prefix, 0, "", reference, terminal or self.terminal_id, lang,
                issued_at, TicketState.WAITING.value]
         ticket_id, number = self._transact(functools.partial(
             _insert_next, key=key, row=row, quota=daily_quota, service=service))
@@ -480,7 +481,8 @@ class SqliteStore(IntakeSqlite):
 
     @_guarded("checking in")
     def check_in(self, booking: Booking, prefix: str, lang: str, now: datetime, day: date,
-                 timing: str | None = None) -> tuple[Ticket, bool]:
+                 timing: str | None = None, terminal: str | None = None
+                 ) -> tuple[Ticket, bool]:
         """Issue the booking's ticket exactly once, in one write transaction: a second
         check-in of the same reference (another scan, another process at the same
         moment) gets the existing ticket and created=False. The number uses the
@@ -504,8 +506,8 @@ class SqliteStore(IntakeSqlite):
                 "terminal, lang, issued_at, state, kind, slot_start, priority_rank) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,'appointment',?,?)",
                 (day_text, booking.service, prefix, seq, format_number(prefix, seq),
-                 reference, self.terminal_id, lang, issued_at, TicketState.WAITING.value,
-                 _iso(booking.start), booking.priority_rank))
+                 reference, terminal or self.terminal_id, lang, issued_at,
+                 TicketState.WAITING.value, _iso(booking.start), booking.priority_rank))
             ticket_id = cursor.lastrowid
             db.execute("INSERT INTO checkin (reference, ticket_id, business_day, "
                        "checked_in_at) VALUES (?,?,?,?)",

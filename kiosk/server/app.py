@@ -1,0 +1,180 @@
+"""The office server's FastAPI application: the API /api/v1 over the shared store
+(SQLite or PostgreSQL, from open_store), device tokens by role, JSON errors. Store calls
+block, so every endpoint touching the store is a plain `def` (FastAPI's threadpool)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kiosk.config import Config
+from kiosk.domain.clock import business_day, utc_now
+from kiosk.server import models as m
+from kiosk.server.auth import Device, TokenFile, TokenFileError, WrongTokenLimiter, tokens_path
+from kiosk.server.events import CallBus
+from kiosk.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An answer other than success: status, stable code, words for a person."""
+
+    def __init__(self, status: int, error: str, reason: str, detail=None,
+                 headers: dict | None = None) -> None:
+        super().__init__(reason)
+        self.status, self.error, self.reason = status, error, reason
+        self.detail, self.headers = detail, headers
+
+
+def _body(error: str, reason: str, detail=None) -> dict:
+    out = {"error": error, "reason": reason}
+    if detail is not None:
+        out["detail"] = detail
+    return out
+
+
+ERRORS = {401: {"model": m.ErrorBody}, 403: {"model": m.ErrorBody},
+          429: {"model": m.ErrorBody}, 503: {"model": m.ErrorBody}}
+
+
+class Server:
+    """What the endpoints share: config, store, tokens, call bus, clock."""
+
+    def __init__(self, config: Config, store, tokens: TokenFile, bus: CallBus,
+                 clock: Callable[[], datetime]) -> None:
+        self.config, self.store, self.tokens, self.bus = config, store, tokens, bus
+        self.clock = clock
+        self.limiter = WrongTokenLimiter()
+
+    def queue_ops(self):
+        from kiosk.services.queue_ops import QueueOperations
+
+        return QueueOperations(self.config, self.store, clock=self.clock)
+
+    def tickets(self, terminal: str):
+        """A ticket service for one request: no printer (the terminal prints), no
+        debounce (each request is one tap already debounced at its terminal), and the
+        staff's closures for today."""
+        from kiosk.services.issue_ticket import TicketService
+        from kiosk.services.staff import StaffClosedTickets
+        from kiosk.store.staff_sqlite import StaffStore
+
+        service = TicketService(self.config, _TerminalStore(self.store, terminal), None,
+                                clock=self.clock, min_interval_s=0.0)
+        return StaffClosedTickets(service, StaffStore(self.store), self.config)
+
+
+class _TerminalStore:
+    """The store as one terminal's requests use it: its tickets carry the terminal's
+    name (the token's), not the server's."""
+
+    def __init__(self, store, terminal: str) -> None:
+        self._store, self._terminal = store, terminal
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def issue(self, *args, **kwargs):
+        return self._store.issue(*args, terminal=self._terminal, **kwargs)
+
+    def check_in(self, *args, **kwargs):
+        return self._store.check_in(*args, terminal=self._terminal, **kwargs)
+
+
+def create_app(config: Config, store, tokens: TokenFile | None = None,
+               bus: CallBus | None = None,
+               clock: Callable[[], datetime] = utc_now) -> FastAPI:
+    server = Server(config, store, tokens or TokenFile(tokens_path(config)),
+                    bus or CallBus(), clock)
+    app = FastAPI(title="kiosk office server", version="1",
+                  description="Tickets, check-ins, sealed intakes, counter calls and boards "
+                              "of one office. Authorization: Bearer <device token>.")
+    app.state.server = server
+    _install_errors(app)
+
+    def device(request: Request) -> Device:
+        client = request.client.host if request.client else "?"
+        wait = server.limiter.blocked_for(client)
+        if wait:
+            raise ApiError(429, "too_many_wrong_tokens",
+                           "too many wrong tokens from this address; try again later",
+                           headers={"Retry-After": str(int(wait + 0.999))})
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "unauthorized", "a device token is needed "
+                           "(Authorization: Bearer <token>)",
+                           headers={"WWW-Authenticate": "Bearer"})
+        try:
+            found = server.tokens.device(token.strip())
+        except TokenFileError as err:
+            log.error("tokens file: %s", err)
+            raise ApiError(503, "tokens_unavailable", "the server cannot read its device "
+                           "tokens; tell IT") from err
+        if found is None:
+            server.limiter.wrong(client)
+            raise ApiError(401, "unauthorized", "this device token is not known here",
+                           headers={"WWW-Authenticate": "Bearer"})
+        return found
+
+    def role(*allowed: str):
+        def check(dev: Device = Depends(device)) -> Device:
+            if dev.role not in allowed:
+                raise ApiError(403, "forbidden", f"a {dev.role} may not do this "
+                               f"(needs: {', '.join(allowed)})")
+            return dev
+        return check
+
+    app.state.role = role
+    from kiosk.server import routes
+
+    routes.add_routes(app, server, role)
+    return app
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, err: ApiError):
+        return JSONResponse(_body(err.error, err.reason, err.detail), err.status,
+                            headers=err.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, err: RequestValidationError):
+        detail = [{"loc": ".".join(str(p) for p in e.get("loc", ())),
+                   "msg": str(e.get("msg", ""))} for e in err.errors()]
+        return JSONResponse(_body("invalid_request", "the request is not valid: "
+                                  + "; ".join(f"{d['loc']}: {d['msg']}" for d in detail[:3]),
+                                  detail), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code,
+                                                                 f"http_{err.status_code}")
+        return JSONResponse(_body(code, str(err.detail)), err.status_code,
+                            headers=getattr(err, "headers", None))
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, err: StoreError):
+        log.error("store: %s (%s)", err.kind, request.url.path)
+        return JSONResponse(_body("store_unavailable", "the queue cannot be read or written "
+                                  "now; try again"), 503)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, err: Exception):
+        # the type and the route only: a message may quote what a visitor sent
+        log.error("unexpected %s on %s %s", type(err).__name__, request.method,
+                  request.scope.get("route").path if request.scope.get("route")
+                  else "?")
+        return JSONResponse(_body("internal_error", "the server failed; the error is "
+                                  "logged"), 500)
+
+
+def today(server: Server):
+    return business_day(server.clock())
