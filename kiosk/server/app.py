@@ -5,6 +5,7 @@ block, so every endpoint touching the store is a plain `def` (FastAPI's threadpo
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from typing import Callable
 
@@ -18,6 +19,7 @@ from kiosk.domain.clock import business_day, utc_now
 from kiosk.server import models as m
 from kiosk.server.auth import Device, TokenFile, TokenFileError, WrongTokenLimiter, tokens_path
 from kiosk.server.events import CallBus
+from kiosk.server.idempotency import Idempotency
 from kiosk.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -48,10 +50,49 @@ class Server:
     """What the endpoints share: config, store, tokens, call bus, clock."""
 
     def __init__(self, config: Config, store, tokens: TokenFile, bus: CallBus,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], idempotency: Idempotency | None) -> None:
         self.config, self.store, self.tokens, self.bus = config, store, tokens, bus
-        self.clock = clock
+        self.clock, self.idempotency = clock, idempotency
         self.limiter = WrongTokenLimiter()
+        self._recalled: set[tuple[str, str]] = set()  # (day, number) last called again
+        self._recall_lock = threading.Lock()
+        self._checkin_parts = None  # (source, keys), built at the first check-in
+
+    def staff_store(self):
+        from kiosk import wiring
+
+        # wiring.staff_store picks the engine's staff store once the PostgreSQL store
+        # is merged; until then the SQLite one
+        if hasattr(wiring, "staff_store"):
+            return wiring.staff_store(self.store)
+        from kiosk.store.staff_sqlite import StaffStore
+
+        return StaffStore(self.store)
+
+    def marked_recall(self, day, number: str, recall: bool) -> None:
+        with self._recall_lock:
+            (self._recalled.add if recall else self._recalled.discard)((str(day), number))
+            if len(self._recalled) > 5000:  # yesterday's marks
+                today = str(day)
+                self._recalled = {k for k in self._recalled if k[0] == today}
+
+    def is_recall(self, day, number: str) -> bool:
+        with self._recall_lock:
+            return (str(day), number) in self._recalled
+
+    def check_in(self, terminal: str):
+        """A check-in service for one request (its terminal's name on the ticket); the
+        appointment source and keys are built once."""
+        from kiosk.appointments.factory import build_source, load_keys
+        from kiosk.services.check_in import CheckInService
+
+        if self._checkin_parts is None:
+            self._checkin_parts = (build_source(self.config, self.store),
+                                   load_keys(self.config))
+        source, keys = self._checkin_parts
+        store = _TerminalStore(self.store, terminal)
+        return CheckInService(self.config, store, source, None, clock=self.clock,
+                              keys=keys, tickets=self.tickets(terminal))
 
     def queue_ops(self):
         from kiosk.services.queue_ops import QueueOperations
@@ -64,11 +105,10 @@ class Server:
         staff's closures for today."""
         from kiosk.services.issue_ticket import TicketService
         from kiosk.services.staff import StaffClosedTickets
-        from kiosk.store.staff_sqlite import StaffStore
 
         service = TicketService(self.config, _TerminalStore(self.store, terminal), None,
                                 clock=self.clock, min_interval_s=0.0)
-        return StaffClosedTickets(service, StaffStore(self.store), self.config)
+        return StaffClosedTickets(service, self.staff_store(), self.config)
 
 
 class _TerminalStore:
@@ -89,15 +129,22 @@ class _TerminalStore:
 
 
 def create_app(config: Config, store, tokens: TokenFile | None = None,
-               bus: CallBus | None = None,
-               clock: Callable[[], datetime] = utc_now) -> FastAPI:
+               bus: CallBus | None = None, clock: Callable[[], datetime] = utc_now,
+               idempotency: Idempotency | None = None) -> FastAPI:
+    """The app over an open store; tokens from [server] tokens_file and the kept
+    Idempotency-Key answers in the data dir unless given."""
+    if idempotency is None:
+        from kiosk.paths import data_dir
+
+        idempotency = Idempotency(data_dir() / "server-requests.sqlite3")
     server = Server(config, store, tokens or TokenFile(tokens_path(config)),
-                    bus or CallBus(), clock)
+                    bus or CallBus(), clock, idempotency)
     app = FastAPI(title="kiosk office server", version="1",
                   description="Tickets, check-ins, sealed intakes, counter calls and boards "
                               "of one office. Authorization: Bearer <device token>.")
     app.state.server = server
     _install_errors(app)
+    app.add_middleware(_Unexpected)
 
     def device(request: Request) -> Device:
         client = request.client.host if request.client else "?"
@@ -166,14 +213,49 @@ def _install_errors(app: FastAPI) -> None:
         return JSONResponse(_body("store_unavailable", "the queue cannot be read or written "
                                   "now; try again"), 503)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, err: Exception):
-        # the type and the route only: a message may quote what a visitor sent
-        log.error("unexpected %s on %s %s", type(err).__name__, request.method,
-                  request.scope.get("route").path if request.scope.get("route")
-                  else "?")
-        return JSONResponse(_body("internal_error", "the server failed; the error is "
-                                  "logged"), 500)
+
+
+class _Unexpected:
+    """Any other exception: 500 {"error": "internal_error"} and one log line with the
+    exception's type, the route and where in our code -- not its message, which may
+    quote what a visitor sent. (Starlette's own handler would re-raise it to uvicorn,
+    which logs the whole traceback with the message.)"""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as err:  # noqa: BLE001 - the last line of defence
+            route = scope.get("route")
+            log.error("internal_error: %s on %s %s at %s", type(err).__name__,
+                      scope.get("method"), getattr(route, "path", "?"), _where(err))
+            if not started:
+                await JSONResponse(_body("internal_error", "the server failed; the error "
+                                         "is logged"), 500)(scope, receive, send)
+
+
+def _where(err: BaseException) -> str:
+    """file:line of the innermost frame in the kiosk package (code, never data)."""
+    import traceback
+
+    spot = "?"
+    for frame in traceback.extract_tb(err.__traceback__):
+        if "/kiosk/" in frame.filename:
+            spot = f"{frame.filename.rsplit('/kiosk/', 1)[1]}:{frame.lineno}"
+    return spot
 
 
 def today(server: Server):

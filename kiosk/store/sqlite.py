@@ -390,6 +390,104 @@ class SqliteStore(IntakeSqlite):
             return self._ticket(db, row[0])
         return self._transact(move)
 
+    @_guarded("calling a ticket")
+    def call_number(self, counter: str, number: str, now: datetime, day: date) -> Ticket:
+        """The counter calls the given waiting ticket of the day (out of turn);
+        TicketNotFound, or TransitionRefused when it is not waiting."""
+        prefix, seq = parse_number(number)
+        day_text = day.isoformat()
+        self._expire_once(day_text)
+
+        def call(db: sqlite3.Connection) -> Ticket:
+            row = db.execute("SELECT id, state FROM ticket WHERE business_day = ? AND "
+                             "prefix = ? AND seq = ?", (day_text, prefix, seq)).fetchone()
+            if row is None:
+                raise TicketNotFound(format_number(prefix, seq))
+            if TicketState(row[1]) is not TicketState.WAITING:
+                raise TransitionRefused(format_number(prefix, seq), TicketState(row[1]),
+                                        TicketState.CALLED)
+            db.execute("UPDATE ticket SET state = 'called', counter = ?, called_at = ?, "
+                       "call_seq = ? WHERE id = ?",
+                       (counter, _iso(now), _next_call_seq(db, day_text), row[0]))
+            return self._ticket(db, row[0])
+        return self._transact(call)
+
+    @_guarded("recalling a ticket")
+    def recall(self, counter: str, now: datetime, day: date) -> Ticket | None:
+        """The counter's current call (its latest ticket still called today) called
+        again: it becomes the newest call; its called_at (the start of the visit for
+        the service times) stays. None when the counter has no current call."""
+        day_text = day.isoformat()
+
+        def again(db: sqlite3.Connection) -> Ticket | None:
+            ticket_id = _current_call(db, day_text, counter)
+            if ticket_id is None:
+                return None
+            db.execute("UPDATE ticket SET call_seq = ? WHERE id = ?",
+                       (_next_call_seq(db, day_text), ticket_id))
+            return self._ticket(db, ticket_id)
+        return self._transact(again)
+
+    @_guarded("finishing a ticket")
+    def finish_current(self, counter: str, to: TicketState, now: datetime,
+                       day: date) -> Ticket | None:
+        """Mark the counter's current call (see recall) done or no-show; None when
+        the counter has none."""
+        if to not in (TicketState.DONE, TicketState.NO_SHOW):
+            raise ValueError(f"a counter finishes a ticket as done or no_show, not {to}")
+        day_text = day.isoformat()
+
+        def move(db: sqlite3.Connection) -> Ticket | None:
+            ticket_id = _current_call(db, day_text, counter)
+            if ticket_id is None:
+                return None
+            db.execute("UPDATE ticket SET state = ?, finished_at = ? WHERE id = ?",
+                       (to.value, _iso(now), ticket_id))
+            return self._ticket(db, ticket_id)
+        return self._transact(move)
+
+    @_guarded("reading the calls")
+    def recent_calls_at(self, day: date, limit: int = 5) -> list[tuple[Ticket, datetime]]:
+        """recent_calls() with each ticket's called_at (when its visit began)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, called_at FROM ticket WHERE business_day = ? AND call_seq IS "
+                "NOT NULL AND state = 'called' ORDER BY call_seq DESC LIMIT ?",
+                (day.isoformat(), limit)).fetchall()
+            return [(self._ticket(self._db, i), _dt(at)) for i, at in rows]
+
+    @_guarded("reading the statistics")
+    def queue_stats(self, first: date, last: date
+                    ) -> list[tuple[date, str, int, int, int, int, list[float]]]:
+        """Per business day and service from `first` to `last` (both included), in that
+        order: (day, service, issued, called, done, no_show, waits), waits being the
+        seconds from issue to first call of each called ticket. Counts and durations
+        only: nothing personal."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT business_day, service, state, issued_at, called_at FROM ticket "
+                "WHERE business_day BETWEEN ? AND ? ORDER BY business_day, service, id",
+                (first.isoformat(), last.isoformat())).fetchall()
+        out: dict[tuple[str, str], list] = {}
+        for day_text, service, state, issued_at, called_at in rows:
+            entry = out.setdefault((day_text, service), [0, 0, 0, 0, []])
+            entry[0] += 1
+            if called_at is not None:
+                entry[1] += 1
+                entry[4].append((_dt(called_at) - _dt(issued_at)).total_seconds())
+            entry[2] += state == TicketState.DONE.value
+            entry[3] += state == TicketState.NO_SHOW.value
+        return [(date.fromisoformat(d), svc, *e[:4], e[4]) for (d, svc), e in out.items()]
+
+    @_guarded("reading a sealed intake")
+    def sealed_intake(self, reference: str) -> tuple[bytes, str, datetime] | None:
+        """sealed() with the moment it was stored: (blob, key_id, created_at)."""
+        with self._lock:
+            row = self._db.execute("SELECT CAST(sealed AS BLOB), key_id, created_at FROM "
+                                   "sealed_intake WHERE reference = ?",
+                                   (reference,)).fetchone()
+        return (bytes(row[0]), row[1], _dt(row[2])) if row else None
+
     @_guarded("reading the calls")
     def recent_calls(self, day: date, limit: int = 5) -> list[Ticket]:
         """The latest calls first, in the order they were made (not by wall time)."""
@@ -636,6 +734,19 @@ def _insert_next(db: sqlite3.Connection, key: tuple[str, str], row: list,
     row[3] = seq = last + 1
     row[4] = number = format_number(key[1], seq)
     return db.execute(INSERT_TICKET, row).lastrowid, number
+
+
+def _next_call_seq(db: sqlite3.Connection, day_text: str) -> int:
+    return db.execute("SELECT COALESCE(MAX(call_seq), 0) + 1 FROM ticket WHERE "
+                      "business_day = ? AND call_seq IS NOT NULL", (day_text,)).fetchone()[0]
+
+
+def _current_call(db: sqlite3.Connection, day_text: str, counter: str) -> int | None:
+    """The id of the counter's latest ticket still called today, or None."""
+    row = db.execute("SELECT id FROM ticket WHERE business_day = ? AND counter = ? AND "
+                     "state = 'called' ORDER BY call_seq DESC LIMIT 1",
+                     (day_text, counter)).fetchone()
+    return row[0] if row else None
 
 
 def _rollback(db: sqlite3.Connection) -> None:
