@@ -56,10 +56,10 @@ class ServerLink:
         self.outbox = Outbox(outbox_path(config))
         self.replay = None
 
-    def start_replay(self) -> "ServerLink":
+    def start_replay(self, **kwargs) -> "ServerLink":
         from kiosk.store.replay import ReplayWorker
 
-        self.replay = ReplayWorker(self.outbox, self.client).start()
+        self.replay = ReplayWorker(self.outbox, self.client, **kwargs).start()
         return self
 
     def snapshot(self) -> dict:

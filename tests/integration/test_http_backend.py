@@ -177,3 +177,19 @@ def _now():
     from datetime import datetime, timezone
 
     return datetime.now(timezone.utc)
+
+
+def test_an_answer_lost_after_the_server_issued_is_retried_without_a_second_number(
+        srv, tmp_path, data_dir):
+    from kiosk.wiring import ticket_service
+    from tests.lossy_proxy import LossyProxy
+
+    call_all(srv)
+    with LossyProxy(srv.port) as proxy:
+        _, config = terminal_config(tmp_path, proxy.url, srv.tokens["terminal"])
+        tickets = ticket_service(config, min_interval_s=0)
+        proxy.lose(1)  # the server issues, the terminal never hears it
+        issued = tickets.issue("anmeldung", "de")
+        assert proxy.forwarded == 2  # asked twice ...
+    assert not getattr(issued, "offline", False)
+    assert call_all(srv) == [issued.ticket.number]  # ... one number
