@@ -72,6 +72,8 @@ class Outbox:
                                        check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            # a sent check-in code or intake blob is overwritten, not left in free pages
+            self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as err:
             raise StoreError(f"cannot open the outbox {self.path}: {err}",
@@ -110,10 +112,14 @@ class Outbox:
             self._changed.notify_all()
         return key
 
-    def pending(self, limit: int = 50) -> list[Entry]:
+    def pending(self, limit: int = 50, skip_kinds=()) -> list[Entry]:
+        """The first `limit` entries in order, without those of `skip_kinds`."""
+        skip = sorted(set(skip_kinds))
+        where = f"WHERE kind NOT IN ({','.join('?' * len(skip))}) " if skip else ""
         with self._lock:
             rows = self._db.execute("SELECT id, kind, idem_key, body, created_at, attempts "
-                                    "FROM outbox ORDER BY id LIMIT ?", (limit,)).fetchall()
+                                    f"FROM outbox {where}ORDER BY id LIMIT ?",
+                                    (*skip, limit)).fetchall()
         return [Entry(r[0], r[1], r[2], json.loads(r[3]), datetime.fromisoformat(r[4]), r[5])
                 for r in rows]
 

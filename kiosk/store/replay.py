@@ -64,15 +64,20 @@ class ReplayWorker:
             pass  # the client keeps `reachable`; the health snapshot reads it
 
     def replay_once(self) -> bool:
-        """Send every waiting entry in order; False when one has to wait (link down or
-        the server not ready), so nothing behind it overtakes it."""
+        """Send every waiting entry, in order within its kind (check-ins, intakes, offline
+        tickets); False when one has to wait: the network down stops all, a server not
+        ready for one kind (e.g. 404 from an older server) holds back that kind only, so
+        nothing overtakes an entry of its own kind."""
+        held: set[str] = set()
         while not self._stop.is_set():
-            batch = self.outbox.pending()
+            batch = self.outbox.pending(skip_kinds=held)
             if not batch:
-                return True
+                return not held
             for entry in batch:
                 if self._stop.is_set():
                     return False
+                if entry.kind in held:
+                    continue
                 try:
                     self.client.post(entry.kind, entry.body, entry.key, retries=0)
                 except Unreachable as err:
@@ -83,7 +88,8 @@ class ReplayWorker:
                         self.outbox.failed(entry, f"{err.status} {err.error}")
                         log.warning("outbox: %s %s not taken yet: %s %s", entry.kind,
                                     entry.key, err.status, err.error)
-                        return False
+                        held.add(entry.kind)
+                        continue
                     # refused for good (e.g. an invalid body): out of the line, logged
                     log.error("outbox: the server refused %s %s for good: %s %s",
                               entry.kind, entry.key, err.status, err.error)

@@ -193,3 +193,37 @@ def test_an_answer_lost_after_the_server_issued_is_retried_without_a_second_numb
         assert proxy.forwarded == 2  # asked twice ...
     assert not getattr(issued, "offline", False)
     assert call_all(srv) == [issued.ticket.number]  # ... one number
+
+
+def test_a_kind_the_server_does_not_take_yet_holds_back_only_its_own_kind(srv, tmp_path,
+                                                                          data_dir):
+    """An offline ticket first in line, the server answers it "not yet" (404 from a
+    server without that endpoint, or 429): the intake behind it still goes."""
+    import base64
+
+    from kiosk.store.replay import ReplayWorker
+    from kiosk.wiring import server_link
+
+    _, config = terminal_config(tmp_path, srv.url, srv.tokens["terminal"])
+    link = server_link(config)
+    link.outbox.put("offline_ticket", {"number": "A900", "service": "anmeldung",
+                                       "language": "de", "issued_at": _now().isoformat()})
+    link.outbox.put("offline_ticket", {"number": "A901", "service": "nonexistent-path",
+                                       "language": "de", "issued_at": _now().isoformat()})
+    blob = base64.b64encode(b"\x01" * 48).decode()
+    link.outbox.put("intake", {"reference": "LANE0001", "key_id": "k1", "sealed": blob})
+    # the offline endpoint is asked at a path the server does not have: 404, not now
+    from kiosk.store import http as http_module
+
+    original = http_module.PATHS["offline_ticket"]
+    http_module.PATHS["offline_ticket"] = "/api/v1/no-such-endpoint"
+    try:
+        ReplayWorker(link.outbox, link.client).replay_once()
+    finally:
+        http_module.PATHS["offline_ticket"] = original
+    assert [(e.kind, e.body.get("number")) for e in link.outbox.pending()] == [
+        ("offline_ticket", "A900"), ("offline_ticket", "A901")]
+    r = requests.get(f"{srv.url}/api/v1/intakes/LANE0001", headers=srv.headers("counter"),
+                     timeout=10)
+    assert r.status_code == 200
+    link.close()
