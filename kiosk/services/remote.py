@@ -19,6 +19,7 @@ from kiosk.domain.estimate import UNKNOWN as UNKNOWN_ESTIMATE
 from kiosk.domain.estimate import WaitEstimate
 from kiosk.domain.numbering import format_number
 from kiosk.domain.ticket import Ticket, TicketState
+from kiosk.i18n import N_
 from kiosk.services.check_in_result import CheckInOutcome, CheckInResult
 from kiosk.services.intake import IntakeService, IntakeSubmission
 from kiosk.services.issue_ticket import (Availability, IssuedTicket, PrintReport, Refusal,
@@ -251,6 +252,12 @@ class RemoteIntakeStore:
     def record_print(self, ticket_id: int, *args, **kwargs) -> None:
         if ticket_id:  # 0: a ticket of the server, no local row
             self._local.record_print(ticket_id, *args, **kwargs)
+
+
+# for the receipt screen when a submission is `queued` (translated there with tr())
+INTAKE_QUEUED_NOTE = N_("Your form is saved on this terminal. It reaches the office as "
+                        "soon as the connection to the office server is back; your "
+                        "reference is valid.")
 
 
 @dataclasses.dataclass(frozen=True)
