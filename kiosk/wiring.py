@@ -241,7 +241,10 @@ def build_state_writer(config: Config, store, printer, displays, link=None):
         service = config.service(service_id)
         return service.enabled and config.hours_for(service).is_open(now)
 
-    return SnapshotWriter(state_path(data_dir()), config.terminal_id, watched, store,
+    # backend "http": the queue and the day's figures are the server's; the local file
+    # would say 0 (the process's own counts stand instead, the queues are unknown here)
+    return SnapshotWriter(state_path(data_dir()), config.terminal_id, watched,
+                          store if link is None else None,
                           [s.id for s in config.services],
                           lambda: (printer.jobs_printed, printer.jobs_failed),
                           open_now=open_now, store_file=getattr(store, "path", None),

@@ -157,6 +157,7 @@ class RemoteCheckIn:
         self.printer = tickets.printer
         self.clock = tickets.clock
         self._lock = threading.Lock()
+        self._langs: dict[str, str] = {}  # number -> the visitor's language, until printed
 
     def check_in(self, raw: str, lang: str, typed: bool = False) -> CheckInResult:
         """Never raises for anything a visitor can hold up or type."""
@@ -183,7 +184,10 @@ class RemoteCheckIn:
                 log.error("the office server refused a check-in: %s %s", err.status,
                           err.error)
                 return CheckInResult(CheckInOutcome.NOT_AVAILABLE)
-        return _result(answer)
+        result = _result(answer)
+        if result.number:
+            self._langs[result.number] = lang  # the ticket is printed in their language
+        return result
 
     def print_ticket(self, result: CheckInResult, lang: str | None = None) -> PrintReport:
         if not result.ok or not result.number or not result.service:
@@ -193,7 +197,8 @@ class RemoteCheckIn:
             return PrintReport(False, "ticket not found")
         now = self.clock()
         ticket = _ticket(result.number, result.service, business_day(now), now,
-                         lang or self.config.default_language, slot=result.slot,
+                         lang or self._langs.pop(result.number, None)
+                         or self.config.default_language, slot=result.slot,
                          kind="appointment")
         return self.tickets.print_ticket(IssuedTicket(
             ticket, service, WaitEstimate(result.people_ahead, result.estimate_min)))

@@ -79,6 +79,9 @@ def test_terminal_on_the_server_then_without_it(srv, tmp_path, data_dir, monkeyp
         assert wait_for(lambda: server_state().get("reachable") is False
                         and server_state().get("outbox") == 2, 30), server_state()
         text = state_path(data_dir).read_text(encoding="utf-8")
+        snap = json.loads(text)
+        assert snap["queues"] is None  # the server's queue, not the local file's zeros
+        assert snap["counters"]["tickets"] == {"anmeldung": 2}  # this process issued two
         assert away.reference not in text and "A900" not in text  # counts only
 
         port = srv.port
