@@ -49,6 +49,22 @@ class TicketIssued(BaseModel):
     business_day: date
 
 
+class OfflineTicketRequest(_Request):
+    """A ticket the terminal issued from its reserved range while the server was out
+    of reach, sent when it is back."""
+
+    number: Number
+    service: ServiceId
+    language: Language
+    issued_at: datetime
+
+
+class OfflineTicketAdopted(BaseModel):
+    number: str
+    service: str
+    business_day: date
+
+
 class CheckInRequest(_Request):
     code: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
     typed: bool = False
