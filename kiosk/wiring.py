@@ -27,14 +27,48 @@ def open_store(config: Config):
         raise StoreError(f"cannot create the data folder {where}: "
                          f"{err.strerror or err}; set KIOSK_DATA_DIR or [store] path to a "
                          f"folder the kiosk's user can write", kind="cannot_open") from err
+    if config.store.backend == "postgres":
+        return _postgres_store(config)
     if config.store.backend not in ("sqlite", "http"):
-        # the other backends arrive with the office server (issue 13); refusing beats
-        # quietly queueing on a local file the rest of the office never sees
         raise StoreError(f"[store] backend {config.store.backend!r} is not available in "
-                         f"this version: use \"sqlite\"", kind="cannot_open")
-    # "http": this is the terminal's own file (staff, counts, the outbox); the queue is
-    # the server's, reached through server_link()
+                         f"this version: use \"sqlite\", \"postgres\" or \"http\"",
+                         kind="cannot_open")
+    # "http": this is the terminal's own file (staff, counts); the queue is the
+    # server's, reached through server_link()
     return SqliteStore(path, terminal_id=config.terminal_id)
+
+
+def _postgres_store(config: Config):
+    """PostgresStore over the connection string in [store] dsn_file (a file of its own:
+    it may hold the password)."""
+    from kiosk.store.errors import StoreError
+    from kiosk.store.postgres import PostgresStore
+
+    dsn_file = Path(config.store.dsn_file)
+    try:
+        dsn = dsn_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as err:
+        reason = getattr(err, "strerror", None) or type(err).__name__
+        raise StoreError(f"cannot read the [store] dsn_file {dsn_file}: {reason}",
+                         kind="cannot_open") from err
+    if not dsn:
+        raise StoreError(f"the [store] dsn_file {dsn_file} is empty: write the PostgreSQL "
+                         f"connection string into it", kind="cannot_open")
+    return PostgresStore(dsn, terminal_id=config.terminal_id,
+                         pool_size=config.store.pool_size,
+                         timeout_s=max(config.store.timeout_s, 5.0))
+
+
+def staff_store(store):
+    """The staff settings and audit over the queue store, for either engine."""
+    # by its attribute, not isinstance: a SQLite terminal never imports psycopg
+    if getattr(store, "engine", "sqlite") == "postgres":
+        from kiosk.store.staff_postgres import PostgresStaffStore
+
+        return PostgresStaffStore(store)
+    from kiosk.store.staff_sqlite import StaffStore
+
+    return StaffStore(store)
 
 
 def outbox_path(config: Config) -> Path:
@@ -131,7 +165,6 @@ def ticket_service(config: Config, store=None, printer=None, link=None, **kwargs
     store = store if store is not None else open_store(config)
     printer = printer if printer is not None else build_printer(config.printer)
     from kiosk.services.staff import StaffClosedTickets
-    from kiosk.store.staff_sqlite import StaffStore
 
     link = link if link is not None else server_link(config)
     if link is not None:
@@ -142,7 +175,7 @@ def ticket_service(config: Config, store=None, printer=None, link=None, **kwargs
     else:
         tickets = TicketService(config, store, printer, **kwargs)
     # services staff closed for today are refused, by the touchscreen and the CLI alike
-    return StaffClosedTickets(tickets, StaffStore(store), config)
+    return StaffClosedTickets(tickets, staff_store(store), config)
 
 
 def check_in_service(config: Config, store=None, printer=None, tickets=None, keys=None,
@@ -364,8 +397,7 @@ def staff_service(config: Config, store=None, printer=None, tickets=None, displa
                   scanner=None):
     """Staff mode's use cases on the given (or a newly opened) store."""
     from kiosk.services.staff import PinFile, StaffService, pin_path
-    from kiosk.store.staff_sqlite import StaffStore
 
     store = store if store is not None else open_store(config)
-    return StaffService(config, StaffStore(store), PinFile(pin_path(config)), printer,
+    return StaffService(config, staff_store(store), PinFile(pin_path(config)), printer,
                         tickets, displays=displays, scanner=scanner)

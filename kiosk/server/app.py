@@ -59,15 +59,12 @@ class Server:
         self._checkin_parts = None  # (source, keys), built at the first check-in
 
     def staff_store(self):
-        from kiosk import wiring
+        from kiosk.wiring import staff_store
 
-        # wiring.staff_store picks the engine's staff store once the PostgreSQL store
-        # is merged; until then the SQLite one
-        if hasattr(wiring, "staff_store"):
-            return wiring.staff_store(self.store)
-        from kiosk.store.staff_sqlite import StaffStore
+        return staff_store(self.store)
 
-        return StaffStore(self.store)
+    def terminal_store(self, terminal: str) -> "_TerminalStore":
+        return _TerminalStore(self.store, terminal, self.config.store.offline_range[0])
 
     def marked_recall(self, day, number: str, recall: bool) -> None:
         with self._recall_lock:
@@ -90,7 +87,7 @@ class Server:
             self._checkin_parts = (build_source(self.config, self.store),
                                    load_keys(self.config))
         source, keys = self._checkin_parts
-        store = _TerminalStore(self.store, terminal)
+        store = self.terminal_store(terminal)
         return CheckInService(self.config, store, source, None, clock=self.clock,
                               keys=keys, tickets=self.tickets(terminal))
 
@@ -106,23 +103,26 @@ class Server:
         from kiosk.services.issue_ticket import TicketService
         from kiosk.services.staff import StaffClosedTickets
 
-        service = TicketService(self.config, _TerminalStore(self.store, terminal), None,
+        service = TicketService(self.config, self.terminal_store(terminal), None,
                                 clock=self.clock, min_interval_s=0.0)
         return StaffClosedTickets(service, self.staff_store(), self.config)
 
 
 class _TerminalStore:
     """The store as one terminal's requests use it: its tickets carry the terminal's
-    name (the token's), not the server's."""
+    name (the token's), not the server's, and online numbers stay below the offline
+    ranges the terminals keep for a network cut ([store] offline_range of the
+    server's config: from its first number on)."""
 
-    def __init__(self, store, terminal: str) -> None:
-        self._store, self._terminal = store, terminal
+    def __init__(self, store, terminal: str, reserved_from: int) -> None:
+        self._store, self._terminal, self._below = store, terminal, reserved_from
 
     def __getattr__(self, name: str):
         return getattr(self._store, name)
 
     def issue(self, *args, **kwargs):
-        return self._store.issue(*args, terminal=self._terminal, **kwargs)
+        return self._store.issue(*args, terminal=self._terminal, below=self._below,
+                                 **kwargs)
 
     def check_in(self, *args, **kwargs):
         return self._store.check_in(*args, terminal=self._terminal, **kwargs)

@@ -95,6 +95,36 @@ def add_routes(app: FastAPI, server: Server, role) -> None:
                          "business_day": t.business_day}
         return once(dev, idempotency_key, "POST tickets", body, work)
 
+    @app.post(f"{API}/tickets/offline", status_code=201,
+              response_model=m.OfflineTicketAdopted,
+              responses={**ERRORS, **_error(409), **_error(422)}, tags=["terminal"])
+    def adopt_offline(body: m.OfflineTicketRequest, dev: Device = Depends(terminal),
+                      idempotency_key: IdemKey = None):
+        """A ticket issued offline from the terminal's reserved range joins the queue
+        of its day; 409 number_taken when that day has the number."""
+        from kiosk.store.errors import NumberTaken
+
+        service = server.config.service(body.service)
+        if service is None:
+            raise ApiError(422, "unknown_service", f"unknown service {body.service!r}")
+        if body.number[0] != service.prefix:
+            raise ApiError(422, "invalid_request", f"{body.number} is not a number of "
+                           f"{body.service} (prefix {service.prefix})")
+        if body.issued_at.tzinfo is None:
+            raise ApiError(422, "invalid_request", "issued_at needs its time zone")
+        lang = body.language if body.language in server.config.languages \
+            else server.config.default_language
+
+        def work():
+            try:
+                t = server.store.adopt_offline(body.number, body.service, lang,
+                                               body.issued_at, dev.name)
+            except NumberTaken as err:
+                raise ApiError(409, "number_taken", str(err)) from err
+            return 201, {"number": t.number, "service": t.service,
+                         "business_day": t.business_day}
+        return once(dev, idempotency_key, "POST tickets/offline", body, work)
+
     @app.post(f"{API}/checkins", response_model=m.CheckInAnswer,
               responses={**ERRORS, **_error(422)}, tags=["terminal"])
     def check_in(body: m.CheckInRequest, dev: Device = Depends(terminal),

@@ -31,8 +31,8 @@ from kiosk.domain.clock import OFFICE_ZONE, business_day
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
 from kiosk.domain.ticket import Ticket, TicketState, can_move
 from kiosk.paths import create_private_file, make_private_dir
-from kiosk.store.errors import (QuotaReached, SequenceExhausted, StoreError, TicketNotFound,
-                                TransitionRefused)
+from kiosk.store.errors import (NumberTaken, QuotaReached, SequenceExhausted, StoreError,
+                                TicketNotFound, TransitionRefused)
 from kiosk.store.intake_sqlite import IntakeSqlite
 from kiosk.store.schema import SCHEMA_VERSION, check_version, migrate
 from kiosk.store.sqlite_errors import file_error, store_error
@@ -57,6 +57,9 @@ LAST_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM ticket WHERE business_day = ? AND 
 # appointment tickets never count against the walk-in quota
 COUNT_AND_LAST_SEQ = ("SELECT COALESCE(SUM(kind = 'walk_in'), 0), COALESCE(MAX(seq), 0) "
                       "FROM ticket WHERE business_day = ? AND prefix = ?")
+COUNT_AND_LAST_BELOW = ("SELECT COALESCE(SUM(kind = 'walk_in'), 0), "
+                        "COALESCE(MAX(seq) FILTER (WHERE seq < ?), 0) "
+                        "FROM ticket WHERE business_day = ? AND prefix = ?")
 INSERT_TICKET = ("INSERT INTO ticket (business_day, service, prefix, seq, number, reference,"
                  " terminal, lang, issued_at, state) VALUES (?,?,?,?,?,?,?,?,?,?)")
 _RESULT_CODE = re.compile(r"^[a-z][a-z_]{0,31}$")  # a print result code: paper_out, offline
@@ -252,10 +255,13 @@ class SqliteStore(IntakeSqlite):
 
     @_guarded("issuing a number")
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
-              daily_quota: int | None, terminal: str | None = None) -> Ticket:
+              daily_quota: int | None, terminal: str | None = None,
+              below: int | None = None) -> Ticket:
         """Issue the next number of the day for the service; QuotaReached or
         SequenceExhausted when there is none. `terminal`: who asked (the office server
-        names the device; default this store's terminal)."""
+        names the device; default this store's terminal). `below`: numbers from this
+        sequence on are kept for the terminals' offline ranges (the office server), so
+        the last one issued is below-1 and tickets adopted there do not count."""
         reference = secrets.token_urlsafe(9)  # 72 random bits, 12 characters
         day_text, issued_at = day.isoformat(), _iso(now)
         self._expire_once(day_text)
@@ -264,12 +270,37 @@ class SqliteStore(IntakeSqlite):
         # are made before, the Ticket after (Python work outside the lock all terminals
         # wait for)
         key = (day_text, prefix)
-        row = [day_text, service, prefix, 0, "", reference, terminal or self.terminal_id, lang,
-               issued_at, TicketState.WAITING.value]
+        row = [day_text, service, prefix, 0, "", reference, terminal or self.terminal_id,
+               lang, issued_at, TicketState.WAITING.value]
         ticket_id, number = self._transact(functools.partial(
-            _insert_next, key=key, row=row, quota=daily_quota, service=service))
+            _insert_next, key=key, row=row, quota=daily_quota, service=service,
+            below=below))
         return Ticket(ticket_id, number, service, day, now, lang, TicketState.WAITING,
                       reference)
+
+    @_guarded("adopting an offline ticket")
+    def adopt_offline(self, number: str, service: str, lang: str, issued_at: datetime,
+                      terminal: str) -> Ticket:
+        """A ticket a terminal issued from its reserved range while the server was out
+        of reach joins the queue of its business day with that number; NumberTaken
+        when the day has it already. No quota: the visitor holds the paper."""
+        prefix, seq = parse_number(number)
+        day = business_day(issued_at)
+        day_text = day.isoformat()
+        self._expire_once(business_day(datetime.now(timezone.utc)).isoformat())
+        reference = secrets.token_urlsafe(9)
+        row = [day_text, service, prefix, seq, format_number(prefix, seq), reference,
+               terminal, lang, _iso(issued_at), TicketState.WAITING.value]
+
+        def insert(db: sqlite3.Connection) -> int:
+            taken = db.execute("SELECT 1 FROM ticket WHERE business_day = ? AND prefix = ? "
+                               "AND seq = ?", (day_text, prefix, seq)).fetchone()
+            if taken:
+                raise NumberTaken(format_number(prefix, seq), day)
+            return db.execute(INSERT_TICKET, row).lastrowid
+        ticket_id = self._transact(insert)
+        return Ticket(ticket_id, format_number(prefix, seq), service, day, issued_at, lang,
+                      TicketState.WAITING, reference)
 
     @_guarded("recording the print result")
     def record_print(self, ticket_id: int, printed: bool, error: str | None,
@@ -719,18 +750,24 @@ def _mark_missed(db: sqlite3.Connection, before_day: str | None, now: datetime |
 
 
 def _insert_next(db: sqlite3.Connection, key: tuple[str, str], row: list,
-                 quota: int | None, service: str) -> tuple[int, str]:
+                 quota: int | None, service: str, below: int | None = None
+                 ) -> tuple[int, str]:
     """(id, number) of the ticket inserted with the next number of the day and prefix
     (`row`: INSERT_TICKET's values, seq and number filled in here); QuotaReached or
     SequenceExhausted when there is none. Runs under the write lock."""
-    if quota is None:  # the last number alone is one index lookup
+    highest = MAX_SEQUENCE if below is None else min(MAX_SEQUENCE, below - 1)
+    if below is not None:  # the office server: the offline ranges are not ours
+        count, last = db.execute(COUNT_AND_LAST_BELOW, (below, *key)).fetchone()
+        if quota is not None and count >= quota:
+            raise QuotaReached(service, quota)
+    elif quota is None:  # the last number alone is one index lookup
         last = db.execute(LAST_SEQ, key).fetchone()[0]
     else:
         count, last = db.execute(COUNT_AND_LAST_SEQ, key).fetchone()
         if count >= quota:
             raise QuotaReached(service, quota)
-    if last >= MAX_SEQUENCE:
-        raise SequenceExhausted(service, key[1], MAX_SEQUENCE)
+    if last >= highest:
+        raise SequenceExhausted(service, key[1], highest)
     row[3] = seq = last + 1
     row[4] = number = format_number(key[1], seq)
     return db.execute(INSERT_TICKET, row).lastrowid, number

@@ -14,7 +14,6 @@ import requests
 
 from tests.conftest import MINIMAL_CONFIG, kiosk_env
 from tests.server_process import ServerProcess, free_port
-from tests.waiting import wait_for
 
 HTTP_STORE = """
 [store]

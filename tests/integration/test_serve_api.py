@@ -63,6 +63,8 @@ def ticket(srv, service="anmeldung"):
 # (method, path, body, roles allowed)
 ENDPOINTS = [
     ("POST", "/tickets", {"service": "anmeldung", "language": "de"}, {"terminal"}),
+    ("POST", "/tickets/offline", {"number": "P999", "service": "ausweis", "language": "de",
+                                  "issued_at": "2026-01-05T09:00:00+01:00"}, {"terminal"}),
     ("POST", "/checkins", {"code": "999999", "typed": True, "language": "de"},
      {"terminal"}),
     ("POST", "/intakes", {"reference": "ROLECHECK", "key_id": "k1", "sealed": "AAAA"},
@@ -148,6 +150,27 @@ def test_concurrent_retries_with_one_key_issue_one_number(srv):
         t.join()
     assert len(answers) == 8 and all(a == answers[0] for a in answers)
     assert int(ticket(srv)["number"][1:]) == int(answers[0]["number"][1:]) + 1
+
+
+def test_offline_ticket_joins_the_queue_once(srv):
+    now = datetime.now(timezone.utc).astimezone(OFFICE_ZONE)
+    body = {"number": "A950", "service": "anmeldung", "language": "de",
+            "issued_at": now.isoformat()}
+    r = post(srv, "/tickets/offline", "terminal", body, **{"Idempotency-Key": "off-1"})
+    assert r.status_code == 201, r.text
+    assert r.json() == {"number": "A950", "service": "anmeldung",
+                        "business_day": now.date().isoformat()}
+    again = post(srv, "/tickets/offline", "terminal", body, **{"Idempotency-Key": "off-1"})
+    assert again.status_code == 201 and again.json() == r.json()
+    taken = post(srv, "/tickets/offline", "terminal", body, **{"Idempotency-Key": "off-2"})
+    assert taken.status_code == 409 and taken.json()["error"] == "number_taken"
+    # online numbering goes on below the reserved range
+    assert int(ticket(srv)["number"][1:]) < 900
+    wrong = post(srv, "/tickets/offline", "terminal", {**body, "number": "P951"})
+    assert wrong.status_code == 422
+    r = post(srv, "/counters/6/call", "counter", {"number": "A950"})
+    assert r.status_code == 200 and r.json()["number"] == "A950"
+    post(srv, "/counters/6/done", "counter")
 
 
 def test_check_in_typed_and_retried(srv):
@@ -307,6 +330,10 @@ def test_errors_are_json_with_a_stable_code(srv):
     r = post(srv, "/tickets", "terminal", {"service": "anmeldung", "language": "de",
                                            "terminal": "x"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == "body.terminal"
+    # found by schemathesis: number 000 is no ticket number (was a 500)
+    for path in ("/counters/1/done", "/counters/1/noshow", "/counters/1/call"):
+        r = post(srv, path, "counter", {"number": "A000"})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == "body.number", path
     r = get(srv, "/nosuch", "board")
     assert r.status_code == 404 and r.json()["error"] == "not_found"
     r = requests.put(srv.url + API + "/tickets", headers=srv.headers("terminal"), timeout=20)
