@@ -167,7 +167,8 @@ def cmd_checkin(args) -> int:
                          f"{', '.join(config.languages)}")
     # this command reports what went wrong itself, in one line on stderr
     quiet = [logging.getLogger(n) for n in ("kiosk.services.check_in",
-                                            "kiosk.services.issue_ticket")]
+                                            "kiosk.services.issue_ticket",
+                                            "kiosk.services.remote")]
     levels = [q.level for q in quiet]
     for q in quiet:
         if not q.isEnabledFor(logging.DEBUG):

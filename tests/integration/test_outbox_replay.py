@@ -144,3 +144,35 @@ def test_server_killed_mid_run_outbox_replays_all_once_in_order(srv, terminal,
         r = requests.get(f"{srv.url}/api/v1/intakes/{reference}",
                          headers=srv.headers("counter"), timeout=20)
         assert r.status_code == 200, reference
+
+
+def test_kiosk_checkin_with_backend_http_and_without_the_server(srv, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import kiosk_env
+
+    token = tmp_path / "token"
+    token.write_text(srv.tokens["terminal"], encoding="utf-8")
+    path = tmp_path / "kiosk.toml"
+    path.write_text(MINIMAL_CONFIG.replace("{printer_path}", str(tmp_path / "printer.bin"))
+                    + APPOINTMENTS + HTTP_STORE.format(url=srv.url, token_file=token,
+                                                       offline="local_range"),
+                    encoding="utf-8")
+    env = kiosk_env(KIOSK_DATA_DIR=str(tmp_path / "data"))
+
+    def checkin(code):
+        return subprocess.run([sys.executable, "-m", "kiosk", "checkin", code, "--json",
+                               "--lang", "en", "--config", str(path)],
+                              capture_output=True, text=True, timeout=60, env=env)
+
+    out = checkin(BOOKINGS[0])
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert answer["outcome"] == "checked_in" and answer["printed"] is True
+    assert answer["number"].encode() in (tmp_path / "printer.bin").read_bytes()
+    srv.kill()
+    out = checkin(BOOKINGS[1])
+    assert out.returncode == 1 and json.loads(out.stdout)["outcome"] == "queued"
+    assert out.stderr == "kiosk: not checked in: queued\n"
