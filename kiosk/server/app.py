@@ -146,7 +146,9 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
     _install_errors(app)
     app.add_middleware(_Unexpected)
 
-    def device(request: Request) -> Device:
+    # async (on the event loop, no threadpool hop per request): a stat of the tokens
+    # file and a hash; the file itself is read only when it changed
+    async def device(request: Request) -> Device:
         client = request.client.host if request.client else "?"
         wait = server.limiter.blocked_for(client)
         if wait:
@@ -172,7 +174,7 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
         return found
 
     def role(*allowed: str):
-        def check(dev: Device = Depends(device)) -> Device:
+        async def check(dev: Device = Depends(device)) -> Device:
             if dev.role not in allowed:
                 raise ApiError(403, "forbidden", f"a {dev.role} may not do this "
                                f"(needs: {', '.join(allowed)})")
