@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 import sys
 
@@ -97,6 +98,26 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _intake_purge(config, store):
+    """The daily retention purge of the sealed intakes the terminals sent here (the
+    server's [intake] retention_days), whether or not the server's own [intake] is on."""
+    from datetime import timedelta
+
+    from kiosk.domain.clock import utc_now
+    from kiosk.services.intake_purge import DailyPurge
+
+    def purge() -> int:
+        count = store.purge_sealed(utc_now() - timedelta(days=config.intake.retention_days))
+        if count:
+            logging.getLogger(__name__).warning(
+                "purged %d sealed intakes older than %d days", count,
+                config.intake.retention_days)
+        return count
+    started = DailyPurge(purge)
+    started.start()
+    return started
+
+
 def _uvicorn_server(config):
     """uvicorn's Server, except that a stop by SIGTERM/SIGINT ends in exit 0 after the
     store is closed (uvicorn raises the signal again after its graceful shutdown, which
@@ -132,9 +153,10 @@ def cmd_serve(args) -> int:
     from kiosk.wiring import open_store
 
     store = open_store(config)
-    app = None
+    app = purge = None
     try:
         app = create_app(config, store)
+        purge = _intake_purge(config, store)
         uv = uvicorn.Config(app, workers=1, log_level="warning", access_log=False,
                             lifespan="on")
         server = _uvicorn_server(uv)
@@ -142,6 +164,8 @@ def cmd_serve(args) -> int:
               file=sys.stderr, flush=True)
         server.run(sockets=[sock])
     finally:
+        if purge is not None:
+            purge.stop()
         if app is not None:
             app.state.server.idempotency.close()
         store.close()

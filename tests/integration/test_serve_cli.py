@@ -65,16 +65,21 @@ def test_port_in_use_exits_1_and_bad_config_exits_2(tmp_path):
 
 
 def test_wrong_tokens_are_answered_429_after_twenty(tmp_path):
+    # the devices behind a reverse proxy on this machine: counted per forwarded address
+    proxy = {"X-Forwarded-For": "10.0.0.5"}
     with ServerProcess(tmp_path, roles=("board",)) as srv:
         url = srv.url + API + "/calls"
-        wrong = [requests.get(url, headers={"Authorization": f"Bearer guess{i}"},
+        wrong = [requests.get(url, headers={"Authorization": f"Bearer guess{i}", **proxy},
                               timeout=20).status_code for i in range(20)]
         assert wrong == [401] * 20
-        r = requests.get(url, headers=srv.headers("board"), timeout=20)
+        r = requests.get(url, headers=srv.headers("board", **proxy), timeout=20)
         assert r.status_code == 429 and r.json()["error"] == "too_many_wrong_tokens"
         assert int(r.headers["Retry-After"]) >= 1
+        other = requests.get(url, headers=srv.headers("board", **{
+            "X-Forwarded-For": "10.0.0.6"}), timeout=20)
+        assert other.status_code == 200
         assert "wrong device token (20 since start)" in srv.output()
-        assert "guess" not in srv.output()
+        assert "guess" not in srv.output() and "10.0.0.5" not in srv.output()
 
 
 def test_idempotent_answer_survives_a_crash(tmp_path):
@@ -94,3 +99,27 @@ def test_idempotent_answer_survives_a_crash(tmp_path):
                             headers=srv.headers("terminal"), timeout=20).json()
         assert nxt["number"] == "A002"
     assert stat.S_IMODE(os.stat(srv.data / "server-requests.sqlite3").st_mode) == 0o600
+
+
+def test_sealed_intakes_past_retention_are_purged_by_the_server(tmp_path):
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from kiosk.store.sqlite import SqliteStore
+
+    srv = ServerProcess(tmp_path, roles=("counter",))
+    store = SqliteStore(srv.data / "kiosk.sqlite3")
+    now = datetime.now(timezone.utc)
+    store.put_sealed("OLDREF01", b"old", "k1", now - timedelta(days=15))  # default 14
+    store.put_sealed("NEWREF01", b"new", "k1", now - timedelta(days=13))
+    store.close()
+    with srv:
+        url = srv.url + API + "/intakes/"
+        deadline = time.monotonic() + 30
+        while requests.get(url + "OLDREF01", headers=srv.headers("counter"),
+                           timeout=20).status_code != 404:
+            assert time.monotonic() < deadline, "the expired intake is still there"
+            time.sleep(0.1)
+        assert requests.get(url + "NEWREF01", headers=srv.headers("counter"),
+                            timeout=20).status_code == 200
+        assert "purged 1 sealed intakes older than 14 days" in srv.output()
