@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import errno
 import logging
 import socket
@@ -18,13 +19,21 @@ def add_serve_parser(sub, with_config) -> None:
     tokens = p.add_subparsers(dest="serve_command")
     t = tokens.add_parser("token", help="device tokens")
     tsub = t.add_subparsers(dest="token_command", required=True)
-    a = with_config(tsub.add_parser("add", help="a new token for a device, printed once"))
+
+    def token_parser(name: str, help_text: str):
+        q = tsub.add_parser(name, help=help_text)
+        # SUPPRESS: `kiosk serve --config F token list` keeps F (a subparser's own
+        # default would replace it with None)
+        q.add_argument("--config", default=argparse.SUPPRESS,
+                       help="configuration file (default: $KIOSK_CONFIG or "
+                            "config/kiosk.toml)")
+        return q
+    a = token_parser("add", "a new token for a device, printed once")
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=["terminal", "counter", "board"])
     a.set_defaults(func=cmd_token_add)
-    lst = with_config(tsub.add_parser("list", help="the devices with a token"))
-    lst.set_defaults(func=cmd_token_list)
-    r = with_config(tsub.add_parser("remove", help="revoke a device's token"))
+    token_parser("list", "the devices with a token").set_defaults(func=cmd_token_list)
+    r = token_parser("remove", "revoke a device's token")
     r.add_argument("name")
     r.set_defaults(func=cmd_token_remove)
 

@@ -25,6 +25,9 @@ def test_tokens_add_list_remove_on_a_running_server(tmp_path):
         listed = srv.kiosk("serve", "token", "list", "--config", str(srv.config))
         assert listed.returncode == 0 and listed.stdout.startswith("test-terminal\tterminal\t")
         assert token not in listed.stdout
+        # --config before the subcommand counts too (it was replaced by the default)
+        before = srv.kiosk("serve", "--config", str(srv.config), "token", "list")
+        assert before.returncode == 0 and before.stdout == listed.stdout
         again = srv.kiosk("serve", "token", "add", "test-terminal", "--role", "board",
                           "--config", str(srv.config))
         assert again.returncode == 2 and "exists" in again.stderr
