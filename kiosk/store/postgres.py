@@ -108,9 +108,15 @@ def _guarded(action: str):
     return wrap
 
 
-def _configure(conn: psycopg.Connection) -> None:
+LOCK_TIMEOUT_S = 10.0  # as SQLite's busy timeout: a row lock held longer is an error
+
+
+def _configure(conn: psycopg.Connection, lock_timeout_s: float) -> None:
     # times come back in UTC, as the SQLite store gives them
     conn.execute("SET TIME ZONE 'UTC'")
+    # a transaction that holds the day's counter row (a stuck client, a session left
+    # open in psql) makes issuing fail with "locked" instead of waiting for ever
+    conn.execute(f"SET lock_timeout = {int(lock_timeout_s * 1000)}")
 
 
 class PostgresStore:
@@ -120,7 +126,7 @@ class PostgresStore:
     engine = "postgres"
 
     def __init__(self, dsn: str, terminal_id: str = "local", pool_size: int = 4,
-                 timeout_s: float = 5.0) -> None:
+                 timeout_s: float = 5.0, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         self._dsn = dsn
         self.terminal_id = terminal_id
         self.timeout_s = float(timeout_s)
@@ -135,7 +141,8 @@ class PostgresStore:
                 dsn, min_size=1, max_size=max(1, int(pool_size)), open=False,
                 timeout=self.timeout_s, kwargs={"autocommit": True,
                                                 "connect_timeout": _connect_timeout(timeout_s)},
-                configure=_configure, name="kiosk-store")
+                configure=functools.partial(_configure, lock_timeout_s=lock_timeout_s),
+                name="kiosk-store")
             self._pool.open(wait=True, timeout=self.timeout_s)
         except (psycopg.Error, PoolTimeout) as err:
             self.close()
