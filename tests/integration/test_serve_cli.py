@@ -126,3 +126,33 @@ def test_sealed_intakes_past_retention_are_purged_by_the_server(tmp_path):
         assert requests.get(url + "NEWREF01", headers=srv.headers("counter"),
                             timeout=20).status_code == 200
         assert "purged 1 sealed intakes older than 14 days" in srv.output()
+
+
+def test_a_service_closed_by_staff_is_refused_by_the_server(tmp_path, monkeypatch):
+    import time
+
+    from kiosk.config import load_config
+    from kiosk.services.staff_texts import SERVICE_MESSAGES
+    from kiosk.wiring import open_store, staff_service
+
+    with ServerProcess(tmp_path, roles=("terminal",)) as srv:
+        url, body = srv.url + API + "/tickets", {"service": "anmeldung", "language": "de"}
+        assert requests.post(url, json=body, headers=srv.headers("terminal"),
+                             timeout=20).status_code == 201
+        monkeypatch.setenv("KIOSK_DATA_DIR", str(srv.data))
+        config = load_config(srv.config)
+        store = open_store(config)
+        try:
+            staff_service(config, store).close_service("anmeldung", next(iter(
+                SERVICE_MESSAGES)))
+        finally:
+            store.close()
+        deadline = time.monotonic() + 30  # the server reads the settings once a second
+        while True:
+            r = requests.post(url, json=body, headers=srv.headers("terminal"), timeout=20)
+            if r.status_code == 409:
+                break
+            assert r.status_code == 201 and time.monotonic() < deadline
+            time.sleep(0.2)
+        assert r.json()["error"] == "service_closed" and "closed by staff" in \
+            r.json()["reason"]
