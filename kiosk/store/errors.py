@@ -53,3 +53,11 @@ class TransitionRefused(Exception):
     def __init__(self, number: str, state: TicketState, to: TicketState) -> None:
         super().__init__(f"ticket {number} is {state.value}; cannot mark it {to.value}")
         self.number, self.state, self.to = number, state, to
+
+
+class NumberTaken(Exception):
+    """A ticket issued offline cannot join the queue: its day has that number."""
+
+    def __init__(self, number: str, day) -> None:
+        super().__init__(f"number {number} is already taken on {day}")
+        self.number, self.day = number, day

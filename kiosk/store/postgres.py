@@ -34,6 +34,7 @@ from kiosk.domain.ticket import Ticket, TicketState, can_move
 from kiosk.store.errors import (QuotaReached, SequenceExhausted, StoreError, TicketNotFound,
                                 TransitionRefused)
 from kiosk.store.pg_errors import describe, pg_error
+from kiosk.store.postgres_server import PostgresServerOps
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -119,7 +120,7 @@ def _configure(conn: psycopg.Connection, lock_timeout_s: float) -> None:
     conn.execute(f"SET lock_timeout = {int(lock_timeout_s * 1000)}")
 
 
-class PostgresStore:
+class PostgresStore(PostgresServerOps):
     """Queue store over a PostgreSQL database; safe for threads, processes and machines.
     `dsn`: a libpq connection string (keywords or URI)."""
 
@@ -222,16 +223,19 @@ class PostgresStore:
 
     @_guarded("issuing a number")
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
-              daily_quota: int | None) -> Ticket:
+              daily_quota: int | None, terminal: str | None = None,
+              below: int | None = None) -> Ticket:
         """Issue the next number of the day for the service; QuotaReached or
-        SequenceExhausted when there is none."""
+        SequenceExhausted when there is none. `terminal` and `below` as in SqliteStore
+        (the office server: the device's name; online numbers end at below-1)."""
+        highest = MAX_SEQUENCE if below is None else min(MAX_SEQUENCE, below - 1)
         if daily_quota is not None and daily_quota <= 0:
             raise QuotaReached(service, daily_quota)
         reference = secrets.token_urlsafe(9)
         self._expire_once(day)
         params = {"day": day, "prefix": prefix, "service": service, "reference": reference,
-                  "terminal": self.terminal_id, "lang": lang, "now": now,
-                  "max": MAX_SEQUENCE,
+                  "terminal": terminal or self.terminal_id, "lang": lang, "now": now,
+                  "max": highest,
                   "quota": _NO_QUOTA if daily_quota is None else daily_quota}
         with self._conn() as conn:
             row = conn.execute(ISSUE, params).fetchone()
@@ -241,7 +245,7 @@ class PostgresStore:
                     "AND prefix = %s", (day, prefix)).fetchone()
                 if daily_quota is not None and walk_ins >= daily_quota:
                     raise QuotaReached(service, daily_quota)
-                raise SequenceExhausted(service, prefix, MAX_SEQUENCE)
+                raise SequenceExhausted(service, prefix, highest)
         return Ticket(row[0], row[1], service, day, now, lang, TicketState.WAITING, reference)
 
     @_guarded("recording the print result")
@@ -435,7 +439,8 @@ class PostgresStore:
 
     @_guarded("checking in")
     def check_in(self, booking: Booking, prefix: str, lang: str, now: datetime, day: date,
-                 timing: str | None = None) -> tuple[Ticket, bool]:
+                 timing: str | None = None, terminal: str | None = None
+                 ) -> tuple[Ticket, bool]:
         """Issue the booking's ticket exactly once: the booking reference's advisory
         lock makes a second check-in (another terminal at the same moment) wait and then
         get the existing ticket with created=False. No quota; SequenceExhausted after
@@ -458,7 +463,7 @@ class PostgresStore:
                 "terminal, lang, issued_at, state, kind, slot_start, priority_rank) VALUES "
                 "(%s,%s,%s,%s,%s,%s,%s,%s,%s,'waiting','appointment',%s,%s) RETURNING id",
                 (day, booking.service, prefix, seq, format_number(prefix, seq), reference,
-                 self.terminal_id, lang, now, booking.start,
+                 terminal or self.terminal_id, lang, now, booking.start,
                  booking.priority_rank)).fetchone()[0]
             conn.execute("INSERT INTO checkin (reference, ticket_id, business_day, "
                          "checked_in_at) VALUES (%s,%s,%s,%s)",

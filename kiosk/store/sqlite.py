@@ -31,8 +31,8 @@ from kiosk.domain.clock import OFFICE_ZONE, business_day
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
 from kiosk.domain.ticket import Ticket, TicketState, can_move
 from kiosk.paths import create_private_file, make_private_dir
-from kiosk.store.errors import (QuotaReached, SequenceExhausted, StoreError, TicketNotFound,
-                                TransitionRefused)
+from kiosk.store.errors import (NumberTaken, QuotaReached, SequenceExhausted, StoreError,
+                                TicketNotFound, TransitionRefused)
 from kiosk.store.intake_sqlite import IntakeSqlite
 from kiosk.store.schema import SCHEMA_VERSION, check_version, migrate
 from kiosk.store.sqlite_errors import file_error, store_error
@@ -57,6 +57,9 @@ LAST_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM ticket WHERE business_day = ? AND 
 # appointment tickets never count against the walk-in quota
 COUNT_AND_LAST_SEQ = ("SELECT COALESCE(SUM(kind = 'walk_in'), 0), COALESCE(MAX(seq), 0) "
                       "FROM ticket WHERE business_day = ? AND prefix = ?")
+COUNT_AND_LAST_BELOW = ("SELECT COALESCE(SUM(kind = 'walk_in'), 0), "
+                        "COALESCE(MAX(seq) FILTER (WHERE seq < ?), 0) "
+                        "FROM ticket WHERE business_day = ? AND prefix = ?")
 INSERT_TICKET = ("INSERT INTO ticket (business_day, service, prefix, seq, number, reference,"
                  " terminal, lang, issued_at, state) VALUES (?,?,?,?,?,?,?,?,?,?)")
 _RESULT_CODE = re.compile(r"^[a-z][a-z_]{0,31}$")  # a print result code: paper_out, offline
@@ -252,9 +255,13 @@ class SqliteStore(IntakeSqlite):
 
     @_guarded("issuing a number")
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
-              daily_quota: int | None) -> Ticket:
+              daily_quota: int | None, terminal: str | None = None,
+              below: int | None = None) -> Ticket:
         """Issue the next number of the day for the service; QuotaReached or
-        SequenceExhausted when there is none."""
+        SequenceExhausted when there is none. `terminal`: who asked (the office server
+        names the device; default this store's terminal). `below`: numbers from this
+        sequence on are kept for the terminals' offline ranges (the office server), so
+        the last one issued is below-1 and tickets adopted there do not count."""
         reference = secrets.token_urlsafe(9)  # 72 random bits, 12 characters
         day_text, issued_at = day.isoformat(), _iso(now)
         self._expire_once(day_text)
@@ -263,12 +270,37 @@ class SqliteStore(IntakeSqlite):
         # are made before, the Ticket after (Python work outside the lock all terminals
         # wait for)
         key = (day_text, prefix)
-        row = [day_text, service, prefix, 0, "", reference, self.terminal_id, lang,
-               issued_at, TicketState.WAITING.value]
+        row = [day_text, service, prefix, 0, "", reference, terminal or self.terminal_id,
+               lang, issued_at, TicketState.WAITING.value]
         ticket_id, number = self._transact(functools.partial(
-            _insert_next, key=key, row=row, quota=daily_quota, service=service))
+            _insert_next, key=key, row=row, quota=daily_quota, service=service,
+            below=below))
         return Ticket(ticket_id, number, service, day, now, lang, TicketState.WAITING,
                       reference)
+
+    @_guarded("adopting an offline ticket")
+    def adopt_offline(self, number: str, service: str, lang: str, issued_at: datetime,
+                      terminal: str) -> Ticket:
+        """A ticket a terminal issued from its reserved range while the server was out
+        of reach joins the queue of its business day with that number; NumberTaken
+        when the day has it already. No quota: the visitor holds the paper."""
+        prefix, seq = parse_number(number)
+        day = business_day(issued_at)
+        day_text = day.isoformat()
+        self._expire_once(business_day(datetime.now(timezone.utc)).isoformat())
+        reference = secrets.token_urlsafe(9)
+        row = [day_text, service, prefix, seq, format_number(prefix, seq), reference,
+               terminal, lang, _iso(issued_at), TicketState.WAITING.value]
+
+        def insert(db: sqlite3.Connection) -> int:
+            taken = db.execute("SELECT 1 FROM ticket WHERE business_day = ? AND prefix = ? "
+                               "AND seq = ?", (day_text, prefix, seq)).fetchone()
+            if taken:
+                raise NumberTaken(format_number(prefix, seq), day)
+            return db.execute(INSERT_TICKET, row).lastrowid
+        ticket_id = self._transact(insert)
+        return Ticket(ticket_id, format_number(prefix, seq), service, day, issued_at, lang,
+                      TicketState.WAITING, reference)
 
     @_guarded("recording the print result")
     def record_print(self, ticket_id: int, printed: bool, error: str | None,
@@ -389,6 +421,104 @@ class SqliteStore(IntakeSqlite):
             return self._ticket(db, row[0])
         return self._transact(move)
 
+    @_guarded("calling a ticket")
+    def call_number(self, counter: str, number: str, now: datetime, day: date) -> Ticket:
+        """The counter calls the given waiting ticket of the day (out of turn);
+        TicketNotFound, or TransitionRefused when it is not waiting."""
+        prefix, seq = parse_number(number)
+        day_text = day.isoformat()
+        self._expire_once(day_text)
+
+        def call(db: sqlite3.Connection) -> Ticket:
+            row = db.execute("SELECT id, state FROM ticket WHERE business_day = ? AND "
+                             "prefix = ? AND seq = ?", (day_text, prefix, seq)).fetchone()
+            if row is None:
+                raise TicketNotFound(format_number(prefix, seq))
+            if TicketState(row[1]) is not TicketState.WAITING:
+                raise TransitionRefused(format_number(prefix, seq), TicketState(row[1]),
+                                        TicketState.CALLED)
+            db.execute("UPDATE ticket SET state = 'called', counter = ?, called_at = ?, "
+                       "call_seq = ? WHERE id = ?",
+                       (counter, _iso(now), _next_call_seq(db, day_text), row[0]))
+            return self._ticket(db, row[0])
+        return self._transact(call)
+
+    @_guarded("recalling a ticket")
+    def recall(self, counter: str, now: datetime, day: date) -> Ticket | None:
+        """The counter's current call (its latest ticket still called today) called
+        again: it becomes the newest call; its called_at (the start of the visit for
+        the service times) stays. None when the counter has no current call."""
+        day_text = day.isoformat()
+
+        def again(db: sqlite3.Connection) -> Ticket | None:
+            ticket_id = _current_call(db, day_text, counter)
+            if ticket_id is None:
+                return None
+            db.execute("UPDATE ticket SET call_seq = ? WHERE id = ?",
+                       (_next_call_seq(db, day_text), ticket_id))
+            return self._ticket(db, ticket_id)
+        return self._transact(again)
+
+    @_guarded("finishing a ticket")
+    def finish_current(self, counter: str, to: TicketState, now: datetime,
+                       day: date) -> Ticket | None:
+        """Mark the counter's current call (see recall) done or no-show; None when
+        the counter has none."""
+        if to not in (TicketState.DONE, TicketState.NO_SHOW):
+            raise ValueError(f"a counter finishes a ticket as done or no_show, not {to}")
+        day_text = day.isoformat()
+
+        def move(db: sqlite3.Connection) -> Ticket | None:
+            ticket_id = _current_call(db, day_text, counter)
+            if ticket_id is None:
+                return None
+            db.execute("UPDATE ticket SET state = ?, finished_at = ? WHERE id = ?",
+                       (to.value, _iso(now), ticket_id))
+            return self._ticket(db, ticket_id)
+        return self._transact(move)
+
+    @_guarded("reading the calls")
+    def recent_calls_at(self, day: date, limit: int = 5) -> list[tuple[Ticket, datetime]]:
+        """recent_calls() with each ticket's called_at (when its visit began)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, called_at FROM ticket WHERE business_day = ? AND call_seq IS "
+                "NOT NULL AND state = 'called' ORDER BY call_seq DESC LIMIT ?",
+                (day.isoformat(), limit)).fetchall()
+            return [(self._ticket(self._db, i), _dt(at)) for i, at in rows]
+
+    @_guarded("reading the statistics")
+    def queue_stats(self, first: date, last: date
+                    ) -> list[tuple[date, str, int, int, int, int, list[float]]]:
+        """Per business day and service from `first` to `last` (both included), in that
+        order: (day, service, issued, called, done, no_show, waits), waits being the
+        seconds from issue to first call of each called ticket. Counts and durations
+        only: nothing personal."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT business_day, service, state, issued_at, called_at FROM ticket "
+                "WHERE business_day BETWEEN ? AND ? ORDER BY business_day, service, id",
+                (first.isoformat(), last.isoformat())).fetchall()
+        out: dict[tuple[str, str], list] = {}
+        for day_text, service, state, issued_at, called_at in rows:
+            entry = out.setdefault((day_text, service), [0, 0, 0, 0, []])
+            entry[0] += 1
+            if called_at is not None:
+                entry[1] += 1
+                entry[4].append((_dt(called_at) - _dt(issued_at)).total_seconds())
+            entry[2] += state == TicketState.DONE.value
+            entry[3] += state == TicketState.NO_SHOW.value
+        return [(date.fromisoformat(d), svc, *e[:4], e[4]) for (d, svc), e in out.items()]
+
+    @_guarded("reading a sealed intake")
+    def sealed_intake(self, reference: str) -> tuple[bytes, str, datetime] | None:
+        """sealed() with the moment it was stored: (blob, key_id, created_at)."""
+        with self._lock:
+            row = self._db.execute("SELECT CAST(sealed AS BLOB), key_id, created_at FROM "
+                                   "sealed_intake WHERE reference = ?",
+                                   (reference,)).fetchone()
+        return (bytes(row[0]), row[1], _dt(row[2])) if row else None
+
     @_guarded("reading the calls")
     def recent_calls(self, day: date, limit: int = 5) -> list[Ticket]:
         """The latest calls first, in the order they were made (not by wall time)."""
@@ -480,7 +610,8 @@ class SqliteStore(IntakeSqlite):
 
     @_guarded("checking in")
     def check_in(self, booking: Booking, prefix: str, lang: str, now: datetime, day: date,
-                 timing: str | None = None) -> tuple[Ticket, bool]:
+                 timing: str | None = None, terminal: str | None = None
+                 ) -> tuple[Ticket, bool]:
         """Issue the booking's ticket exactly once, in one write transaction: a second
         check-in of the same reference (another scan, another process at the same
         moment) gets the existing ticket and created=False. The number uses the
@@ -504,8 +635,8 @@ class SqliteStore(IntakeSqlite):
                 "terminal, lang, issued_at, state, kind, slot_start, priority_rank) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,'appointment',?,?)",
                 (day_text, booking.service, prefix, seq, format_number(prefix, seq),
-                 reference, self.terminal_id, lang, issued_at, TicketState.WAITING.value,
-                 _iso(booking.start), booking.priority_rank))
+                 reference, terminal or self.terminal_id, lang, issued_at,
+                 TicketState.WAITING.value, _iso(booking.start), booking.priority_rank))
             ticket_id = cursor.lastrowid
             db.execute("INSERT INTO checkin (reference, ticket_id, business_day, "
                        "checked_in_at) VALUES (?,?,?,?)",
@@ -619,21 +750,40 @@ def _mark_missed(db: sqlite3.Connection, before_day: str | None, now: datetime |
 
 
 def _insert_next(db: sqlite3.Connection, key: tuple[str, str], row: list,
-                 quota: int | None, service: str) -> tuple[int, str]:
+                 quota: int | None, service: str, below: int | None = None
+                 ) -> tuple[int, str]:
     """(id, number) of the ticket inserted with the next number of the day and prefix
     (`row`: INSERT_TICKET's values, seq and number filled in here); QuotaReached or
     SequenceExhausted when there is none. Runs under the write lock."""
-    if quota is None:  # the last number alone is one index lookup
+    highest = MAX_SEQUENCE if below is None else min(MAX_SEQUENCE, below - 1)
+    if below is not None:  # the office server: the offline ranges are not ours
+        count, last = db.execute(COUNT_AND_LAST_BELOW, (below, *key)).fetchone()
+        if quota is not None and count >= quota:
+            raise QuotaReached(service, quota)
+    elif quota is None:  # the last number alone is one index lookup
         last = db.execute(LAST_SEQ, key).fetchone()[0]
     else:
         count, last = db.execute(COUNT_AND_LAST_SEQ, key).fetchone()
         if count >= quota:
             raise QuotaReached(service, quota)
-    if last >= MAX_SEQUENCE:
-        raise SequenceExhausted(service, key[1], MAX_SEQUENCE)
+    if last >= highest:
+        raise SequenceExhausted(service, key[1], highest)
     row[3] = seq = last + 1
     row[4] = number = format_number(key[1], seq)
     return db.execute(INSERT_TICKET, row).lastrowid, number
+
+
+def _next_call_seq(db: sqlite3.Connection, day_text: str) -> int:
+    return db.execute("SELECT COALESCE(MAX(call_seq), 0) + 1 FROM ticket WHERE "
+                      "business_day = ? AND call_seq IS NOT NULL", (day_text,)).fetchone()[0]
+
+
+def _current_call(db: sqlite3.Connection, day_text: str, counter: str) -> int | None:
+    """The id of the counter's latest ticket still called today, or None."""
+    row = db.execute("SELECT id FROM ticket WHERE business_day = ? AND counter = ? AND "
+                     "state = 'called' ORDER BY call_seq DESC LIMIT 1",
+                     (day_text, counter)).fetchone()
+    return row[0] if row else None
 
 
 def _rollback(db: sqlite3.Connection) -> None:

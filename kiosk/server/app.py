@@ -1,0 +1,337 @@
+"""The office server's FastAPI application: the API /api/v1 over the shared store
+(SQLite or PostgreSQL, from open_store), device tokens by role, JSON errors. Store calls
+block, so every endpoint touching the store is a plain `def` (FastAPI's threadpool)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+from typing import Callable
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kiosk.config import Config
+from kiosk.domain.clock import business_day, utc_now
+from kiosk.server import models as m
+from kiosk.server.auth import Device, TokenFile, TokenFileError, WrongTokenLimiter, tokens_path
+from kiosk.server.events import CallBus
+from kiosk.server.idempotency import Idempotency
+from kiosk.services.issue_ticket import Availability, TicketService
+from kiosk.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An answer other than success: status, stable code, words for a person."""
+
+    def __init__(self, status: int, error: str, reason: str, detail=None,
+                 headers: dict | None = None) -> None:
+        super().__init__(reason)
+        self.status, self.error, self.reason = status, error, reason
+        self.detail, self.headers = detail, headers
+
+
+def _body(error: str, reason: str, detail=None) -> dict:
+    out = {"error": error, "reason": reason}
+    if detail is not None:
+        out["detail"] = detail
+    return out
+
+
+ERRORS = {401: {"model": m.ErrorBody}, 403: {"model": m.ErrorBody},
+          429: {"model": m.ErrorBody}, 503: {"model": m.ErrorBody}}
+
+
+class Server:
+    """What the endpoints share: config, store, tokens, call bus, clock."""
+
+    def __init__(self, config: Config, store, tokens: TokenFile, bus: CallBus,
+                 clock: Callable[[], datetime], idempotency: Idempotency | None) -> None:
+        self.config, self.store, self.tokens, self.bus = config, store, tokens, bus
+        self.clock, self.idempotency = clock, idempotency
+        self.limiter = WrongTokenLimiter()
+        self._recalled: set[tuple[str, str]] = set()  # (day, number) last called again
+        self._recall_lock = threading.Lock()
+        self._checkin_parts = None  # (source, keys), built at the first check-in
+        self._staff = None
+        self._figures = _Figures(store)
+
+    def staff_store(self):
+        """The staff store, its settings read at most once a second: a closure by staff
+        reaches the issuing within a second, and a request costs one query less."""
+        if self._staff is None:
+            from kiosk.wiring import staff_store
+
+            self._staff = _CachedSettings(staff_store(self.store))
+        return self._staff
+
+    def terminal_store(self, terminal: str) -> "_TerminalStore":
+        return _TerminalStore(self.store, terminal, self.config.store.offline_range[0],
+                              self._figures)
+
+    def marked_recall(self, day, number: str, recall: bool) -> None:
+        with self._recall_lock:
+            (self._recalled.add if recall else self._recalled.discard)((str(day), number))
+            if len(self._recalled) > 5000:  # yesterday's marks
+                today = str(day)
+                self._recalled = {k for k in self._recalled if k[0] == today}
+
+    def is_recall(self, day, number: str) -> bool:
+        with self._recall_lock:
+            return (str(day), number) in self._recalled
+
+    def check_in(self, terminal: str):
+        """A check-in service for one request (its terminal's name on the ticket); the
+        appointment source and keys are built once."""
+        from kiosk.appointments.factory import build_source, load_keys
+        from kiosk.services.check_in import CheckInService
+
+        if self._checkin_parts is None:
+            self._checkin_parts = (build_source(self.config, self.store),
+                                   load_keys(self.config))
+        source, keys = self._checkin_parts
+        store = self.terminal_store(terminal)
+        return CheckInService(self.config, store, source, None, clock=self.clock,
+                              keys=keys, tickets=self.tickets(terminal))
+
+    def queue_ops(self):
+        from kiosk.services.queue_ops import QueueOperations
+
+        return QueueOperations(self.config, self.store, clock=self.clock)
+
+    def tickets(self, terminal: str):
+        """A ticket service for one request: no printer (the terminal prints), no
+        debounce (each request is one tap already debounced at its terminal), and the
+        staff's closures for today."""
+        from kiosk.services.staff import StaffClosedTickets
+
+        service = _ServerTickets(self.config, self.terminal_store(terminal), None,
+                                 clock=self.clock, min_interval_s=0.0)
+        return StaffClosedTickets(service, self.staff_store(), self.config)
+
+
+class _ServerTickets(TicketService):
+    """The store's issue refuses a full quota or the last number itself, in the same
+    statement that issues (409 quota_reached either way): the reads that ask it first
+    are left out of each request."""
+
+    def queue_availability(self, service, now):
+        return Availability.OPEN
+
+
+class _CachedSettings:
+    """A staff store whose settings() is read again after `ttl_s`."""
+
+    def __init__(self, staff, ttl_s: float = 1.0) -> None:
+        self._staff, self.ttl_s = staff, ttl_s
+        self._lock = threading.Lock()
+        self._read_at, self._value = float("-inf"), None
+
+    def __getattr__(self, name: str):
+        return getattr(self._staff, name)
+
+    def settings(self):
+        now = time.monotonic()
+        with self._lock:
+            if now - self._read_at < self.ttl_s:
+                return self._value
+        value = self._staff.settings()
+        with self._lock:
+            self._value, self._read_at = value, now
+        return value
+
+
+class _Figures:
+    """The estimate's slow-moving inputs per service (counters active in the last
+    minutes, today's service times), read again after `ttl_s`: each issue then asks the
+    store for the people ahead only."""
+
+    def __init__(self, store, ttl_s: float = 5.0) -> None:
+        self.store, self.ttl_s = store, ttl_s
+        self._lock = threading.Lock()
+        self._kept: dict[tuple, tuple[float, object]] = {}
+
+    def get(self, key: tuple, read):
+        now = time.monotonic()
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and now - kept[0] < self.ttl_s:
+                return kept[1]
+        value = read()
+        with self._lock:
+            if len(self._kept) > 1000:  # services x days: old days go
+                self._kept.clear()
+            self._kept[key] = (now, value)
+        return value
+
+
+class _TerminalStore:
+    """The store as one terminal's requests use it: its tickets carry the terminal's
+    name (the token's), not the server's, and online numbers stay below the offline
+    ranges the terminals keep for a network cut ([store] offline_range of the
+    server's config: from its first number on)."""
+
+    def __init__(self, store, terminal: str, reserved_from: int,
+                 figures: "_Figures") -> None:
+        self._store, self._terminal, self._below = store, terminal, reserved_from
+        self._figures = figures
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def issue(self, *args, **kwargs):
+        return self._store.issue(*args, terminal=self._terminal, below=self._below,
+                                 **kwargs)
+
+    def check_in(self, *args, **kwargs):
+        return self._store.check_in(*args, terminal=self._terminal, **kwargs)
+
+    def active_counters(self, service: str, since):
+        return self._figures.get(("counters", service),
+                                 lambda: self._store.active_counters(service, since))
+
+    def service_times_s(self, service: str, day):
+        return self._figures.get(("times", service, day),
+                                 lambda: self._store.service_times_s(service, day))
+
+
+def create_app(config: Config, store, tokens: TokenFile | None = None,
+               bus: CallBus | None = None, clock: Callable[[], datetime] = utc_now,
+               idempotency: Idempotency | None = None) -> FastAPI:
+    """The app over an open store; tokens from [server] tokens_file and the kept
+    Idempotency-Key answers in the data dir unless given."""
+    if idempotency is None:
+        from kiosk.paths import data_dir
+
+        idempotency = Idempotency(data_dir() / "server-requests.sqlite3")
+    server = Server(config, store, tokens or TokenFile(tokens_path(config)),
+                    bus or CallBus(), clock, idempotency)
+    app = FastAPI(title="kiosk office server", version="1",
+                  description="Tickets, check-ins, sealed intakes, counter calls and boards "
+                              "of one office. Authorization: Bearer <device token>.")
+    app.state.server = server
+    _install_errors(app)
+    app.add_middleware(_Unexpected)
+
+    # async (on the event loop, no threadpool hop per request): a stat of the tokens
+    # file and a hash; the file itself is read only when it changed
+    async def device(request: Request) -> Device:
+        client = request.client.host if request.client else "?"
+        wait = server.limiter.blocked_for(client)
+        if wait:
+            raise ApiError(429, "too_many_wrong_tokens",
+                           "too many wrong tokens from this address; try again later",
+                           headers={"Retry-After": str(int(wait + 0.999))})
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "unauthorized", "a device token is needed "
+                           "(Authorization: Bearer <token>)",
+                           headers={"WWW-Authenticate": "Bearer"})
+        try:
+            found = server.tokens.device(token.strip())
+        except TokenFileError as err:
+            log.error("tokens file: %s", err)
+            raise ApiError(503, "tokens_unavailable", "the server cannot read its device "
+                           "tokens; tell IT") from err
+        if found is None:
+            server.limiter.wrong(client)
+            raise ApiError(401, "unauthorized", "this device token is not known here",
+                           headers={"WWW-Authenticate": "Bearer"})
+        return found
+
+    def role(*allowed: str):
+        async def check(dev: Device = Depends(device)) -> Device:
+            if dev.role not in allowed:
+                raise ApiError(403, "forbidden", f"a {dev.role} may not do this "
+                               f"(needs: {', '.join(allowed)})")
+            return dev
+        return check
+
+    app.state.role = role
+    from kiosk.server import routes
+
+    routes.add_routes(app, server, role)
+    return app
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, err: ApiError):
+        return JSONResponse(_body(err.error, err.reason, err.detail), err.status,
+                            headers=err.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, err: RequestValidationError):
+        detail = [{"loc": ".".join(str(p) for p in e.get("loc", ())),
+                   "msg": str(e.get("msg", ""))} for e in err.errors()]
+        return JSONResponse(_body("invalid_request", "the request is not valid: "
+                                  + "; ".join(f"{d['loc']}: {d['msg']}" for d in detail[:3]),
+                                  detail), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code,
+                                                                 f"http_{err.status_code}")
+        return JSONResponse(_body(code, str(err.detail)), err.status_code,
+                            headers=getattr(err, "headers", None))
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, err: StoreError):
+        log.error("store: %s (%s)", err.kind, request.url.path)
+        return JSONResponse(_body("store_unavailable", "the queue cannot be read or written "
+                                  "now; try again"), 503)
+
+
+
+class _Unexpected:
+    """Any other exception: 500 {"error": "internal_error"} and one log line with the
+    exception's type, the route and where in our code -- not its message, which may
+    quote what a visitor sent. (Starlette's own handler would re-raise it to uvicorn,
+    which logs the whole traceback with the message.)"""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as err:  # noqa: BLE001 - the last line of defence
+            route = scope.get("route")
+            log.error("internal_error: %s on %s %s at %s", type(err).__name__,
+                      scope.get("method"), getattr(route, "path", "?"), _where(err))
+            if not started:
+                await JSONResponse(_body("internal_error", "the server failed; the error "
+                                         "is logged"), 500)(scope, receive, send)
+
+
+def _where(err: BaseException) -> str:
+    """file:line of the innermost frame in the kiosk package (code, never data)."""
+    import traceback
+
+    spot = "?"
+    for frame in traceback.extract_tb(err.__traceback__):
+        if "/kiosk/" in frame.filename:
+            spot = f"{frame.filename.rsplit('/kiosk/', 1)[1]}:{frame.lineno}"
+    return spot
+
+
+def today(server: Server):
+    return business_day(server.clock())
