@@ -16,8 +16,9 @@ the token, JSON answers parsed):
      the one-statement transaction (a CTE that bumps the (day, prefix) counter and
      inserts the ticket) on the same PostgreSQL server, a database of its own.
 Every phase is checked: as many numbers as answers, no duplicate, no gap per prefix.
-25 services (prefixes A-Z but T, the appointments'), the clients taking them in turn: the 899 online numbers
-per prefix and day (900-999 are the terminals' offline range) are never used up.
+25 services (prefixes A-Z but T, the appointments'), the clients taking them in turn:
+the 899 online numbers per prefix and day (900-999 are the terminals' offline range)
+are never used up.
 Targets (issue 13): open loop p99 <= 20 ms; saturation >= 0.8x the minimal app.
 Run: .venv/bin/python bench/bench_serve.py [--rate N] [--open-s S] [--sat-s S]
 [--engine auto|postgres|sqlite]

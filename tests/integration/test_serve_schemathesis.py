@@ -44,7 +44,8 @@ def test_no_server_error(srv):
 
 def _fuzz(op, headers: dict) -> None:
     @given(case=op.as_strategy())
-    @settings(max_examples=int(os.environ.get("KIOSK_FUZZ_EXAMPLES", "20")), deadline=None, database=None,
+    @settings(max_examples=int(os.environ.get("KIOSK_FUZZ_EXAMPLES", "20")),
+              deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case):
         case.call_and_validate(headers=headers, checks=[not_a_server_error], timeout=30)
