@@ -161,6 +161,11 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
                            headers={"Retry-After": str(int(wait + 0.999))})
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
+        if not header and request.method == "GET":
+            # the TV board's cookie (pages.py): its EventSource cannot send a header
+            from kiosk.server.pages import BOARD_COOKIE
+
+            scheme, token = "bearer", request.cookies.get(BOARD_COOKIE, "")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized", "a device token is needed "
                            "(Authorization: Bearer <token>)",
@@ -189,6 +194,10 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
     from kiosk.server import routes
 
     routes.add_routes(app, server, role)
+    from kiosk.server import pages, signs
+
+    pages.add_pages(app, server, role)
+    signs.attach(app, server)
     return app
 
 
