@@ -71,14 +71,17 @@ def cmd_ticket(args) -> int:
         raise UsageError(f"language {lang!r} is not offered; offered: "
                          f"{', '.join(config.languages)}")
     # this command reports print and record failures itself, in one line on stderr
-    service_log = logging.getLogger("kiosk.services.issue_ticket")
-    level = service_log.level
-    if not service_log.isEnabledFor(logging.DEBUG):
-        service_log.setLevel(logging.CRITICAL)
+    service_logs = [logging.getLogger(name) for name in
+                    ("kiosk.services.issue_ticket", "kiosk.services.remote")]
+    levels = [one.level for one in service_logs]
+    for one in service_logs:
+        if not one.isEnabledFor(logging.DEBUG):
+            one.setLevel(logging.CRITICAL)
     try:
         return _issue_and_print(args, lang, config)
     finally:
-        service_log.setLevel(level)
+        for one, level in zip(service_logs, levels):
+            one.setLevel(level)
 
 
 def _issue_and_print(args, lang: str, config: Config) -> int:

@@ -82,6 +82,19 @@ def cmd_token_remove(args) -> int:
     return 0
 
 
+def _uvicorn_server(config):
+    """uvicorn's Server, except that a stop by SIGTERM/SIGINT ends in exit 0 after the
+    store is closed (uvicorn raises the signal again after its graceful shutdown, which
+    would end the process before our cleanup)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+    return Server(config)
+
+
 def cmd_serve(args) -> int:
     from kiosk.cli import Failure, UsageError, _load
 
@@ -107,14 +120,17 @@ def cmd_serve(args) -> int:
     from kiosk.wiring import open_store
 
     store = open_store(config)
+    app = None
     try:
         app = create_app(config, store)
         uv = uvicorn.Config(app, workers=1, log_level="warning", access_log=False,
                             lifespan="on")
-        server = uvicorn.Server(uv)
+        server = _uvicorn_server(uv)
         print(f"kiosk serve: listening on http://{host}:{sock.getsockname()[1]}",
               file=sys.stderr, flush=True)
         server.run(sockets=[sock])
     finally:
+        if app is not None:
+            app.state.server.idempotency.close()
         store.close()
     return 0

@@ -27,12 +27,92 @@ def open_store(config: Config):
         raise StoreError(f"cannot create the data folder {where}: "
                          f"{err.strerror or err}; set KIOSK_DATA_DIR or [store] path to a "
                          f"folder the kiosk's user can write", kind="cannot_open") from err
-    if config.store.backend != "sqlite":
-        # the other backends arrive with the office server (issue 13); refusing beats
-        # quietly queueing on a local file the rest of the office never sees
+    if config.store.backend == "postgres":
+        return _postgres_store(config)
+    if config.store.backend not in ("sqlite", "http"):
         raise StoreError(f"[store] backend {config.store.backend!r} is not available in "
-                         f"this version: use \"sqlite\"", kind="cannot_open")
+                         f"this version: use \"sqlite\", \"postgres\" or \"http\"",
+                         kind="cannot_open")
+    # "http": this is the terminal's own file (staff, counts); the queue is the
+    # server's, reached through server_link()
     return SqliteStore(path, terminal_id=config.terminal_id)
+
+
+def _postgres_store(config: Config):
+    """PostgresStore over the connection string in [store] dsn_file (a file of its own:
+    it may hold the password)."""
+    from kiosk.store.errors import StoreError
+    from kiosk.store.postgres import PostgresStore
+
+    dsn_file = Path(config.store.dsn_file)
+    try:
+        dsn = dsn_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as err:
+        reason = getattr(err, "strerror", None) or type(err).__name__
+        raise StoreError(f"cannot read the [store] dsn_file {dsn_file}: {reason}",
+                         kind="cannot_open") from err
+    if not dsn:
+        raise StoreError(f"the [store] dsn_file {dsn_file} is empty: write the PostgreSQL "
+                         f"connection string into it", kind="cannot_open")
+    return PostgresStore(dsn, terminal_id=config.terminal_id,
+                         pool_size=config.store.pool_size,
+                         timeout_s=max(config.store.timeout_s, 5.0))
+
+
+def staff_store(store):
+    """The staff settings and audit over the queue store, for either engine."""
+    # by its attribute, not isinstance: a SQLite terminal never imports psycopg
+    if getattr(store, "engine", "sqlite") == "postgres":
+        from kiosk.store.staff_postgres import PostgresStaffStore
+
+        return PostgresStaffStore(store)
+    from kiosk.store.staff_sqlite import StaffStore
+
+    return StaffStore(store)
+
+
+def outbox_path(config: Config) -> Path:
+    """The outbox's own SQLite file beside the store's (its tables stay out of the
+    store's versioned schema)."""
+    path = store_path(config)
+    return path.with_name(path.stem + "-outbox.sqlite3")
+
+
+class ServerLink:
+    """[store] backend "http": the client of the office server and the local outbox
+    (in the terminal's SQLite file) with its replay worker (start_replay())."""
+
+    def __init__(self, config: Config) -> None:
+        from kiosk.store.http import ServerClient
+        from kiosk.store.outbox import Outbox
+
+        self.client = ServerClient.from_config(config.store)
+        self.outbox = Outbox(outbox_path(config))
+        self.replay = None
+
+    def start_replay(self, **kwargs) -> "ServerLink":
+        from kiosk.store.replay import ReplayWorker
+
+        self.replay = ReplayWorker(self.outbox, self.client, **kwargs).start()
+        return self
+
+    def snapshot(self) -> dict:
+        """For the health snapshot: the link, no personal data."""
+        age = self.outbox.oldest_age_s()
+        return {"reachable": self.client.reachable, "outbox": self.outbox.length(),
+                "outbox_oldest_s": None if age is None else round(age, 1),
+                "outbox_rejected": self.outbox.rejected_count()}
+
+    def close(self) -> None:
+        if self.replay is not None:
+            self.replay.close()
+        self.outbox.close()
+
+
+def server_link(config: Config) -> ServerLink | None:
+    """The link for backend "http", else None; StoreError when the token file or the
+    outbox cannot be used."""
+    return ServerLink(config) if config.store.backend == "http" else None
 
 
 def build_transport(printer: PrinterConfig):
@@ -79,17 +159,23 @@ def build_printer_supervisor(printer: PrinterConfig):
     return PrinterSupervisor(build_transport(printer), printer_profile(printer)).start()
 
 
-def ticket_service(config: Config, store=None, printer=None, **kwargs):
+def ticket_service(config: Config, store=None, printer=None, link=None, **kwargs):
     from kiosk.services.issue_ticket import TicketService
 
     store = store if store is not None else open_store(config)
     printer = printer if printer is not None else build_printer(config.printer)
     from kiosk.services.staff import StaffClosedTickets
-    from kiosk.store.staff_sqlite import StaffStore
 
+    link = link if link is not None else server_link(config)
+    if link is not None:
+        from kiosk.services.remote import RemoteTicketService
+
+        tickets = RemoteTicketService(config, link.client, link.outbox, printer, store,
+                                      **kwargs)
+    else:
+        tickets = TicketService(config, store, printer, **kwargs)
     # services staff closed for today are refused, by the touchscreen and the CLI alike
-    return StaffClosedTickets(TicketService(config, store, printer, **kwargs),
-                              StaffStore(store), config)
+    return StaffClosedTickets(tickets, staff_store(store), config)
 
 
 def check_in_service(config: Config, store=None, printer=None, tickets=None, keys=None,
@@ -101,8 +187,13 @@ def check_in_service(config: Config, store=None, printer=None, tickets=None, key
     from kiosk.services.check_in import CheckInService
 
     store = store if store is not None else open_store(config)
+    link = kwargs.pop("link", None) or server_link(config)
     if tickets is None:
-        tickets = ticket_service(config, store, printer, **kwargs)
+        tickets = ticket_service(config, store, printer, link=link, **kwargs)
+    if link is not None:
+        from kiosk.services.remote import RemoteCheckIn
+
+        return RemoteCheckIn(config, link.client, link.outbox, tickets)
     return CheckInService(config, store, build_source(config, store), tickets.printer,
                           clock=tickets.clock,
                           keys=load_keys(config) if keys is None else keys, tickets=tickets)
@@ -159,7 +250,7 @@ def config_hash(config: Config) -> str:
         return ""
 
 
-def build_state_writer(config: Config, store, printer, displays):
+def build_state_writer(config: Config, store, printer, displays, link=None):
     """The started writer of the state snapshot (data dir), fed by the app's own workers."""
     from kiosk import __version__
     from kiosk.device_probes import printer_where
@@ -183,11 +274,15 @@ def build_state_writer(config: Config, store, printer, displays):
         service = config.service(service_id)
         return service.enabled and config.hours_for(service).is_open(now)
 
-    return SnapshotWriter(state_path(data_dir()), config.terminal_id, watched, store,
+    # backend "http": the queue and the day's figures are the server's; the local file
+    # would say 0 (the process's own counts stand instead, the queues are unknown here)
+    return SnapshotWriter(state_path(data_dir()), config.terminal_id, watched,
+                          store if link is None else None,
                           [s.id for s in config.services],
                           lambda: (printer.jobs_printed, printer.jobs_failed),
                           open_now=open_now, store_file=getattr(store, "path", None),
-                          version=__version__, config_hash=config_hash(config)).start()
+                          version=__version__, config_hash=config_hash(config),
+                          server_link=link.snapshot if link is not None else None).start()
 
 
 def build_health_server(config: Config):
@@ -220,21 +315,25 @@ class Terminal:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.store = open_store(config)
+        self.link = server_link(config)  # backend "http": the office server and outbox
         self.printer = build_printer_supervisor(config.printer)
         self.displays = [build_display(d) for d in config.displays]
         self.feed = build_callup_feed(config, self.store, self.displays) \
             if self.displays else None
-        self.state = build_state_writer(config, self.store, self.printer, self.displays)
+        self.state = build_state_writer(config, self.store, self.printer, self.displays,
+                                        self.link)
+        if self.link is not None:
+            self.link.start_replay()  # what waits from before (a crash, the CLI) goes now
         from kiosk.health.counting import CountingCheckIn, CountingTickets
 
-        self.tickets = CountingTickets(ticket_service(config, self.store, self.printer),
-                                       self.state.count)
+        self.tickets = CountingTickets(ticket_service(config, self.store, self.printer,
+                                                      link=self.link), self.state.count)
         # None when [appointments] is absent or switched off: no check-in on the screens
         self.checkin = None
         if config.appointments.enabled:
             try:
                 self.checkin = CountingCheckIn(
-                    check_in_service(config, self.store, tickets=self.tickets,
+                    check_in_service(config, self.store, tickets=self.tickets, link=self.link,
                                      keys=_keys_or_none(config)), self.state.count)
             except Exception as err:  # noqa: BLE001 - walk-ins must work without check-in
                 # e.g. the ZMS key file is unusable: check-in is not offered, and says why
@@ -254,8 +353,15 @@ class Terminal:
             from kiosk.services.intake import IntakeService
             from kiosk.services.intake_purge import DailyPurge
 
-            self.intake = IntakeService(config, self.store, self.printer,
-                                        tickets=self.tickets)
+            if self.link is not None:
+                from kiosk.services.remote import RemoteIntakeService, RemoteIntakeStore
+
+                self.intake = RemoteIntakeService(
+                    config, RemoteIntakeStore(self.store, self.link.client, self.link.outbox),
+                    self.printer, tickets=self.tickets)
+            else:
+                self.intake = IntakeService(config, self.store, self.printer,
+                                            tickets=self.tickets)
             try:
                 self.intake.public_keys()  # a bad key file is named at start, not later
             except Exception as err:  # noqa: BLE001 - the queue must work without intake
@@ -282,6 +388,8 @@ class Terminal:
         for display in self.displays:
             display.close()
         self.printer.close()
+        if self.link is not None:
+            self.link.close()
         self.store.close()
 
 
@@ -289,8 +397,7 @@ def staff_service(config: Config, store=None, printer=None, tickets=None, displa
                   scanner=None):
     """Staff mode's use cases on the given (or a newly opened) store."""
     from kiosk.services.staff import PinFile, StaffService, pin_path
-    from kiosk.store.staff_sqlite import StaffStore
 
     store = store if store is not None else open_store(config)
-    return StaffService(config, StaffStore(store), PinFile(pin_path(config)), printer,
+    return StaffService(config, staff_store(store), PinFile(pin_path(config)), printer,
                         tickets, displays=displays, scanner=scanner)

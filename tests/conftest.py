@@ -112,3 +112,81 @@ def kiosk_env(**extra) -> dict:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+# -- PostgreSQL: one server per test session (tests/pg_server.py) ----------------------
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server for the whole session, stopped at its end. Skipped when
+    the binaries are missing, except in CI (CI=true), where that is a failure."""
+    from tests.pg_server import Unavailable, in_ci, start_server
+
+    try:
+        server = start_server()
+    except Unavailable as err:
+        if in_ci():
+            pytest.fail(f"CI=true but {err}")
+        pytest.skip(str(err))
+    yield server
+    server.stop()
+
+
+_schemas = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_dsn(pg_server):
+    """A DSN whose search_path is a new, empty schema of its own: a fresh store per test
+    without a new database (which costs a checkpoint)."""
+    import psycopg
+
+    name = f"t{next(_schemas)}_{os.getpid()}"
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    yield pg_server.dsn(options=f"-csearch_path={name}")
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_engine_store(request, tmp_path):
+    """Opens queue stores on both engines, all on one place: a SQLite file, or a fresh
+    schema on the session's PostgreSQL server (so two stores are two terminals sharing
+    one queue). Call it with a terminal id; every store opened is closed at the end."""
+    opened = []
+
+    if request.param == "sqlite":
+        from kiosk.store.sqlite import SqliteStore
+
+        def make(terminal_id: str = "t1"):
+            opened.append(SqliteStore(tmp_path / "q.sqlite3", terminal_id=terminal_id))
+            return opened[-1]
+    else:
+        from kiosk.store.postgres import PostgresStore
+
+        dsn = request.getfixturevalue("pg_dsn")
+
+        def make(terminal_id: str = "t1"):
+            opened.append(PostgresStore(dsn, terminal_id=terminal_id))
+            return opened[-1]
+    make.engine = request.param
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def engine_store(open_engine_store):
+    """The queue store (terminal "t1") on each engine in turn."""
+    return open_engine_store("t1")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine_place(request, tmp_path):
+    """(engine, where) for tests that open the store in several processes: a SQLite
+    file's path, or the DSN of a fresh schema on the session's PostgreSQL server
+    (tests/store_sql.py open_store_at opens it)."""
+    if request.param == "sqlite":
+        return "sqlite", str(tmp_path / "shared.sqlite3")
+    return "postgres", request.getfixturevalue("pg_dsn")

@@ -89,7 +89,8 @@ class ServerProcess:
         return False
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return (self.folder / f"serve-{self.port}.log").read_text(encoding="utf-8")
 
     def stop(self) -> int | None:

@@ -46,6 +46,12 @@ def assess(snapshot: Snapshot | None, problem: str, now: datetime,
             text = f"{device.kind} {device.name}: {device.state}"
             degraded.append((f"{device.kind}_{device.state}",
                              f"{text} ({device.cause})" if device.cause else text))
+    server = snapshot.server
+    if server is not None and server.get("reachable") is False:
+        # degraded, not down: offline numbers or "ask at the desk", the outbox keeps the rest
+        waiting = server.get("outbox") or 0
+        degraded.append(("server_unreachable", f"the office server is not reachable "
+                                               f"({waiting} waiting in the outbox)"))
     status = DOWN if down else DEGRADED if degraded else OK
     items = down + degraded
     return Verdict(status, tuple(code for code, _ in items), tuple(text for _, text in items))

@@ -123,8 +123,31 @@ class SnapshotCollector(Collector):
             size = GaugeMetricFamily("kiosk_store_bytes", "Size of the SQLite store file")
             size.add_metric([], float(snapshot.store_bytes))
             yield size
+        if snapshot.server is not None:
+            yield from _server_gauges(snapshot.server)
         info = GaugeMetricFamily("kiosk_build_info", "Version and config file hash (value 1)",
                                  labels=["terminal", "version", "config_hash"])
         info.add_metric([snapshot.terminal_id, snapshot.version or self.version,
                          snapshot.config_hash], 1.0)
         yield info
+
+
+def _server_gauges(server: dict):
+    """[store] backend "http": the office server link and the outbox (counts only)."""
+    reachable = GaugeMetricFamily("kiosk_server_reachable", "1 when the office server "
+                                  "answered the last request, 0 when not (absent: not asked)")
+    if server.get("reachable") is not None:
+        reachable.add_metric([], 1.0 if server["reachable"] else 0.0)
+    yield reachable
+    length = GaugeMetricFamily("kiosk_outbox_entries", "Check-ins, intakes and offline "
+                               "tickets waiting in the outbox for the office server")
+    length.add_metric([], float(server.get("outbox") or 0))
+    yield length
+    oldest = GaugeMetricFamily("kiosk_outbox_oldest_seconds", "Seconds the oldest outbox "
+                               "entry has waited (0 when empty)")
+    oldest.add_metric([], float(server.get("outbox_oldest_s") or 0.0))
+    yield oldest
+    rejected = GaugeMetricFamily("kiosk_outbox_rejected", "Outbox entries the office "
+                                 "server refused for good (kept for staff, without content)")
+    rejected.add_metric([], float(server.get("outbox_rejected") or 0))
+    yield rejected

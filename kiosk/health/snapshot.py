@@ -95,6 +95,9 @@ class Snapshot:
     errors: tuple[tuple[datetime, str], ...] = ()  # (when, short English reason)
     version: str = ""
     config_hash: str = ""
+    # [store] backend "http": the office server link (reachable: True/False/None not
+    # asked yet; outbox: entries waiting; outbox_oldest_s; outbox_rejected); None: local
+    server: dict | None = None
     schema: int = field(default=SCHEMA)
 
     def __post_init__(self) -> None:
@@ -144,6 +147,7 @@ class Snapshot:
             "errors": [{"at": iso(at), "what": what} for at, what in self.errors],
             "version": self.version,
             "config_hash": self.config_hash,
+            "server": self.server,
         }
 
     def to_json(self) -> bytes:
@@ -185,7 +189,28 @@ class Snapshot:
             last_ticket_at=_time(data, "last_ticket_at", required=False),
             queues=queues, store_error=data.get("store_error"),
             printed=jobs.get("printed", 0), print_failed=jobs.get("failed", 0),
-            schema=schema, **_schema2(data))
+            schema=schema, server=_server(data.get("server")), **_schema2(data))
+
+
+def _server(value) -> dict | None:
+    """The server link's figures (absent before the http backend: None)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise SnapshotError("server: not an object")
+    reachable = value.get("reachable")
+    outbox, oldest = value.get("outbox", 0), value.get("outbox_oldest_s")
+    rejected = value.get("outbox_rejected", 0)
+    if reachable not in (True, False, None) or not _count(outbox) or \
+            not _count(rejected) or not (oldest is None or (
+                isinstance(oldest, (int, float)) and not isinstance(oldest, bool))):
+        raise SnapshotError("server: reachable, outbox or outbox_oldest_s not valid")
+    return {"reachable": reachable, "outbox": outbox, "outbox_oldest_s": oldest,
+            "outbox_rejected": rejected}
+
+
+def _count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _counts(value, key: str) -> dict[str, int]:

@@ -60,8 +60,10 @@ class SnapshotWriter:
                  min_gap_s: float = 0.2,
                  open_now: Callable[[str, datetime], bool] | None = None,
                  store_file: Path | None = None, version: str = "",
-                 config_hash: str = "") -> None:
+                 config_hash: str = "",
+                 server_link: Callable[[], dict] | None = None) -> None:
         self.path, self.terminal_id = Path(path), terminal_id
+        self.server_link = server_link  # backend "http": the link's figures
         self.devices, self.store, self.services = tuple(devices), store, tuple(services)
         self.print_counts = print_counts
         self.open_now, self.store_file = open_now, store_file
@@ -139,7 +141,17 @@ class SnapshotWriter:
             ui_heartbeat_at=_seconds(heartbeat.last_beat()),
             first_frame_at=_seconds(heartbeat.first_frame()), counters=counters,
             open_services=self._open(now), store_bytes=self._store_bytes(),
-            errors=errors, version=self.version, config_hash=self.config_hash)
+            errors=errors, version=self.version, config_hash=self.config_hash,
+            server=self._server())
+
+    def _server(self) -> dict | None:
+        if self.server_link is None:
+            return None
+        try:
+            return self.server_link()
+        except Exception as err:  # noqa: BLE001 - the outbox file: reported, not fatal
+            log.warning("state snapshot: server link not readable: %s", type(err).__name__)
+            return None
 
     def write_now(self) -> bool:
         try:

@@ -53,6 +53,9 @@ def refusal_text(tr, reason: str) -> str:
         "disabled": tr("This service is not available today. Please ask at the information "
                        "desk."),
         "busy": tr("Your ticket is on its way. Please wait a moment."),
+        # the office server is away and [store] offline = "ask_at_desk"
+        "offline": tr("No number can be issued here right now: this terminal cannot reach "
+                      "the office server. Please ask at the information desk."),
     }.get(reason, tr("Something went wrong. No ticket was issued. Please ask at the "
                      "information desk."))
 

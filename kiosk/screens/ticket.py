@@ -15,7 +15,12 @@ from kivy.lang import Builder
 from kivy.uix.label import Label
 
 from kiosk import screen_fit
+from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen
+
+# a number from the terminal's reserved range ([store] offline = "local_range")
+OFFLINE_NOTE = N_("This terminal cannot reach the office server right now. Your number "
+                  "is valid all the same.")
 
 Builder.load_file(str(Path(__file__).with_name("ticket.kv")))
 
@@ -98,6 +103,7 @@ class TicketScreen(KioskScreen):
         self.people_ahead: int | None = None
         self.estimate_min: int | None = None
         self.printed: bool | None = None  # None: still printing
+        self.offline = False  # a number from this terminal's range: the server is away
 
     def show_issuing(self, service_id: str) -> None:
         self.clear()
@@ -105,8 +111,9 @@ class TicketScreen(KioskScreen):
         self.refresh()
 
     def show_ticket(self, number: str, service: str, people_ahead: int | None,
-                    estimate_min: int | None, printed: bool | None = None) -> None:
-        self.number, self.service_id = number, service
+                    estimate_min: int | None, printed: bool | None = None,
+                    offline: bool = False) -> None:
+        self.number, self.service_id, self.offline = number, service, offline
         self.people_ahead, self.estimate_min, self.printed = people_ahead, estimate_min, printed
         self.refresh()
 
@@ -171,3 +178,5 @@ class TicketScreen(KioskScreen):
             ids.status.role = "warning_text"
             ids.status_box.warning = True
         ids.watch.text = tr("Please watch the display: you will be called by your number.")
+        if self.offline:  # honest: the figures are unknown because the server is away
+            ids.watch.text = f"{tr(OFFLINE_NOTE)} {ids.watch.text}"

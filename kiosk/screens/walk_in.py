@@ -97,7 +97,8 @@ class WalkIn:
     def _show_issued(self, issued) -> None:
         self.app.root.get_screen("ticket").show_ticket(
             number=issued.ticket.number, service=issued.service.id,
-            people_ahead=issued.people_ahead, estimate_min=issued.estimate.minutes)
+            people_ahead=issued.people_ahead, estimate_min=issued.estimate.minutes,
+            offline=getattr(issued, "offline", False))
 
     @mainthread
     def _show_printed(self, result) -> None:

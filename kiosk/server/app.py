@@ -59,15 +59,9 @@ class Server:
         self._checkin_parts = None  # (source, keys), built at the first check-in
 
     def staff_store(self):
-        from kiosk import wiring
+        from kiosk.wiring import staff_store
 
-        # wiring.staff_store picks the engine's staff store once the PostgreSQL store
-        # is merged; until then the SQLite one
-        if hasattr(wiring, "staff_store"):
-            return wiring.staff_store(self.store)
-        from kiosk.store.staff_sqlite import StaffStore
-
-        return StaffStore(self.store)
+        return staff_store(self.store)
 
     def terminal_store(self, terminal: str) -> "_TerminalStore":
         return _TerminalStore(self.store, terminal, self.config.store.offline_range[0])

@@ -7,12 +7,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 # ids as in the config and on the sign: short, no spaces; numbers like A017
 ServiceId = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 Language = Annotated[str, StringConstraints(min_length=2, max_length=8)]
-Number = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{3}$")]
+
+
+def _ticket_number(text: str) -> str:
+    from kiosk.domain.numbering import format_number, parse_number
+
+    prefix, seq = parse_number(text)  # ValueError for A000: no such number is issued
+    return format_number(prefix, seq)
+
+
+Number = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{3}$"),
+                   AfterValidator(_ticket_number)]
 Counter = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
 Role = Literal["terminal", "counter", "board"]
 

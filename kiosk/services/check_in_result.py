@@ -22,6 +22,7 @@ class CheckInOutcome(Enum):
     NOT_A_BOOKING = "not_a_booking"            # see `refusal` (Wi-Fi code, vCard, ...)
     UNREACHABLE = "unreachable"                # booking system not reachable
     NOT_AVAILABLE = "not_available"            # store fault, service disabled, 999 used
+    QUEUED = "queued"                          # office server away: waits in the outbox
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,10 @@ _PLAIN = {
                                    "Please ask at the information desk."),
     CheckInOutcome.NOT_AVAILABLE: N_("Check-in is not possible right now. Please ask at the "
                                      "information desk."),
+    # the office server is away: the check-in waits in the terminal's outbox
+    CheckInOutcome.QUEUED: N_("Your check-in has been recorded. This terminal cannot reach "
+                              "the office server right now, so your number cannot be shown "
+                              "here: please ask at the information desk for it."),
 }
 
 

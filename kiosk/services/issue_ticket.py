@@ -52,6 +52,7 @@ class Refusal(Enum):
     DISABLED = "disabled"
     BUSY = "busy"  # a ticket is being issued right now (double tap)
     STAFF_CLOSED = "staff_closed"  # closed for today by staff (services/staff.py)
+    OFFLINE = "offline"  # the office server cannot be reached ([store] offline)
 
 
 class Refused(Exception):

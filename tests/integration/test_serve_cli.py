@@ -42,6 +42,7 @@ def test_tokens_add_list_remove_on_a_running_server(tmp_path):
         missing = srv.kiosk("serve", "token", "remove", "hall-tv", "--config",
                             str(srv.config))
         assert missing.returncode == 1 and missing.stderr.count("\n") == 1
+    assert srv.proc.returncode == 0  # SIGTERM: a clean stop, store closed
 
 
 def test_port_in_use_exits_1_and_bad_config_exits_2(tmp_path):

@@ -16,7 +16,8 @@ from tests.waiting import wait_for
 TOP_LEVEL_KEYS = {"schema", "terminal_id", "pid", "started_at", "written_at", "refresh_s",
                   "devices", "last_ticket_at", "queues", "store_error", "print_jobs",
                   "ui_heartbeat_at", "first_frame_at", "counters", "open_services",
-                  "store_bytes", "errors", "version", "config_hash"}
+                  "store_bytes", "errors", "version", "config_hash",
+                  "server"}  # the office server link: counts and ages only (null: local)
 
 
 def _read(path) -> dict:

@@ -57,3 +57,21 @@ def test_the_whole_pin_pad_is_in_view(pad_app, screen_name, px, size_mm, large):
         # the keys stay touch targets
         problems += [f"{lang}: {p}" for p in layout_checks.check(pad_app)]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("large", [True, False], ids=["larger", "normal"])
+def test_the_menus_close_button_stays_one_line_on_a_small_screen(pad_app, large):
+    """On a 10.1" screen "Close staff mode" stays one line beside the title, not a third
+    of the screen's height with a word split across lines. One line: at most 26 mm (the
+    20 mm target; Arabic and Persian lines are the tallest, 24.5 mm)."""
+    name, px, size_mm = sweep.SCREENS[0]
+    problems = []
+    for lang in ("de", "fa", "el", "ar"):
+        sweep.set_case(pad_app, name, px, size_mm, lang, large, "staff-menu")
+        sweep.settle()
+        close = pad_app.root.get_screen("staff_menu").ids.close
+        mm = pad_app.px_per_mm
+        if close.height > 26 * mm:
+            problems.append(f"{lang}: Close is {close.height / mm:.1f} mm high "
+                            f"({close.text!r})")
+    assert not problems, "\n".join(problems)

@@ -61,7 +61,8 @@ def test_bad_values_are_named_with_their_key(tmp_path, extra, expected):
 
 def test_a_backend_this_version_cannot_open_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
-    config = _load(tmp_path, '\n[store]\nbackend = "postgres"\ndsn_file = "/nonexistent"\n')
+    config = _load(tmp_path, '\n[store]\nbackend = "http"\nurl = "http://server:8480"\n'
+                             'token_file = "/nonexistent"\n')
     with pytest.raises(StoreError, match="not available in this version"):
         open_store(config)
     assert not (tmp_path / "data" / "kiosk.sqlite3").exists()

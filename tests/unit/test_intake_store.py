@@ -1,5 +1,5 @@
-"""The SQLite store's sealed intakes: migration of a v6 file (its tickets kept), put /
-read / delete, purge by age, statistics, and that a deleted blob is gone from the file
+"""The store's sealed intakes: put / read / delete, purge by age and statistics on both
+engines; SQLite only: migration of a v6 file (its tickets kept), and that a deleted blob is gone from the file
 and the WAL (secure_delete and the checkpoint), not only from the table."""
 
 from __future__ import annotations
@@ -20,7 +20,12 @@ BLOB = os.urandom(3000)  # a sealed intake is random-looking bytes of a few KB
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(engine_store):
+    return engine_store
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
     s = SqliteStore(tmp_path / "kiosk.sqlite3")
     yield s
     s.close()
@@ -119,9 +124,10 @@ def test_statistics(store):
         store.count_intake(DAY, "name: Erika")
 
 
-def test_a_blob_written_as_text_is_read_as_bytes(store):
+def test_a_blob_written_as_text_is_read_as_bytes(sqlite_store):
     """Another tool may write the column as TEXT: it is read back as bytes (which then
     fail to open), never as an error message quoting the value."""
+    store = sqlite_store
     store.put_sealed("R1", BLOB, "k1", NOON)
     db = sqlite3.connect(store.path)
     db.execute("UPDATE sealed_intake SET sealed = CAST(x'c3a9ff41' AS TEXT)")

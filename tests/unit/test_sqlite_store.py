@@ -1,4 +1,5 @@
-"""The SQLite queue store on a real file: numbering, daily reset, life of a ticket."""
+"""The queue store on both engines (a real SQLite file, a real PostgreSQL server):
+numbering, daily reset, life of a ticket. WAL mode and the query plans are SQLite's."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ from kiosk.domain.ticket import TicketState
 from kiosk.store.errors import (QuotaReached, SequenceExhausted, TicketNotFound,
                                 TransitionRefused)
 from kiosk.store.sqlite import INSERT_TICKET, SqliteStore
+from tests.store_sql import preissue, rows
 
 NOON = datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(engine_store):
+    return engine_store
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
     s = SqliteStore(tmp_path / "q.sqlite3", terminal_id="t1")
     yield s
     s.close()
@@ -31,7 +38,8 @@ def test_numbers_count_up_per_prefix(store):
     assert issue(store, "ausweis", "P").number == "P001"
 
 
-def test_store_runs_in_wal_mode_with_full_sync(store):
+def test_store_runs_in_wal_mode_with_full_sync(sqlite_store):
+    store = sqlite_store
     assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
@@ -109,11 +117,12 @@ def test_reference_is_random_not_derived(store):
     assert len(refs) == 20 and all(len(r) == 12 for r in refs)
 
 
-def test_a_year_of_history_does_not_slow_the_hot_queries(store):
+def test_a_year_of_history_does_not_slow_the_hot_queries(sqlite_store):
     """GIVEN a year of history written with the store's own INSERT (300 tickets a day,
     called and done) WHEN a visit and a counter run through the store's real methods
     THEN every statement they execute finds its rows by an index, never by a scan
     (bench/README.md measured 14 ms per tap before these indexes)."""
+    store = sqlite_store
     first = date(2025, 11, 24)
     rows = []
     for d in range(365):
@@ -176,11 +185,7 @@ def test_numbering_resets_exactly_at_local_midnight_on_dst_days(store):
 
 def test_number_999_is_the_last_and_not_called_a_quota(store):
     day = business_day(NOON)
-    with store._write() as db:  # 998 numbers already issued today
-        db.executemany(INSERT_TICKET, [(day.isoformat(), "anmeldung", "A", seq,
-                                        f"A{seq:03d}", f"ref{seq:09d}", "t1", "de",
-                                        NOON.isoformat(), "waiting")
-                                       for seq in range(1, 999)])
+    preissue(store, day, "A", "anmeldung", 998, NOON)  # 998 numbers already issued today
     assert issue(store).number == "A999"
     assert store.last_sequence("A", day) == 999
     with pytest.raises(SequenceExhausted) as caught:
@@ -214,10 +219,8 @@ def test_a_clock_that_jumps_back_keeps_the_queue_in_issue_order(store):
 def test_a_print_error_is_stored_as_a_result_code_only(store):
     ticket = issue(store)
     store.record_print(ticket.id, False, "paper_out")
-    assert store._db.execute("SELECT print_error FROM ticket").fetchone()[0] == "paper_out"
+    assert rows(store, "SELECT print_error FROM ticket") == [("paper_out",)]
     store.record_print(ticket.id, False, "cannot encode 'Müller' in cp858")
-    assert store._db.execute("SELECT printed, print_error FROM ticket").fetchone() == \
-        (0, "failed")
+    assert rows(store, "SELECT printed, print_error FROM ticket") == [(0, "failed")]
     store.record_print(ticket.id, True, "ignored")
-    assert store._db.execute("SELECT printed, print_error FROM ticket").fetchone() == \
-        (1, None)
+    assert rows(store, "SELECT printed, print_error FROM ticket") == [(1, None)]

@@ -1,5 +1,6 @@
 """Staff use cases on a real SQLite file: PIN hash, lockout that survives a restart,
-the audit log without the PIN, settings for today validated on read."""
+the audit log without the PIN, settings for today validated on read (the lockout and the
+settings on both engines: SQLite and a real PostgreSQL server)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ PIN = "482913"
 
 
 def _service(tmp_path, config, clock, wall, store=None):
+    from kiosk.wiring import staff_store
+
     store = store or SqliteStore(tmp_path / "q.sqlite3", terminal_id=config.terminal_id)
-    return StaffService(config, StaffStore(store), PinFile(tmp_path / "data" / "staff-pin"),
+    return StaffService(config, staff_store(store), PinFile(tmp_path / "data" / "staff-pin"),
                         clock=clock, wall=wall)
 
 
@@ -42,14 +45,15 @@ def test_no_pin_set_refuses_entry(tmp_path, config, clock, wall):
     assert not result.ok and result.no_pin
 
 
-def test_five_wrong_pins_lock_even_after_a_restart(tmp_path, config, clock, wall):
-    staff = _service(tmp_path, config, clock, wall)
+def test_five_wrong_pins_lock_even_after_a_restart(tmp_path, config, clock, wall,
+                                                   open_engine_store):
+    staff = _service(tmp_path, config, clock, wall, open_engine_store(config.terminal_id))
     staff.set_pin(PIN)
     results = [staff.unlock("000111") for _ in range(5)]
     assert [r.wait_s for r in results] == [0, 0, 0, 0, 30]
     staff.store.store.close()
-    # a restart: a new store connection, the same file
-    staff = _service(tmp_path, config, clock, wall)
+    # a restart: a new store connection, the same file or database
+    staff = _service(tmp_path, config, clock, wall, open_engine_store(config.terminal_id))
     locked = staff.unlock(PIN)
     assert not locked.ok and locked.wait_s == 30  # even the right PIN waits
     wall.now += 30
@@ -73,8 +77,9 @@ def test_the_pin_is_never_in_the_data_dir_or_the_logs(tmp_path, config, clock, w
     assert PIN not in caplog.text and "739104" not in caplog.text
 
 
-def test_settings_are_for_today_and_validated_on_read(tmp_path, config, clock, wall, caplog):
-    staff = _service(tmp_path, config, clock, wall)
+def test_settings_are_for_today_and_validated_on_read(tmp_path, config, clock, wall, caplog,
+                                                     engine_store):
+    staff = _service(tmp_path, config, clock, wall, engine_store)
     staff.close_service("ausweis", "closed_today")
     staff.set_notice("card_only")
     staff.set_out_of_service(True)

@@ -1,9 +1,9 @@
-"""The store's appointment side on real SQLite files: import, exactly-once check-in,
+"""The store's appointment side on both engines (real SQLite files, a real PostgreSQL
+server): import, exactly-once check-in,
 calling order, people ahead, no-shows, walk-in quota and statistics."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +13,7 @@ from kiosk.domain.clock import business_day
 from kiosk.domain.ticket import TicketState
 from kiosk.store.errors import QuotaReached, SequenceExhausted
 from kiosk.store.sqlite import SqliteStore
+from tests.store_sql import preissue, rows
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)  # 09:00 in Stuttgart
 DAY = business_day(NOW)
@@ -25,7 +26,12 @@ def booking(ref="204517", minutes=0, rank=None, service="anmeldung",
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(engine_store):
+    return engine_store
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
     s = SqliteStore(tmp_path / "q.sqlite3")
     yield s
     s.close()
@@ -71,13 +77,7 @@ def test_check_in_is_exactly_once(store):
 
 
 def test_appointment_numbers_share_the_999_rule(store):
-    db = sqlite3.connect(store.path)
-    db.execute("INSERT INTO ticket (business_day, service, prefix, seq, number, reference, "
-               "terminal, lang, issued_at, state, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-               (DAY.isoformat(), "anmeldung", "T", 999, "T999", "r", "x", "de",
-                NOW.isoformat(), "done", "appointment"))
-    db.commit()
-    db.close()
+    preissue(store, DAY, "T", "anmeldung", 999, NOW)
     with pytest.raises(SequenceExhausted):
         check_in(store, booking())
     assert store.checked_in_ticket("204517") is None
@@ -129,19 +129,15 @@ def test_no_shows_at_the_end_of_the_window_are_counted(store):
     assert ("anmeldung", "no_show", 1) in store.checkin_stats(DAY)
 
 
-def test_earlier_days_bookings_become_no_shows_when_the_day_changes(tmp_path):
-    path = tmp_path / "q.sqlite3"
-    first = SqliteStore(path)
+def test_earlier_days_bookings_become_no_shows_when_the_day_changes(open_engine_store):
+    first = open_engine_store()
     first.import_bookings([booking("1001")], NOW)
     first.close()
     tomorrow = NOW + timedelta(days=1)
-    store = SqliteStore(path)
-    try:
-        store.issue("anmeldung", "A", "de", tomorrow, business_day(tomorrow), None)
-        assert store.find_booking("1001").status is BookingStatus.MISSED
-        assert ("anmeldung", "no_show", 1) in store.checkin_stats(DAY)
-    finally:
-        store.close()
+    store = open_engine_store()
+    store.issue("anmeldung", "A", "de", tomorrow, business_day(tomorrow), None)
+    assert store.find_booking("1001").status is BookingStatus.MISSED
+    assert ("anmeldung", "no_show", 1) in store.checkin_stats(DAY)
 
 
 def test_statistics_hold_no_reference(store):
@@ -152,10 +148,8 @@ def test_statistics_hold_no_reference(store):
     assert store.checkin_stats(DAY) == [("", "refused_not_a_booking", 2),
                                         ("anmeldung", "checked_in_on_time", 1),
                                         ("anmeldung", "refused_too_late", 1)]
-    db = sqlite3.connect(store.path)
-    rows = db.execute("SELECT * FROM checkin_stat").fetchall()
-    db.close()
-    assert not any("204517" in str(value) for row in rows for value in row)
+    stored = rows(store, "SELECT * FROM checkin_stat")
+    assert stored and not any("204517" in str(value) for row in stored for value in row)
 
 
 def test_a_called_appointment_ticket_is_finished_like_a_walk_in(store):
@@ -165,12 +159,13 @@ def test_a_called_appointment_ticket_is_finished_like_a_walk_in(store):
     assert done.state is TicketState.DONE and done.kind == "appointment"
 
 
-def test_the_day_change_uses_the_connection_only_under_the_store_lock(store):
+def test_the_day_change_uses_the_connection_only_under_the_store_lock(sqlite_store):
     """The connection is shared by the kiosk's threads (the UI's workers, the snapshot
     writer, check-in): every statement of a day change that marks yesterday's missed
     bookings runs while some thread holds the store's lock."""
     import threading
 
+    store = sqlite_store
     store.import_bookings([booking()], NOW)
     store._expire_once(DAY.isoformat())
     unlocked = []

@@ -1,0 +1,350 @@
+"""Issuing through the office server `kiosk serve` (issue 13): latency at an offered
+load and throughput at saturation, against a minimal FastAPI + psycopg app.
+
+What: a real `kiosk serve` (uvicorn, one worker, tests/server_process.py) on
+PostgreSQL 15 of its own (tests/pg_server.py: initdb in a temporary folder, fsync on,
+as `kiosk-pg` when root) -- or on SQLite with --engine sqlite, or when the PostgreSQL
+store lacks the server's operations -- with a device token; load from 20 clients (4
+processes x 5 threads, one keep-alive HTTP connection each, POST /api/v1/tickets with
+the token, JSON answers parsed):
+  1. open loop: --rate tickets/s offered for --open-s s, each request at its scheduled
+     time; latency counted from that time (a stall is not hidden), p50/p99/max;
+  2. saturation: every client sends its next request when the last one is answered,
+     for --sat-s s: throughput and p50/p99;
+  3. the same saturation against a minimal FastAPI + uvicorn app (one worker, a
+     psycopg_pool of the same size, a plain `def` endpoint, no auth) that issues with
+     the one-statement transaction (a CTE that bumps the (day, prefix) counter and
+     inserts the ticket) on the same PostgreSQL server, a database of its own.
+Every phase is checked: as many numbers as answers, no duplicate, no gap per prefix.
+25 services (prefixes A-Z but T, the appointments'), the clients taking them in turn: the 899 online numbers
+per prefix and day (900-999 are the terminals' offline range) are never used up.
+Targets (issue 13): open loop p99 <= 20 ms; saturation >= 0.8x the minimal app.
+Run: .venv/bin/python bench/bench_serve.py [--rate N] [--open-s S] [--sat-s S]
+[--engine auto|postgres|sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import inspect
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from _common import REPO, emit, log, percentile, row, verdict
+from pydantic import BaseModel
+
+sys.path.insert(0, str(REPO))  # tests/server_process.py, tests/pg_server.py
+
+PROCESSES, THREADS = 4, 5  # 20 clients
+PREFIXES = "ABCDEFGHIJKLMNOPQRSUVWXYZ"  # T: the appointments' prefix
+TARGET_P99_S = 0.020
+TARGET_RATIO = 0.8
+LOAD_MARK = "SERVE_LOAD "
+
+BARE_SCHEMA = """
+CREATE TABLE counter (day DATE NOT NULL, prefix TEXT NOT NULL, n INTEGER NOT NULL,
+                      PRIMARY KEY (day, prefix));
+CREATE TABLE ticket (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, day DATE NOT NULL,
+                     prefix TEXT NOT NULL, seq INTEGER NOT NULL, service TEXT NOT NULL,
+                     issued_at TIMESTAMPTZ NOT NULL, UNIQUE (day, prefix, seq));
+"""
+BARE_ISSUE = """
+WITH c AS (INSERT INTO counter AS c (day, prefix, n) VALUES (%(day)s, %(prefix)s, 1)
+           ON CONFLICT (day, prefix) DO UPDATE SET n = c.n + 1 RETURNING n)
+INSERT INTO ticket (day, prefix, seq, service, issued_at)
+SELECT %(day)s, %(prefix)s, n, %(service)s, now() FROM c RETURNING seq
+"""
+
+
+def config_text(folder: Path, dsn_file: Path | None) -> str:
+    services = "\n".join(
+        f'[[service]]\nid = "s{p.lower()}"\nprefix = "{p}"\n'
+        f'names = {{ de = "Dienst {p}", en = "Service {p}" }}\n' for p in PREFIXES)
+    store = (f'[store]\nbackend = "postgres"\ndsn_file = "{dsn_file}"\npool_size = 4\n'
+             if dsn_file else "")
+    return (f'[terminal]\nid = "bench-server"\noffice = "Bench"\nlanguages = ["de", "en"]\n'
+            f'default_language = "de"\n\n{services}\n[printer]\ntransport = "file"\n'
+            f'path = "{folder / "printer.bin"}"\nprofile = "TM-T88V"\n\n{store}')
+
+
+# -- the load generator (child processes) ------------------------------------------------
+
+def _client(g: int, spec: dict, out: list, lock: threading.Lock) -> None:
+    host, port = spec["host"], spec["port"]
+    headers = {"Content-Type": "application/json"}
+    if spec.get("token"):
+        headers["Authorization"] = f"Bearer {spec['token']}"
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    clients, rate = spec["clients"], spec["rate"]
+    start, end = spec["start_at"], spec["start_at"] + spec["duration"]
+    lat, numbers, errors = [], [], 0
+    j = 0
+    while True:
+        if spec["mode"] == "open":
+            due = start + (g + j * clients) / rate
+            if due >= end:
+                break
+            wait = due - time.time()
+            if wait > 0:
+                time.sleep(wait)
+        else:
+            due = time.time()
+            if due >= end:
+                break
+        body = json.dumps({"service": f"s{PREFIXES[(g + j) % len(PREFIXES)].lower()}",
+                           "language": "de"})
+        try:
+            conn.request("POST", "/api/v1/tickets", body, headers)
+            answer = conn.getresponse()
+            data = answer.read()
+            done = time.time()
+            if answer.status == 201:
+                numbers.append(json.loads(data)["number"])
+                lat.append(done - due)
+            else:
+                errors += 1
+        except (OSError, http.client.HTTPException):
+            errors += 1
+            conn.close()
+            conn = http.client.HTTPConnection(host, port, timeout=30)
+        j += 1
+    conn.close()
+    with lock:
+        out.append((lat, numbers, errors))
+
+
+def load_child(spec: dict) -> None:
+    out, lock = [], threading.Lock()
+    threads = [threading.Thread(target=_client, args=(spec["first"] + i, spec, out, lock))
+               for i in range(spec["threads"])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(LOAD_MARK + json.dumps({"lat": [x for o in out for x in o[0]],
+                                  "numbers": [x for o in out for x in o[1]],
+                                  "errors": sum(o[2] for o in out)}), flush=True)
+
+
+def offer(url_port: int, token: str | None, mode: str, duration: float,
+          rate: float = 0.0) -> dict:
+    """Runs the 20 clients in PROCESSES processes; their merged results."""
+    start_at = time.time() + 2.0  # every process started and connected before
+    procs = []
+    for p in range(PROCESSES):
+        spec = {"host": "127.0.0.1", "port": url_port, "token": token, "mode": mode,
+                "rate": rate, "duration": duration, "start_at": start_at,
+                "clients": PROCESSES * THREADS, "threads": THREADS, "first": p * THREADS}
+        procs.append(subprocess.Popen([sys.executable, __file__, "--_load", json.dumps(spec)],
+                                      stdout=subprocess.PIPE, text=True))
+    merged = {"lat": [], "numbers": [], "errors": 0}
+    for proc in procs:
+        out, _ = proc.communicate(timeout=duration + 120)
+        line = next(x for x in out.splitlines() if x.startswith(LOAD_MARK))
+        data = json.loads(line[len(LOAD_MARK):])
+        merged["lat"] += data["lat"]
+        merged["numbers"] += data["numbers"]
+        merged["errors"] += data["errors"]
+    merged["duration"] = duration
+    return merged
+
+
+def check_numbers(numbers: list[str], earlier: dict[str, set]) -> str:
+    """'' when every prefix's numbers (with those of earlier phases) are 1..n without
+    a duplicate; else what is wrong."""
+    seen: dict[str, list[int]] = defaultdict(list)
+    for n in numbers:
+        seen[n[0]].append(int(n[1:]))
+    problems = []
+    for prefix, seqs in seen.items():
+        before = earlier.setdefault(prefix, set())
+        dup = len(seqs) - len(set(seqs)) + len(before & set(seqs))
+        before |= set(seqs)
+        gaps = len(set(range(1, max(before) + 1)) - before)
+        if dup or gaps:
+            problems.append(f"{prefix}: {dup} duplicates, {gaps} gaps")
+    return "; ".join(problems)
+
+
+# -- the minimal app (a child process) -----------------------------------------------------
+
+class TicketRequest(BaseModel):  # module level: the app's annotations are strings
+    service: str
+    language: str
+
+
+def minimal_app(dsn: str, port: int, pool_size: int) -> None:
+    from datetime import datetime, timezone
+
+    import uvicorn
+    from fastapi import FastAPI
+    from psycopg_pool import ConnectionPool
+
+    from kiosk.domain.clock import business_day
+
+    pool = ConnectionPool(dsn, min_size=pool_size, max_size=pool_size,
+                          kwargs={"autocommit": True}, open=True)
+    app = FastAPI()
+
+    @app.post("/api/v1/tickets", status_code=201)
+    def issue(body: TicketRequest):
+        prefix = body.service[1:].upper()
+        day = business_day(datetime.now(timezone.utc))
+        with pool.connection() as conn:
+            seq = conn.execute(BARE_ISSUE, {"day": day, "prefix": prefix,
+                                            "service": body.service}).fetchone()[0]
+        return {"number": f"{prefix}{seq:03d}"}
+
+    uvicorn.run(app, host="127.0.0.1", port=port, workers=1, log_level="warning",
+                access_log=False)
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout_s: float = 60) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the app did not start")
+
+
+# -- the run ---------------------------------------------------------------------------
+
+def pg_has_server_ops() -> bool:
+    from kiosk.store.postgres import PostgresStore
+
+    return "below" in inspect.signature(PostgresStore.issue).parameters and \
+        hasattr(PostgresStore, "adopt_offline")
+
+
+def latency_rows(name: str, variant: str, res: dict, mode: str, problems: str,
+                 target_p99: bool) -> list[dict]:
+    lat = res["lat"]
+    p50, p99, worst = (percentile(lat, 50), percentile(lat, 99), max(lat)) if lat else \
+        (float("nan"),) * 3
+    text = (f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, max {worst * 1000:.0f} ms; "
+            f"{len(lat)} tickets, {res['errors']} errors")
+    if mode == "sat":
+        text = f"{len(lat) / res['duration']:.0f} tickets/s; " + text
+    text += "; " + (problems or "0 duplicates, 0 gaps")
+    ok = not problems and res["errors"] == 0
+    if target_p99:
+        return [row(name, variant, text, f"p99 <= {TARGET_P99_S * 1000:.0f} ms",
+                    verdict(ok and p99 <= TARGET_P99_S))]
+    return [row(name, variant, text, "0 duplicates, 0 gaps", verdict(ok))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--open-s", type=float, default=20.0)
+    parser.add_argument("--sat-s", type=float, default=10.0)
+    parser.add_argument("--engine", choices=["auto", "postgres", "sqlite"], default="auto")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--_load")
+    parser.add_argument("--_minimal", nargs=3)
+    args = parser.parse_args()
+    if args._load:
+        load_child(json.loads(args._load))
+        return 0
+    if args._minimal:
+        minimal_app(args._minimal[0], int(args._minimal[1]), int(args._minimal[2]))
+        return 0
+
+    import psycopg
+
+    from tests.pg_server import Unavailable, start_server
+    from tests.server_process import ServerProcess, free_port
+
+    notes, rows = [], []
+    try:
+        pg = start_server()
+    except (Unavailable, RuntimeError) as err:
+        pg = None
+        notes.append(f"no PostgreSQL ({err}): kiosk serve on SQLite, no minimal app")
+    engine = args.engine
+    if engine == "auto":
+        engine = "postgres" if pg is not None and pg_has_server_ops() else "sqlite"
+        if pg is not None and engine == "sqlite":
+            notes.append("PostgresStore lacks the server's operations (issue(below=), "
+                         "adopt_offline): kiosk serve measured on SQLite, the minimal app "
+                         "on PostgreSQL -- the ratio compares two engines")
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-serve-"))
+    try:
+        dsn_file = None
+        if engine == "postgres":
+            with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+                conn.execute("CREATE DATABASE kiosk_serve")
+            dsn_file = folder / "dsn"
+            dsn_file.write_text(pg.dsn("kiosk_serve"), encoding="utf-8")
+            dsn_file.chmod(0o600)
+        srv = ServerProcess(folder, config_text(folder, dsn_file), roles=("terminal",))
+        srv.start()
+        token = srv.tokens["terminal"]
+        earlier: dict[str, set] = {}
+        try:
+            variant = f"kiosk serve on {engine}, 20 clients"
+            log(f"== open loop {args.rate:.0f}/s for {args.open_s:.0f} s ({variant})")
+            res = offer(srv.port, token, "open", args.open_s, args.rate)
+            rows += latency_rows(f"issuing latency, open loop {args.rate:.0f}/s", variant,
+                                 res, "open", check_numbers(res["numbers"], earlier), True)
+            log(f"== saturation for {args.sat_s:.0f} s ({variant})")
+            sat = offer(srv.port, token, "sat", args.sat_s)
+            rows += latency_rows("issuing at saturation", variant, sat, "sat",
+                                 check_numbers(sat["numbers"], earlier), False)
+        finally:
+            srv.stop()
+        ours = len(sat["lat"]) / sat["duration"]
+        if pg is not None:
+            with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+                conn.execute("CREATE DATABASE bare_app")
+            with psycopg.connect(pg.dsn("bare_app"), autocommit=True) as conn:
+                conn.execute(BARE_SCHEMA)
+            port = free_port()
+            app = subprocess.Popen([sys.executable, __file__, "--_minimal",
+                                    pg.dsn("bare_app"), str(port), "4"])
+            try:
+                wait_port(port, app)
+                log(f"== saturation for {args.sat_s:.0f} s (minimal app)")
+                bare = offer(port, None, "sat", args.sat_s)
+            finally:
+                app.terminate()
+                app.wait(timeout=30)
+            rows += latency_rows("issuing at saturation", "minimal FastAPI + psycopg pool "
+                                 "(4), one-statement CTE, 20 clients", bare, "sat",
+                                 check_numbers(bare["numbers"], {}), False)
+            theirs = len(bare["lat"]) / bare["duration"]
+            ratio = ours / theirs if theirs else float("nan")
+            rows.append(row("saturation: kiosk serve / minimal app", f"{engine} / postgres",
+                            f"{ratio:.2f}x ({ours:.0f} vs {theirs:.0f} tickets/s)",
+                            f">= {TARGET_RATIO}x",
+                            verdict(ratio >= TARGET_RATIO) if engine == "postgres"
+                            else "— (two engines)"))
+    finally:
+        if pg is not None:
+            pg.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    notes.append(f"load: {PROCESSES} processes x {THREADS} threads, keep-alive "
+                 f"connections; open loop latency from each request's scheduled time")
+    notes.append(f"machine load average before the end: {os.getloadavg()[0]:.2f}")
+    emit(rows, notes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Versioned SQL files of the PostgreSQL store (applied in order at start)."""
