@@ -2,8 +2,9 @@
 sign in on /counter and call the next visitor; the TV board (/board, another window,
 signed in through its #token= fragment) shows the number highlighted, and the serial
 call-up sign attached to the server (a pty with the display simulator) shows it too.
-The server is then stopped and started again: the board comes back by itself and shows
-the next call without anyone reloading it."""
+The server is then stopped (staff read that it cannot be reached, the board says it is
+reconnecting) and started again: the board comes back by itself and shows the next call
+without anyone reloading it; after the last ticket staff read that nobody is waiting."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 import requests
 
 from kiosk.devices.display.simulator import SimDisplay
+from kiosk.server.page_texts import COUNTER, texts
 from tests.browser import headless_chromium, need_chromium
 from tests.conftest import MINIMAL_CONFIG
 from tests.server_process import ServerProcess
@@ -33,10 +35,9 @@ counter_format = "Schalter {{counter}}"
 """
 
 
-def _restart_on_same_port(srv: ServerProcess) -> None:
-    """Stop the server and start it again where the board expects it."""
+def _start_on_same_port(srv: ServerProcess) -> None:
+    """Start the stopped server again where the pages expect it."""
     port = srv.port
-    srv.stop()
     srv.log = open(srv.folder / f"serve-{port}-again.log", "w+", encoding="utf-8")
     srv.proc = subprocess.Popen(
         [sys.executable, "-m", "kiosk", "serve", "--config", str(srv.config),
@@ -61,6 +62,7 @@ def test_counter_click_reaches_board_and_sign_and_board_survives_restart(tmp_pat
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    words = texts(COUNTER, "de")  # the server's default language
     sign_link = tmp_path / "sign"
     with SimDisplay(pty_link=sign_link).start() as sign, \
             ServerProcess(tmp_path / "srv", config_text=_config(sign_link)) as srv:
@@ -100,9 +102,16 @@ def test_counter_click_reaches_board_and_sign_and_board_survives_restart(tmp_pat
             driver.find_element(By.ID, "done").click()
             assert wait_for(lambda: _text(driver, "current") != "A001", TIMEOUT)
 
-            # network cut for the board: the server goes away and comes back
+            # network cut: the server goes away; staff are told, the board says so
+            srv.stop()
+            driver.find_element(By.ID, "call-next").click()
+            assert wait_for(lambda: _text(driver, "message") == words["unreachable"],
+                            TIMEOUT), _text(driver, "message")
             driver.switch_to.window(board)
-            _restart_on_same_port(srv)
+            assert wait_for(lambda: driver.find_element(By.ID, "status").is_displayed(),
+                            TIMEOUT)
+            # ... and comes back: the board reconnects by itself
+            _start_on_same_port(srv)
             driver.switch_to.window(counter)
             driver.find_element(By.ID, "call-next").click()
             assert wait_for(lambda: _text(driver, "current") == "A002", TIMEOUT), \
@@ -113,5 +122,13 @@ def test_counter_click_reaches_board_and_sign_and_board_survives_restart(tmp_pat
             assert not driver.find_element(By.ID, "status").is_displayed()
             assert sign.wait_until(lambda s: s.shown[:1] == ["A002 -> Schalter 3"],
                                    TIMEOUT), sign.shown
+
+            # the last one, then nobody is waiting: said in words
+            driver.switch_to.window(counter)
+            driver.find_element(By.ID, "call-next").click()
+            assert wait_for(lambda: _text(driver, "current") == "A003", TIMEOUT)
+            driver.find_element(By.ID, "call-next").click()
+            assert wait_for(lambda: _text(driver, "message") == words["nobody"], TIMEOUT), \
+                _text(driver, "message")
         finally:
             driver.quit()

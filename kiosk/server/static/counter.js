@@ -174,6 +174,12 @@
   $("done").addEventListener("click", () => act(() => finish("done")));
   $("sign-out").addEventListener("click", () => { say("", "ok"); signOut(); });
 
+  // the waiting counts change with every terminal's ticket: read again whenever staff
+  // come back to this window (an event, not a timer)
+  window.addEventListener("focus", () => {
+    if (store.getItem("token")) refreshQueue().catch(() => {});
+  });
+
   buildServices();
   if (store.getItem("token") && store.getItem("counter")) enter();
   else $("token").focus();
