@@ -155,11 +155,12 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
                            headers={"Retry-After": str(int(wait + 0.999))})
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if not header and request.method == "GET":
-            # the TV board's cookie (pages.py): its EventSource cannot send a header
-            from kiosk.server.pages import BOARD_COOKIE
+        if not header:
+            # the TV board's cookie (pages.py): its EventSource cannot send a header;
+            # taken only where the browser sends it, on the read-only call list
+            from kiosk.server.pages import board_cookie
 
-            scheme, token = "bearer", request.cookies.get(BOARD_COOKIE, "")
+            scheme, token = "bearer", board_cookie(request)
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized", "a device token is needed "
                            "(Authorization: Bearer <token>)",

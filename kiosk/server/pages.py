@@ -20,11 +20,20 @@ from kiosk.server.app import ApiError, Server
 from kiosk.server.auth import Device
 from kiosk.server.page_texts import BOARD, COUNTER, texts
 
-# The cookie is sent only to the read-only call list and stream (its path), and the API
-# takes it only on GET: a page elsewhere cannot make a browser act with it.
+# The cookie is sent only to the read-only call list and stream (its path), holds a board
+# token (read-only role) and the API takes it only on GET there: a page elsewhere
+# cannot make a browser act with it.
 BOARD_COOKIE = "kiosk_board"
 COOKIE_PATH = "/api/v1/calls"
 COOKIE_AGE_S = 400 * 24 * 3600  # the longest a browser keeps one; a TV stays signed in
+
+def board_cookie(request: Request) -> str:
+    """The board's token from its cookie, only on GET of the call list or stream."""
+    if request.method != "GET" or request.url.path not in (COOKIE_PATH,
+                                                           COOKIE_PATH + "/stream"):
+        return ""
+    return request.cookies.get(BOARD_COOKIE, "")
+
 
 _HEADERS = {
     # scripts and styles only from this server, nothing inline, no framing
@@ -95,8 +104,9 @@ def add_pages(app: FastAPI, server: Server, role) -> None:
         if found is None:
             server.limiter.wrong(client)
             raise ApiError(401, "unauthorized", "this device token is not known here")
-        if found.role not in ("board", "counter"):
-            raise ApiError(403, "forbidden", f"a {found.role} may not show the board")
+        if found.role != "board":  # the cookie carries a board's rights, no more
+            raise ApiError(403, "forbidden", f"a {found.role} token does not sign in a "
+                           f"board; make one with --role board")
         response = Response(status_code=204)
         response.set_cookie(BOARD_COOKIE, token.strip(), max_age=COOKIE_AGE_S,
                             path=COOKIE_PATH, httponly=True, samesite="strict",
