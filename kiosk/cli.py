@@ -52,6 +52,13 @@ def cmd_check_config(args) -> int:
         suffix = f" ({', '.join(extra)})" if extra else ""
         print(f"  service {service.prefix} {service.id}: "
               f"{service.name(config.default_language, config.default_language)}{suffix}")
+    if config.store.backend == "http":
+        st = config.store
+        first, last = st.offline_range
+        offline = f"numbers {first:03d}-{last:03d} of each prefix" \
+            if st.offline == "local_range" else "ask at the desk"
+        print(f"  store: office server {st.url}, token {st.token_file}; when it cannot be "
+              f"reached: {offline}")
     p = config.printer
     where = {"serial": p.device, "lp": p.device, "file": p.path, "network": p.host,
              "usb": f"{p.vendor_id}:{p.product_id}"}.get(p.transport)
@@ -115,6 +122,10 @@ def _issue_and_print(args, lang: str, config: Config) -> int:
         print(f"estimated wait: {estimate}")
         print("printed" if result.printed else f"not printed: {result.error}")
     number = issued.ticket.number
+    if getattr(issued, "offline", False):
+        print(_line(f"kiosk: warning: the office server cannot be reached: {number} is "
+                    f"from this terminal's reserved range; the terminal app sends it to the "
+                    f"server when it is back"), file=sys.stderr)
     unrecorded = "" if result.record_error is None else \
         f" (the print result could not be recorded: {result.record_error})"
     if not result.printed:
@@ -167,7 +178,8 @@ def cmd_checkin(args) -> int:
                          f"{', '.join(config.languages)}")
     # this command reports what went wrong itself, in one line on stderr
     quiet = [logging.getLogger(n) for n in ("kiosk.services.check_in",
-                                            "kiosk.services.issue_ticket")]
+                                            "kiosk.services.issue_ticket",
+                                            "kiosk.services.remote")]
     levels = [q.level for q in quiet]
     for q in quiet:
         if not q.isEnabledFor(logging.DEBUG):

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import argparse
 import errno
+import logging
 import socket
 import sys
 
@@ -17,13 +19,21 @@ def add_serve_parser(sub, with_config) -> None:
     tokens = p.add_subparsers(dest="serve_command")
     t = tokens.add_parser("token", help="device tokens")
     tsub = t.add_subparsers(dest="token_command", required=True)
-    a = with_config(tsub.add_parser("add", help="a new token for a device, printed once"))
+
+    def token_parser(name: str, help_text: str):
+        q = tsub.add_parser(name, help=help_text)
+        # SUPPRESS: `kiosk serve --config F token list` keeps F (a subparser's own
+        # default would replace it with None)
+        q.add_argument("--config", default=argparse.SUPPRESS,
+                       help="configuration file (default: $KIOSK_CONFIG or "
+                            "config/kiosk.toml)")
+        return q
+    a = token_parser("add", "a new token for a device, printed once")
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=["terminal", "counter", "board"])
     a.set_defaults(func=cmd_token_add)
-    lst = with_config(tsub.add_parser("list", help="the devices with a token"))
-    lst.set_defaults(func=cmd_token_list)
-    r = with_config(tsub.add_parser("remove", help="revoke a device's token"))
+    token_parser("list", "the devices with a token").set_defaults(func=cmd_token_list)
+    r = token_parser("remove", "revoke a device's token")
     r.add_argument("name")
     r.set_defaults(func=cmd_token_remove)
 
@@ -82,6 +92,41 @@ def cmd_token_remove(args) -> int:
     return 0
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The bound server socket uvicorn is given. IPPROTO_TCP, not 0: asyncio sets
+    TCP_NODELAY only on connections of sockets that say TCP; without it each answer sent
+    in two writes waited ~40 ms for the client's delayed ACK (Nagle)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _intake_purge(config, store):
+    """The daily retention purge of the sealed intakes the terminals sent here (the
+    server's [intake] retention_days), whether or not the server's own [intake] is on."""
+    from datetime import timedelta
+
+    from kiosk.domain.clock import utc_now
+    from kiosk.services.intake_purge import DailyPurge
+
+    def purge() -> int:
+        count = store.purge_sealed(utc_now() - timedelta(days=config.intake.retention_days))
+        if count:
+            logging.getLogger(__name__).warning(
+                "purged %d sealed intakes older than %d days", count,
+                config.intake.retention_days)
+        return count
+    started = DailyPurge(purge)
+    started.start()
+    return started
+
+
 def _uvicorn_server(config):
     """uvicorn's Server, except that a stop by SIGTERM/SIGINT ends in exit 0 after the
     store is closed (uvicorn raises the signal again after its graceful shutdown, which
@@ -105,10 +150,7 @@ def cmd_serve(args) -> int:
         raise UsageError(f"--port {port}: must be between 0 and 65535")
     # bind first: a port in use is a one-line failure, not a uvicorn traceback
     try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
+        sock = listening_socket(host, port)
     except OSError as err:
         if err.errno == errno.EADDRINUSE:
             raise Failure(f"port {port} on {host} is in use (another kiosk serve?); "
@@ -120,9 +162,10 @@ def cmd_serve(args) -> int:
     from kiosk.wiring import open_store
 
     store = open_store(config)
-    app = None
+    app = purge = None
     try:
         app = create_app(config, store)
+        purge = _intake_purge(config, store)
         uv = uvicorn.Config(app, workers=1, log_level="warning", access_log=False,
                             lifespan="on")
         server = _uvicorn_server(uv)
@@ -130,6 +173,8 @@ def cmd_serve(args) -> int:
               file=sys.stderr, flush=True)
         server.run(sockets=[sock])
     finally:
+        if purge is not None:
+            purge.stop()
         if app is not None:
             app.state.server.idempotency.close()
         store.close()

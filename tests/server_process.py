@@ -18,6 +18,25 @@ from tests.conftest import MINIMAL_CONFIG
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def engine_store_toml(engine: str, folder: Path, request) -> str:
+    """The [store] table for a server on `engine`: "" (SQLite in the data dir) or a new
+    database on the session's PostgreSQL server (the pg_server fixture) with a dsn_file."""
+    if engine == "sqlite":
+        return ""
+    import uuid
+
+    import psycopg
+
+    pg = request.getfixturevalue("pg_server")
+    name = f"serve_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    dsn_file = Path(folder) / "pg-dsn"
+    dsn_file.write_text(pg.dsn(name), encoding="utf-8")
+    dsn_file.chmod(0o600)
+    return f'\n[store]\nbackend = "postgres"\ndsn_file = "{dsn_file}"\n'
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -204,7 +204,8 @@ class CheckIn:
     def _show_walk_in(self, issued) -> None:
         self.app.root.get_screen("ticket").show_ticket(
             number=issued.ticket.number, service=issued.service.id,
-            people_ahead=issued.people_ahead, estimate_min=issued.estimate.minutes)
+            people_ahead=issued.people_ahead, estimate_min=issued.estimate.minutes,
+            offline=getattr(issued, "offline", False))
 
     def _show_walk_in_printed(self, printed: bool) -> None:
         self.app.root.get_screen("ticket").show_print_result(printed)

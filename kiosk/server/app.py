@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime
 from typing import Callable
 
@@ -20,6 +21,7 @@ from kiosk.server import models as m
 from kiosk.server.auth import Device, TokenFile, TokenFileError, WrongTokenLimiter, tokens_path
 from kiosk.server.events import CallBus
 from kiosk.server.idempotency import Idempotency
+from kiosk.services.issue_ticket import Availability, TicketService
 from kiosk.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -57,14 +59,21 @@ class Server:
         self._recalled: set[tuple[str, str]] = set()  # (day, number) last called again
         self._recall_lock = threading.Lock()
         self._checkin_parts = None  # (source, keys), built at the first check-in
+        self._staff = None
+        self._figures = _Figures(store)
 
     def staff_store(self):
-        from kiosk.wiring import staff_store
+        """The staff store, its settings read at most once a second: a closure by staff
+        reaches the issuing within a second, and a request costs one query less."""
+        if self._staff is None:
+            from kiosk.wiring import staff_store
 
-        return staff_store(self.store)
+            self._staff = _CachedSettings(staff_store(self.store))
+        return self._staff
 
     def terminal_store(self, terminal: str) -> "_TerminalStore":
-        return _TerminalStore(self.store, terminal, self.config.store.offline_range[0])
+        return _TerminalStore(self.store, terminal, self.config.store.offline_range[0],
+                              self._figures)
 
     def marked_recall(self, day, number: str, recall: bool) -> None:
         with self._recall_lock:
@@ -100,12 +109,66 @@ class Server:
         """A ticket service for one request: no printer (the terminal prints), no
         debounce (each request is one tap already debounced at its terminal), and the
         staff's closures for today."""
-        from kiosk.services.issue_ticket import TicketService
         from kiosk.services.staff import StaffClosedTickets
 
-        service = TicketService(self.config, self.terminal_store(terminal), None,
-                                clock=self.clock, min_interval_s=0.0)
+        service = _ServerTickets(self.config, self.terminal_store(terminal), None,
+                                 clock=self.clock, min_interval_s=0.0)
         return StaffClosedTickets(service, self.staff_store(), self.config)
+
+
+class _ServerTickets(TicketService):
+    """The store's issue refuses a full quota or the last number itself, in the same
+    statement that issues (409 quota_reached either way): the reads that ask it first
+    are left out of each request."""
+
+    def queue_availability(self, service, now):
+        return Availability.OPEN
+
+
+class _CachedSettings:
+    """A staff store whose settings() is read again after `ttl_s`."""
+
+    def __init__(self, staff, ttl_s: float = 1.0) -> None:
+        self._staff, self.ttl_s = staff, ttl_s
+        self._lock = threading.Lock()
+        self._read_at, self._value = float("-inf"), None
+
+    def __getattr__(self, name: str):
+        return getattr(self._staff, name)
+
+    def settings(self):
+        now = time.monotonic()
+        with self._lock:
+            if now - self._read_at < self.ttl_s:
+                return self._value
+        value = self._staff.settings()
+        with self._lock:
+            self._value, self._read_at = value, now
+        return value
+
+
+class _Figures:
+    """The estimate's slow-moving inputs per service (counters active in the last
+    minutes, today's service times), read again after `ttl_s`: each issue then asks the
+    store for the people ahead only."""
+
+    def __init__(self, store, ttl_s: float = 5.0) -> None:
+        self.store, self.ttl_s = store, ttl_s
+        self._lock = threading.Lock()
+        self._kept: dict[tuple, tuple[float, object]] = {}
+
+    def get(self, key: tuple, read):
+        now = time.monotonic()
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and now - kept[0] < self.ttl_s:
+                return kept[1]
+        value = read()
+        with self._lock:
+            if len(self._kept) > 1000:  # services x days: old days go
+                self._kept.clear()
+            self._kept[key] = (now, value)
+        return value
 
 
 class _TerminalStore:
@@ -114,8 +177,10 @@ class _TerminalStore:
     ranges the terminals keep for a network cut ([store] offline_range of the
     server's config: from its first number on)."""
 
-    def __init__(self, store, terminal: str, reserved_from: int) -> None:
+    def __init__(self, store, terminal: str, reserved_from: int,
+                 figures: "_Figures") -> None:
         self._store, self._terminal, self._below = store, terminal, reserved_from
+        self._figures = figures
 
     def __getattr__(self, name: str):
         return getattr(self._store, name)
@@ -126,6 +191,14 @@ class _TerminalStore:
 
     def check_in(self, *args, **kwargs):
         return self._store.check_in(*args, terminal=self._terminal, **kwargs)
+
+    def active_counters(self, service: str, since):
+        return self._figures.get(("counters", service),
+                                 lambda: self._store.active_counters(service, since))
+
+    def service_times_s(self, service: str, day):
+        return self._figures.get(("times", service, day),
+                                 lambda: self._store.service_times_s(service, day))
 
 
 def create_app(config: Config, store, tokens: TokenFile | None = None,
@@ -146,7 +219,9 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
     _install_errors(app)
     app.add_middleware(_Unexpected)
 
-    def device(request: Request) -> Device:
+    # async (on the event loop, no threadpool hop per request): a stat of the tokens
+    # file and a hash; the file itself is read only when it changed
+    async def device(request: Request) -> Device:
         client = request.client.host if request.client else "?"
         wait = server.limiter.blocked_for(client)
         if wait:
@@ -178,7 +253,7 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
         return found
 
     def role(*allowed: str):
-        def check(dev: Device = Depends(device)) -> Device:
+        async def check(dev: Device = Depends(device)) -> Device:
             if dev.role not in allowed:
                 raise ApiError(403, "forbidden", f"a {dev.role} may not do this "
                                f"(needs: {', '.join(allowed)})")

@@ -339,7 +339,7 @@ def _announce(server: Server, ticket, recall: bool) -> dict:
 
 def queue_states(server: Server) -> list[dict]:
     from kiosk.domain.estimate import ACTIVE_WINDOW_S, estimate_wait
-    from kiosk.services.issue_ticket import Availability
+    from kiosk.services.issue_ticket import Availability, TicketService
     from kiosk.services.staff import read_settings
 
     now = server.clock()
@@ -347,7 +347,8 @@ def queue_states(server: Server) -> list[dict]:
     config, store = server.config, server.store
     closed = read_settings(server.staff_store().settings(),
                            {s.id for s in config.services}, day).closed
-    tickets = server.tickets("server")
+    # the plain service: its queue_availability reads the quota and the last number
+    tickets = TicketService(config, store, None, clock=server.clock)
     out = []
     for service in config.services:
         waiting = store.waiting_count(service.id, day)

@@ -54,9 +54,9 @@ def pg_error(err: BaseException, dsn: str, action: str, timeout_s: float) -> Sto
     where = describe(dsn)
     secret = password_of(dsn)
     if isinstance(err, PoolTimeout):
-        return StoreError(f"{where} is unreachable (no connection within {timeout_s:g} s), "
-                          f"{action} failed: check that the server runs and the network",
-                          kind="unreachable")
+        return StoreError(f"{where} is unreachable or busy (no connection within "
+                          f"{timeout_s:g} s), {action} failed: check that the server runs "
+                          f"and the network", kind="unreachable")
     state = getattr(err, "sqlstate", None) or ""
     low = str(err).lower()
     reason = _first_line(err, secret)
@@ -78,7 +78,9 @@ def pg_error(err: BaseException, dsn: str, action: str, timeout_s: float) -> Sto
         return StoreError(f"{where} is read-only (a standby?), {action} failed: point the "
                           f"[store] dsn_file at the primary", kind="read_only")
     if state in ("40001", "40P01", "55P03", "57014"):
-        return StoreError(f"{where}: {action} failed ({reason}): try again", kind="locked")
+        return StoreError(f"{where} is locked by another session ({reason}), {action} "
+                          f"failed: try again; if it stays locked, end the session that "
+                          f"holds the lock", kind="locked")
     if state == "42501":
         return StoreError(f"{where}: permission denied ({reason}), {action} failed: grant "
                           f"the kiosk's database user its tables", kind="read_only")

@@ -34,6 +34,7 @@ from kiosk.domain.ticket import Ticket, TicketState, can_move
 from kiosk.store.errors import (QuotaReached, SequenceExhausted, StoreError, TicketNotFound,
                                 TransitionRefused)
 from kiosk.store.pg_errors import describe, pg_error
+from kiosk.store.postgres_server import PostgresServerOps
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -108,19 +109,25 @@ def _guarded(action: str):
     return wrap
 
 
-def _configure(conn: psycopg.Connection) -> None:
+LOCK_TIMEOUT_S = 10.0  # as SQLite's busy timeout: a row lock held longer is an error
+
+
+def _configure(conn: psycopg.Connection, lock_timeout_s: float) -> None:
     # times come back in UTC, as the SQLite store gives them
     conn.execute("SET TIME ZONE 'UTC'")
+    # a transaction that holds the day's counter row (a stuck client, a session left
+    # open in psql) makes issuing fail with "locked" instead of waiting for ever
+    conn.execute(f"SET lock_timeout = {int(lock_timeout_s * 1000)}")
 
 
-class PostgresStore:
+class PostgresStore(PostgresServerOps):
     """Queue store over a PostgreSQL database; safe for threads, processes and machines.
     `dsn`: a libpq connection string (keywords or URI)."""
 
     engine = "postgres"
 
     def __init__(self, dsn: str, terminal_id: str = "local", pool_size: int = 4,
-                 timeout_s: float = 5.0) -> None:
+                 timeout_s: float = 5.0, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         self._dsn = dsn
         self.terminal_id = terminal_id
         self.timeout_s = float(timeout_s)
@@ -135,7 +142,8 @@ class PostgresStore:
                 dsn, min_size=1, max_size=max(1, int(pool_size)), open=False,
                 timeout=self.timeout_s, kwargs={"autocommit": True,
                                                 "connect_timeout": _connect_timeout(timeout_s)},
-                configure=_configure, name="kiosk-store")
+                configure=functools.partial(_configure, lock_timeout_s=lock_timeout_s),
+                name="kiosk-store")
             self._pool.open(wait=True, timeout=self.timeout_s)
         except (psycopg.Error, PoolTimeout) as err:
             self.close()
@@ -215,16 +223,19 @@ class PostgresStore:
 
     @_guarded("issuing a number")
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
-              daily_quota: int | None) -> Ticket:
+              daily_quota: int | None, terminal: str | None = None,
+              below: int | None = None) -> Ticket:
         """Issue the next number of the day for the service; QuotaReached or
-        SequenceExhausted when there is none."""
+        SequenceExhausted when there is none. `terminal` and `below` as in SqliteStore
+        (the office server: the device's name; online numbers end at below-1)."""
+        highest = MAX_SEQUENCE if below is None else min(MAX_SEQUENCE, below - 1)
         if daily_quota is not None and daily_quota <= 0:
             raise QuotaReached(service, daily_quota)
         reference = secrets.token_urlsafe(9)
         self._expire_once(day)
         params = {"day": day, "prefix": prefix, "service": service, "reference": reference,
-                  "terminal": self.terminal_id, "lang": lang, "now": now,
-                  "max": MAX_SEQUENCE,
+                  "terminal": terminal or self.terminal_id, "lang": lang, "now": now,
+                  "max": highest,
                   "quota": _NO_QUOTA if daily_quota is None else daily_quota}
         with self._conn() as conn:
             row = conn.execute(ISSUE, params).fetchone()
@@ -234,7 +245,7 @@ class PostgresStore:
                     "AND prefix = %s", (day, prefix)).fetchone()
                 if daily_quota is not None and walk_ins >= daily_quota:
                     raise QuotaReached(service, daily_quota)
-                raise SequenceExhausted(service, prefix, MAX_SEQUENCE)
+                raise SequenceExhausted(service, prefix, highest)
         return Ticket(row[0], row[1], service, day, now, lang, TicketState.WAITING, reference)
 
     @_guarded("recording the print result")
@@ -428,7 +439,8 @@ class PostgresStore:
 
     @_guarded("checking in")
     def check_in(self, booking: Booking, prefix: str, lang: str, now: datetime, day: date,
-                 timing: str | None = None) -> tuple[Ticket, bool]:
+                 timing: str | None = None, terminal: str | None = None
+                 ) -> tuple[Ticket, bool]:
         """Issue the booking's ticket exactly once: the booking reference's advisory
         lock makes a second check-in (another terminal at the same moment) wait and then
         get the existing ticket with created=False. No quota; SequenceExhausted after
@@ -451,7 +463,7 @@ class PostgresStore:
                 "terminal, lang, issued_at, state, kind, slot_start, priority_rank) VALUES "
                 "(%s,%s,%s,%s,%s,%s,%s,%s,%s,'waiting','appointment',%s,%s) RETURNING id",
                 (day, booking.service, prefix, seq, format_number(prefix, seq), reference,
-                 self.terminal_id, lang, now, booking.start,
+                 terminal or self.terminal_id, lang, now, booking.start,
                  booking.priority_rank)).fetchone()[0]
             conn.execute("INSERT INTO checkin (reference, ticket_id, business_day, "
                          "checked_in_at) VALUES (%s,%s,%s,%s)",

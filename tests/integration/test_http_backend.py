@@ -226,3 +226,19 @@ def test_a_kind_the_server_does_not_take_yet_holds_back_only_its_own_kind(srv, t
                      timeout=10)
     assert r.status_code == 200
     link.close()
+
+
+def test_kiosk_ticket_offline_from_the_range_warns_and_check_config_says_so(tmp_path):
+    path, _ = terminal_config(tmp_path, dead_url(), "no-server")
+    env = kiosk_env(KIOSK_DATA_DIR=str(tmp_path / "data"))
+    out = subprocess.run([sys.executable, "-m", "kiosk", "ticket", "anmeldung", "--json",
+                          "--config", str(path)], capture_output=True, text=True,
+                         timeout=60, env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["number"] == "A900"
+    assert out.stderr.startswith("kiosk: warning: the office server cannot be reached: "
+                                 "A900 is from this terminal's reserved range")
+    out = subprocess.run([sys.executable, "-m", "kiosk", "check-config", str(path)],
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0
+    assert "when it cannot be reached: numbers 900-902 of each prefix" in out.stdout

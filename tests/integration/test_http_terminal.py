@@ -89,5 +89,17 @@ def test_terminal_on_the_server_then_without_it(srv, tmp_path, data_dir, monkeyp
         srv.start()
         terminal.link.replay.outbox.wake()
         assert wait_for(lambda: intake_at_server(srv, away.reference) == 200, 60)
+        # the offline number reconciled: the server knows it, a counter calls it
+        assert wait_for(lambda: terminal.link.outbox.length() == 0, 60), \
+            terminal.link.outbox.pending()
+        assert terminal.link.outbox.rejected_count() == 0
+        called = []
+        for _ in range(3):
+            r = requests.post(f"{srv.url}/api/v1/counters/1/call", json={},
+                              headers=srv.headers("counter"), timeout=20)
+            if r.status_code == 404:
+                break
+            called.append(r.json()["number"])
+        assert called == ["A001", "A900"]
     finally:
         terminal.close()

@@ -175,3 +175,36 @@ def test_kiosk_ticket_issues_on_postgres_and_fails_in_one_line(tmp_path, pg_serv
     assert len(lines) == 1 and "authentication failed" in lines[0], failed.stderr
     assert wrong not in failed.stderr + failed.stdout
     assert "Traceback" not in failed.stderr
+
+
+def test_a_counter_row_held_by_another_session_is_a_locked_error(pg_dsn):
+    """GIVEN another session holding the day's counter row of prefix A (a stuck client,
+    psql left in a transaction) WHEN a terminal issues an A number THEN it fails after
+    the lock timeout with a one-line "locked" StoreError instead of waiting for ever,
+    and issues again once the other session ends; other prefixes are not held up."""
+    store = PostgresStore(pg_dsn, pool_size=2, lock_timeout_s=1)
+    day = business_day(NOW)
+    try:
+        store.issue("anmeldung", "A", "de", NOW, day, None)
+        with psycopg.connect(pg_dsn) as holder:
+            holder.execute("SELECT * FROM ticket_counter WHERE prefix = 'A' FOR UPDATE")
+            outcome = []
+
+            def issue_a():
+                try:
+                    outcome.append(store.issue("anmeldung", "A", "de", NOW, day, None))
+                except StoreError as err:
+                    outcome.append(err)
+
+            waiter = threading.Thread(target=issue_a, daemon=True)
+            waiter.start()
+            waiter.join(30)  # generous: the lock timeout is 1 s
+            assert outcome, "issue() still waits for the held row after 30 s"
+            assert isinstance(outcome[0], StoreError), outcome
+            assert outcome[0].kind == "locked"
+            assert "issuing a number failed" in _one_line(outcome[0])
+            assert store.issue("ausweis", "P", "de", NOW, day, None).number == "P001"
+            holder.rollback()
+        assert store.issue("anmeldung", "A", "de", NOW, day, None).number == "A002"
+    finally:
+        store.close()

@@ -1,4 +1,5 @@
-"""`kiosk serve` over real HTTP (a started server, real SQLite): device tokens by role
+"""`kiosk serve` over real HTTP (a started server on SQLite and on PostgreSQL): device
+tokens by role
 on every endpoint, issuing and its refusals, check-in, sealed intakes, counter actions,
 the recent calls and their stream, the queue, statistics, JSON errors."""
 
@@ -16,7 +17,7 @@ import requests
 
 from kiosk.domain.clock import OFFICE_ZONE
 from tests.conftest import MINIMAL_CONFIG
-from tests.server_process import ServerProcess
+from tests.server_process import ServerProcess, engine_store_toml
 
 APPOINTMENTS = """
 [appointments]
@@ -27,10 +28,11 @@ late_min = 30
 API = "/api/v1"
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def srv(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("serve")
-    server = ServerProcess(folder, MINIMAL_CONFIG + APPOINTMENTS)
+    server = ServerProcess(folder, MINIMAL_CONFIG + APPOINTMENTS +
+                           engine_store_toml(request.param, folder, request))
     now = datetime.now(timezone.utc).astimezone(OFFICE_ZONE)
     start = (now + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
     bookings = folder / "bookings.csv"

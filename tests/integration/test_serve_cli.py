@@ -25,6 +25,9 @@ def test_tokens_add_list_remove_on_a_running_server(tmp_path):
         listed = srv.kiosk("serve", "token", "list", "--config", str(srv.config))
         assert listed.returncode == 0 and listed.stdout.startswith("test-terminal\tterminal\t")
         assert token not in listed.stdout
+        # --config before the subcommand counts too (it was replaced by the default)
+        before = srv.kiosk("serve", "--config", str(srv.config), "token", "list")
+        assert before.returncode == 0 and before.stdout == listed.stdout
         again = srv.kiosk("serve", "token", "add", "test-terminal", "--role", "board",
                           "--config", str(srv.config))
         assert again.returncode == 2 and "exists" in again.stderr
@@ -65,16 +68,21 @@ def test_port_in_use_exits_1_and_bad_config_exits_2(tmp_path):
 
 
 def test_wrong_tokens_are_answered_429_after_twenty(tmp_path):
+    # the devices behind a reverse proxy on this machine: counted per forwarded address
+    proxy = {"X-Forwarded-For": "10.0.0.5"}
     with ServerProcess(tmp_path, roles=("board",)) as srv:
         url = srv.url + API + "/calls"
-        wrong = [requests.get(url, headers={"Authorization": f"Bearer guess{i}"},
+        wrong = [requests.get(url, headers={"Authorization": f"Bearer guess{i}", **proxy},
                               timeout=20).status_code for i in range(20)]
         assert wrong == [401] * 20
-        r = requests.get(url, headers=srv.headers("board"), timeout=20)
+        r = requests.get(url, headers=srv.headers("board", **proxy), timeout=20)
         assert r.status_code == 429 and r.json()["error"] == "too_many_wrong_tokens"
         assert int(r.headers["Retry-After"]) >= 1
+        other = requests.get(url, headers=srv.headers("board", **{
+            "X-Forwarded-For": "10.0.0.6"}), timeout=20)
+        assert other.status_code == 200
         assert "wrong device token (20 since start)" in srv.output()
-        assert "guess" not in srv.output()
+        assert "guess" not in srv.output() and "10.0.0.5" not in srv.output()
 
 
 def test_idempotent_answer_survives_a_crash(tmp_path):
@@ -94,3 +102,57 @@ def test_idempotent_answer_survives_a_crash(tmp_path):
                             headers=srv.headers("terminal"), timeout=20).json()
         assert nxt["number"] == "A002"
     assert stat.S_IMODE(os.stat(srv.data / "server-requests.sqlite3").st_mode) == 0o600
+
+
+def test_sealed_intakes_past_retention_are_purged_by_the_server(tmp_path):
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from kiosk.store.sqlite import SqliteStore
+
+    srv = ServerProcess(tmp_path, roles=("counter",))
+    store = SqliteStore(srv.data / "kiosk.sqlite3")
+    now = datetime.now(timezone.utc)
+    store.put_sealed("OLDREF01", b"old", "k1", now - timedelta(days=15))  # default 14
+    store.put_sealed("NEWREF01", b"new", "k1", now - timedelta(days=13))
+    store.close()
+    with srv:
+        url = srv.url + API + "/intakes/"
+        deadline = time.monotonic() + 30
+        while requests.get(url + "OLDREF01", headers=srv.headers("counter"),
+                           timeout=20).status_code != 404:
+            assert time.monotonic() < deadline, "the expired intake is still there"
+            time.sleep(0.1)
+        assert requests.get(url + "NEWREF01", headers=srv.headers("counter"),
+                            timeout=20).status_code == 200
+        assert "purged 1 sealed intakes older than 14 days" in srv.output()
+
+
+def test_a_service_closed_by_staff_is_refused_by_the_server(tmp_path, monkeypatch):
+    import time
+
+    from kiosk.config import load_config
+    from kiosk.services.staff_texts import SERVICE_MESSAGES
+    from kiosk.wiring import open_store, staff_service
+
+    with ServerProcess(tmp_path, roles=("terminal",)) as srv:
+        url, body = srv.url + API + "/tickets", {"service": "anmeldung", "language": "de"}
+        assert requests.post(url, json=body, headers=srv.headers("terminal"),
+                             timeout=20).status_code == 201
+        monkeypatch.setenv("KIOSK_DATA_DIR", str(srv.data))
+        config = load_config(srv.config)
+        store = open_store(config)
+        try:
+            staff_service(config, store).close_service("anmeldung", next(iter(
+                SERVICE_MESSAGES)))
+        finally:
+            store.close()
+        deadline = time.monotonic() + 30  # the server reads the settings once a second
+        while True:
+            r = requests.post(url, json=body, headers=srv.headers("terminal"), timeout=20)
+            if r.status_code == 409:
+                break
+            assert r.status_code == 201 and time.monotonic() < deadline
+            time.sleep(0.2)
+        assert r.json()["error"] == "service_closed" and "closed by staff" in \
+            r.json()["reason"]

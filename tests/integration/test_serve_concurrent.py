@@ -1,21 +1,27 @@
-"""20 terminals issuing 1,000 tickets at once through `kiosk serve`: every answer a
-number, no number twice, none left out (per prefix 001..500), the same in the store."""
+"""20 terminals issuing 1,000 tickets at once through `kiosk serve` on SQLite and on
+PostgreSQL: every answer a number, no number twice, none left out (per prefix
+001..500), the same in the store."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
 
+import pytest
 import requests
 
 from tests.conftest import MINIMAL_CONFIG
-from tests.server_process import ServerProcess
+from tests.server_process import ServerProcess, engine_store_toml
 
 CLIENTS, PER_CLIENT = 20, 50
 
 
-def test_twenty_clients_issue_1000_tickets_without_duplicates_or_gaps(tmp_path):
-    config = MINIMAL_CONFIG.replace("daily_quota = 2\n", "")
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_twenty_clients_issue_1000_tickets_without_duplicates_or_gaps(tmp_path, engine,
+                                                                      request,
+                                                                      monkeypatch):
+    config = MINIMAL_CONFIG.replace("daily_quota = 2\n", "") + \
+        engine_store_toml(engine, tmp_path, request)
     answers: list[tuple[str, str]] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -53,9 +59,11 @@ def test_twenty_clients_issue_1000_tickets_without_duplicates_or_gaps(tmp_path):
 
     from datetime import date
 
-    from kiosk.store.sqlite import SqliteStore
+    from kiosk.config import load_config
+    from kiosk.wiring import open_store
 
-    store = SqliteStore(srv.data / "kiosk.sqlite3")
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(srv.data))
+    store = open_store(load_config(srv.config))  # the server's store, either engine
     try:
         stored = store.all_numbers(date.fromisoformat(business_day))
     finally:

@@ -1,4 +1,5 @@
-"""schemathesis against the running server's /openapi.json: every operation fed
+"""schemathesis against the running server's /openapi.json (on SQLite and on
+PostgreSQL): every operation fed
 generated requests (valid and not) with a token of a role it allows; no answer is a
 server error (5xx). The endless SSE stream is left out."""
 
@@ -12,17 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from tests.conftest import MINIMAL_CONFIG
-from tests.server_process import ServerProcess
+from tests.server_process import ServerProcess, engine_store_toml
 
 TERMINAL = {("POST", "/api/v1/tickets"), ("POST", "/api/v1/tickets/offline"),
             ("POST", "/api/v1/checkins"), ("POST", "/api/v1/intakes")}
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    config = MINIMAL_CONFIG + '\n[appointments]\noffice_id = "bb-test"\n'
-    with ServerProcess(tmp_path_factory.mktemp("fuzz"), config,
-                       roles=("terminal", "counter")) as s:
+@pytest.fixture(params=["sqlite", "postgres"])
+def srv(request, tmp_path):
+    config = MINIMAL_CONFIG + '\n[appointments]\noffice_id = "bb-test"\n' + \
+        engine_store_toml(request.param, tmp_path, request)
+    with ServerProcess(tmp_path, config, roles=("terminal", "counter")) as s:
         yield s
 
 
@@ -43,7 +44,7 @@ def test_no_server_error(srv):
 
 def _fuzz(op, headers: dict) -> None:
     @given(case=op.as_strategy())
-    @settings(max_examples=int(os.environ.get("KIOSK_FUZZ_EXAMPLES", "25")), deadline=None, database=None,
+    @settings(max_examples=int(os.environ.get("KIOSK_FUZZ_EXAMPLES", "20")), deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case):
         case.call_and_validate(headers=headers, checks=[not_a_server_error], timeout=30)

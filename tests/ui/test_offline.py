@@ -107,3 +107,16 @@ def test_a_check_in_waits_in_the_outbox_and_the_visitor_is_told(offline_app):
         find_button(app.root, "Try again")
     entries = app.link.outbox.pending()
     assert [(e.kind, e.body["typed"]) for e in entries] == [("checkin", True)]
+
+
+def test_a_walk_in_instead_of_a_late_check_in_from_the_range_says_so(offline_app):
+    from kiosk.services.check_in_result import CheckInOutcome, CheckInResult
+
+    app = offline_app("local_range")
+    tap(find_button(app.root, "English"))
+    late = CheckInResult(CheckInOutcome.TOO_LATE, service="anmeldung")
+    assert app.check_in.walk_in_instead(late)
+    ticket = app.root.get_screen("ticket")
+    assert wait_until(lambda: ticket.printed is not None, timeout_s=30)
+    assert ticket.ids.number.text == "A900"
+    assert ticket.ids.watch.text.startswith("This terminal cannot reach the office server")

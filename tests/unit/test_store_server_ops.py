@@ -1,4 +1,5 @@
-"""The store operations the office server adds (SQLite, a real file): calling a given
+"""The store operations the office server adds, on both engines (a SQLite file, the
+session's PostgreSQL server): calling a given
 number, recall and finishing of a counter's current call, the calls with their times,
 statistics per day and service, the offline range kept out of online issuing and
 tickets adopted from it, a sealed intake with its time."""
@@ -13,17 +14,19 @@ from kiosk.domain.clock import business_day
 from kiosk.domain.ticket import TicketState
 from kiosk.store.errors import (NumberTaken, QuotaReached, SequenceExhausted,
                                 TicketNotFound, TransitionRefused)
-from kiosk.store.sqlite import SqliteStore
 
 NOON = datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
 DAY = business_day(NOON)
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = SqliteStore(tmp_path / "q.sqlite3", terminal_id="server")
-    yield s
-    s.close()
+def store(engine_store):
+    return engine_store  # terminal "t1"
+
+
+def terminal_of(store, ticket_id: int) -> str:
+    return store.read("t", lambda db: db.execute(
+        f"SELECT terminal FROM ticket WHERE id = {int(ticket_id)}").fetchone()[0])
 
 
 def issue(store, service="anmeldung", prefix="A", at=NOON, **kw):
@@ -112,12 +115,8 @@ def test_adopt_offline_joins_the_queue_of_its_day_once(store):
 
 
 def test_issue_records_the_requesting_terminal(store):
-    t = issue(store, terminal="terminal-7")
-    assert store.read("t", lambda db: db.execute(
-        "SELECT terminal FROM ticket WHERE id = ?", (t.id,)).fetchone()[0]) == "terminal-7"
-    t = issue(store)
-    assert store.read("t", lambda db: db.execute(
-        "SELECT terminal FROM ticket WHERE id = ?", (t.id,)).fetchone()[0]) == "server"
+    assert terminal_of(store, issue(store, terminal="terminal-7").id) == "terminal-7"
+    assert terminal_of(store, issue(store).id) == "t1"
 
 
 def test_sealed_intake_with_its_time(store):
