@@ -361,6 +361,15 @@ def cmd_run(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    if args.office_walk:
+        from kiosk.demo_office import walk_one_visit
+
+        return walk_one_visit(Path(args.office_walk))
+    if args.office:
+        from kiosk.demo_office import run_office_demo
+
+        return run_office_demo(Path(args.out) if args.out else None,
+                               windowed=not args.fullscreen)
     from kiosk.demo import run_demo
 
     return run_demo(Path(args.out) if args.out else None, windowed=not args.fullscreen)
@@ -398,6 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fullscreen", action="store_true",
                    help="full screen like a terminal (Escape will not leave it); "
                         "default: a window you can close")
+    p.add_argument("--office", action="store_true",
+                   help="an office server, two terminals, the counter page and the TV "
+                        "board on this machine")
+    p.add_argument("--office-walk", metavar="CONFIG", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check-config", help="validate a configuration")

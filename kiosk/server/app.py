@@ -230,6 +230,12 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
                            headers={"Retry-After": str(int(wait + 0.999))})
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
+        if not header:
+            # the TV board's cookie (pages.py): its EventSource cannot send a header;
+            # taken only where the browser sends it, on the read-only call list
+            from kiosk.server.pages import board_cookie
+
+            scheme, token = "bearer", board_cookie(request)
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized", "a device token is needed "
                            "(Authorization: Bearer <token>)",
@@ -258,6 +264,10 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
     from kiosk.server import routes
 
     routes.add_routes(app, server, role)
+    from kiosk.server import pages, signs
+
+    pages.add_pages(app, server, role)
+    signs.attach(app, server)
     return app
 
 

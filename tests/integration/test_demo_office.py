@@ -1,0 +1,70 @@
+"""`kiosk demo --office` without a display: a server, two terminals that each walk a
+visit offscreen and get their number from the server, a counter call shown on the
+simulated sign, the counter page and board URLs printed; Ctrl-C stops everything and
+leaves no process behind. It must not need test-only packages."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+NO_PYTEST = ("import sys; sys.modules['pytest'] = None; from kiosk.cli import main; "
+             "sys.exit(main(['demo', '--office', '--out', sys.argv[1]]))")
+
+
+def _read_until(proc, marker: str, timeout_s: float) -> str:
+    out = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        out.append(line)
+        if marker in line:
+            break
+    return "".join(out)
+
+
+def test_office_demo_runs_and_ctrl_c_stops_everything(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    out = tmp_path / "office"
+    proc = subprocess.Popen([sys.executable, "-c", NO_PYTEST, str(out)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        text = _read_until(proc, "Ctrl-C stops everything", 300)
+        assert "office running" in text, text[-3000:]
+        assert "demo-01: issued A00" in text and "demo-02: issued A00" in text, text
+        assert re.search(r"counter 3 called A00\d; the sign shows: A00\d -> Schalter 3",
+                         text), text
+        url = re.search(r"counter page +(http://127\.0\.0\.1:\d+)/counter", text).group(1)
+        token = re.search(r"paste the counter token (\S+)\)", text).group(1)
+        assert re.search(rf"TV board +{re.escape(url)}/board#token=\S+", text)
+        assert requests.get(url + "/counter", timeout=10).status_code == 200
+        queue = requests.get(url + "/api/v1/queue", timeout=10,
+                             headers={"Authorization": f"Bearer {token}"}).json()
+        # two tickets from the two terminals, one of them called
+        assert [q["waiting"] for q in queue if q["service"] == "anmeldung"] == [1]
+        for name in ("demo-01", "demo-02"):
+            assert (out / name / "screens" / "2-ticket.png").exists()
+            assert (out / name / "tickets" / "ticket-0001.bin").exists()
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, rest
+        assert "Traceback" not in text + rest
+        try:
+            requests.get(url + "/openapi.json", timeout=2)
+            raise AssertionError("the server still answers after Ctrl-C")
+        except requests.ConnectionError:
+            pass
+        left = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True)
+        assert left.stdout.strip() == "", "processes left: " + left.stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
