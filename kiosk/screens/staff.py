@@ -334,9 +334,10 @@ class StaffMenuScreen(KioskScreen):
         lines.append(tr("Check-ins refused: {count}").format(
             count=sum(n for outcome, n in checkins.items() if outcome.startswith("refused"))))
         lines.append(tr("No-shows: {count}").format(count=checkins.get("no_show", 0)))
-        intakes = figures.get("intakes")  # outcome -> count; None until intakes count
-        if intakes is not None:
-            lines.append(tr("Intakes: {count}").format(count=sum(intakes.values())))
+        intakes = figures.get("intakes") or {}  # event -> count (store.intake_stats)
+        lines.append(tr("Intakes: {count}").format(count=intakes.get("finished", 0)))
+        lines.append(tr("Intakes abandoned: {count}").format(
+            count=intakes.get("abandoned", 0)))
         lines.append(tr("Print failures: {count}").format(count=figures["print_failures"]))
         median = figures["median_wait_min"]
         lines.append(tr("Median wait: {minutes} min").format(minutes=round(median))

@@ -217,9 +217,11 @@ class StaffService:
         for _service, outcome, count in self.store.store.checkin_stats(day):
             checkins[outcome] = checkins.get(outcome, 0) + count
         figures["checkins"] = checkins
-        # intakes (outcome -> count): the intake helpers' count_intake stats (schema v7)
-        # are read here once they exist; None until then, and the menu leaves the line out
-        figures["intakes"] = None
+        # intakes by event (started / finished / abandoned), counts only
+        intakes: dict[str, int] = {}
+        for event, _step, _persons, count, _mean_s in self.store.store.intake_stats(day):
+            intakes[event] = intakes.get(event, 0) + count
+        figures["intakes"] = intakes
         self.audit("figures_viewed")
         return figures
 

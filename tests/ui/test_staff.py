@@ -298,6 +298,11 @@ def test_figures_and_reprint_audited(staff_app, ticks, ui_config):
     issued = app.tickets.issue("anmeldung", "de")
     app.tickets.print_ticket(issued)
     app.store.count_checkin(app.staff.staff.today(), "anmeldung", "too_early")
+    today = app.staff.staff.today()
+    for event, step_name in (("started", "de"), ("started", "ar"), ("started", "de"),
+                             ("finished", None), ("finished", None), ("abandoned", "household")):
+        app.store.count_intake(today, event, step_name, persons=1 if event == "finished"
+                               else None)
     menu = _login(app, ticks)
     _press(app, app.tr("Today's figures"))
     assert wait_until(lambda: menu.figures is not None, timeout_s=10)
@@ -309,14 +314,11 @@ def test_figures_and_reprint_audited(staff_app, ticks, ui_config):
     assert label
     assert any(app.tr("Check-ins refused: {count}").format(count=1) in
                getattr(w, "text", "") for w in menu.walk())
-    # intakes: a place for the intake statistics, left out until they exist
-    assert menu.figures["intakes"] is None
-    assert not any("Intakes" in getattr(w, "text", "") for w in menu.walk())
-    menu.figures = dict(menu.figures, intakes={"registered": 2, "incomplete": 1})
-    menu.refresh()
-    step(2)
-    assert any(app.tr("Intakes: {count}").format(count=3) in getattr(w, "text", "")
-               for w in menu.walk())
+    # intakes: finished and abandoned from the store's intake statistics
+    assert menu.figures["intakes"] == {"started": 3, "finished": 2, "abandoned": 1}
+    texts = [getattr(w, "text", "") for w in menu.walk()]
+    assert any(app.tr("Intakes: {count}").format(count=2) in t for t in texts)
+    assert any(app.tr("Intakes abandoned: {count}").format(count=1) in t for t in texts)
     out = Path(ui_config.printer.path)
     before = out.stat().st_size
     _press(app, app.tr("Reprint the last ticket"))
