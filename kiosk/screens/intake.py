@@ -185,9 +185,12 @@ class IntakeStepScreen(KioskScreen):
             Clock.schedule_once(lambda _dt: self._scroll_to(self._typed_field(target)), 0)
 
     def _fold(self, folded: bool) -> None:
-        """On a short screen the keyboard (88 mm of 136) leaves room for the field only
-        when the action row and the accessibility bar step aside while it is open; both
-        are back as soon as it closes (Done, a choice tapped, leaving the step)."""
+        """On a short screen the keyboard (88 mm of 136) leaves room for the field typed
+        in (caption and entry, ~40 mm at larger text) only when the header, the action
+        row and the accessibility bar step aside while it is open; all are back as soon
+        as it closes (Done on the last field, a choice tapped, leaving the step). While
+        typing the keyboard's Done walks the fields and scrolls each into view, so the
+        header's scroll hint is not missed; the scroll bar stays."""
         self.folded = folded
         root = self.app.root
         if root is not None and "a11y" in root.ids:
@@ -211,25 +214,37 @@ class IntakeStepScreen(KioskScreen):
                 lambda _dt: self._scroll_to(self._typed_field(keyboard.target)), 0)
 
     def _scroll_to(self, target) -> None:
-        """Bring `target` into the view; a field too tall for the view shows its top
-        (the caption) and as much of the entry below it as fits."""
-        if target is None:
+        """Bring `target` into the view with a little room around it where there is; a
+        field taller than the view shows its top (the caption) and what fits below.
+        Computed here, not with ScrollView.scroll_to: that one went by the geometry of a
+        frame before, while the keyboard and the folding rows were still moving."""
+        if target is None or target.get_root_window() is None:
             return
-        view = self.ids.area.ids.view
-        if target.get_root_window() is None:
+        view, inner = self.ids.area.ids.view, self.ids.area.ids.inner
+        room = inner.height - view.height
+        if room <= 0:
             return
-        padding = self.app.px_per_mm * (12 if not self.app.compact else 2)
-        if target.height + 2 * padding > view.height:
-            padding = max(0, (view.height - target.height) / 2)
-        if target.height > view.height:  # the top of the field at the top of the view
-            inner = self.ids.area.ids.inner
-            room = inner.height - view.height
-            if room > 0:
-                y = inner.to_widget(*target.to_window(target.x, target.top))[1] - inner.y
-                view.scroll_y = max(0.0, min(1.0, (y - view.height) / room))
-                view.update_from_scroll()
-                return
-        view.scroll_to(target, padding=padding, animate=False)
+        x, top = target.to_window(target.x, target.top)
+        _x, bottom = target.to_window(target.x, target.y)
+        top = inner.to_widget(x, top)[1] - inner.y  # within the column, from its bottom
+        bottom = inner.to_widget(x, bottom)[1] - inner.y
+        padding = min(self.app.px_per_mm * (2 if self.app.compact else 12),
+                      max(0.0, (view.height - (top - bottom)) / 2))
+        shown_bottom = view.scroll_y * room  # the column's part in view: bottom .. + height
+        entry = getattr(self._keyboard, "target", None)
+        if top - bottom > view.height and entry is not None and entry.get_root_window():
+            # too tall (Arabic script at larger text): the entry whole, then as much of
+            # the caption above it as fits
+            _x, low = entry.to_window(entry.x, entry.y)
+            shown_bottom = inner.to_widget(x, low)[1] - inner.y
+        elif top - bottom + 2 * padding > view.height or \
+                top + padding > shown_bottom + view.height:
+            shown_bottom = top + padding - view.height  # its top (the caption) at the top
+        elif bottom - padding < shown_bottom:
+            shown_bottom = bottom - padding
+        scroll_y = max(0.0, min(1.0, shown_bottom / room))
+        if abs(scroll_y - view.scroll_y) > 1e-6:
+            view.scroll_y = scroll_y
 
     def _key_done(self, keyboard) -> None:
         """The keyboard's Done: on to the next field to type, or the keyboard goes."""
