@@ -10,12 +10,14 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
+from kivy.properties import BooleanProperty
 
 from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.intake_controller import STEPS
 from kiosk.screens.intake_draft import date_text
 from kiosk.screens.intake_fields import ChoiceField, CountryField, DateField, TextField
+from kiosk.screens.staff import FitButton  # noqa: F401  (the action row's buttons, kv)
 from kiosk.widgets.common import BigButton, CheckToggle, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("intake.kv")))
@@ -62,6 +64,10 @@ class IntakeStepScreen(KioskScreen):
 
     confirming = False
     fields: list = []
+    # the action row (and the accessibility bar) give way to the keyboard on a short
+    # screen: the field typed in and its caption stay above the keyboard
+    folded = BooleanProperty(False)
+    _short = None  # the header's arrangement last made (None: not yet)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -70,6 +76,9 @@ class IntakeStepScreen(KioskScreen):
         ids = self.ids
         # one height for the three actions: an Arabic label is taller than a Latin one
         equalize_heights([ids.cancel, ids.back, ids.next])
+        for button in (ids.cancel, ids.back, ids.next):
+            button.bind(text=self._share_row, width=self._share_row)
+        ids.area.ids.view.bind(height=self._keep_target_in_view)
         self.build()
 
     @property
@@ -171,13 +180,71 @@ class IntakeStepScreen(KioskScreen):
             layout.add_widget(keyboard, index=1)  # above the actions
         elif target is None and shown:
             layout.remove_widget(keyboard)
+        self._fold(target is not None and self.app.compact)
         if target is not None:
-            Clock.schedule_once(lambda _dt: self._scroll_to(target), 0)
+            Clock.schedule_once(lambda _dt: self._scroll_to(self._typed_field(target)), 0)
+
+    def _fold(self, folded: bool) -> None:
+        """On a short screen the keyboard (88 mm of 136) leaves room for the field typed
+        in (caption and entry, ~40 mm at larger text) only when the header, the action
+        row and the accessibility bar step aside while it is open; all are back as soon
+        as it closes (Done on the last field, a choice tapped, leaving the step). While
+        typing the keyboard's Done walks the fields and scrolls each into view, so the
+        header's scroll hint is not missed; the scroll bar stays."""
+        self.folded = folded
+        root = self.app.root
+        if root is not None and "a11y" in root.ids:
+            root.ids.a11y.folded = folded
+
+    def _typed_field(self, target):
+        """The field that holds the entry typed in: its caption is to stay in view too."""
+        widget = target
+        while widget is not None and widget is not widget.parent:
+            if widget in self.fields:
+                return widget
+            widget = widget.parent
+        return target
+
+    def _keep_target_in_view(self, *_args) -> None:
+        # the view changes height over a few frames as the keyboard comes and the
+        # actions fold: the typed field is scrolled to once more on each change
+        keyboard = self._keyboard
+        if keyboard is not None and keyboard.target is not None:
+            Clock.schedule_once(
+                lambda _dt: self._scroll_to(self._typed_field(keyboard.target)), 0)
 
     def _scroll_to(self, target) -> None:
-        view = self.ids.area.ids.view
-        if target.get_root_window() is not None:
-            view.scroll_to(target, padding=self.app.px_per_mm * 12, animate=False)
+        """Bring `target` into the view with a little room around it where there is; a
+        field taller than the view shows its top (the caption) and what fits below.
+        Computed here, not with ScrollView.scroll_to: that one went by the geometry of a
+        frame before, while the keyboard and the folding rows were still moving."""
+        if target is None or target.get_root_window() is None:
+            return
+        view, inner = self.ids.area.ids.view, self.ids.area.ids.inner
+        room = inner.height - view.height
+        if room <= 0:
+            return
+        x, top = target.to_window(target.x, target.top)
+        _x, bottom = target.to_window(target.x, target.y)
+        top = inner.to_widget(x, top)[1] - inner.y  # within the column, from its bottom
+        bottom = inner.to_widget(x, bottom)[1] - inner.y
+        padding = min(self.app.px_per_mm * (2 if self.app.compact else 12),
+                      max(0.0, (view.height - (top - bottom)) / 2))
+        shown_bottom = view.scroll_y * room  # the column's part in view: bottom .. + height
+        entry = getattr(self._keyboard, "target", None)
+        if top - bottom > view.height and entry is not None and entry.get_root_window():
+            # too tall (Arabic script at larger text): the entry whole, then as much of
+            # the caption above it as fits
+            _x, low = entry.to_window(entry.x, entry.y)
+            shown_bottom = inner.to_widget(x, low)[1] - inner.y
+        elif top - bottom + 2 * padding > view.height or \
+                top + padding > shown_bottom + view.height:
+            shown_bottom = top + padding - view.height  # its top (the caption) at the top
+        elif bottom - padding < shown_bottom:
+            shown_bottom = bottom - padding
+        scroll_y = max(0.0, min(1.0, shown_bottom / room))
+        if abs(scroll_y - view.scroll_y) > 1e-6:
+            view.scroll_y = scroll_y
 
     def _key_done(self, keyboard) -> None:
         """The keyboard's Done: on to the next field to type, or the keyboard goes."""
@@ -193,9 +260,17 @@ class IntakeStepScreen(KioskScreen):
             return
         self.hide_keyboard()
 
+    def on_pre_leave(self, *args):
+        # the accessibility bar folded for the keyboard belongs to every screen: back
+        self.hide_keyboard()
+        parent = getattr(super(), "on_pre_leave", None)
+        if parent is not None:
+            parent(*args)
+
     def hide_keyboard(self) -> None:
         if self._keyboard is not None:
             self._keyboard.target = None
+        self._fold(False)
         for field in self.fields:
             if isinstance(field, DateField):
                 field.entry.leave()
@@ -219,14 +294,13 @@ class IntakeStepScreen(KioskScreen):
             return
         self._texts()
         self.refresh_content()
+        self._header()  # the heading is set by refresh_content
         self._order()
 
     def _texts(self) -> None:
         ids = self.ids
         tr = self.tr
-        step = STEPS.index(self.name) + 1
-        ids.progress.text = tr("Step {step} of {steps}: {title}").format(
-            step=step, steps=len(STEPS), title=tr(STEP_TITLES[self.name]))
+        self._header()
         if self.confirming:
             ids.notice.text = tr("Erase everything you entered and stop? Nothing is kept.")
             ids.cancel.text = tr("Yes, erase everything")
@@ -240,6 +314,88 @@ class IntakeStepScreen(KioskScreen):
 
     def next_text(self) -> str:
         return self.tr("Next")
+
+    def _header(self) -> None:
+        """A short screen: one header line with the step and this page's heading (the
+        step's own title would only repeat it); else the progress line over the heading."""
+        self._arrange()
+        ids, tr = self.ids, self.tr
+        title = ids.heading.text if self._short and ids.heading.text else \
+            tr(STEP_TITLES[self.name])
+        ids.progress.text = tr("Step {step} of {steps}: {title}").format(
+            step=STEPS.index(self.name) + 1, steps=len(STEPS), title=title)
+        slot = ids.progress_slot.__self__
+        if self._short:  # the hint at the end of the line: as wide as its words, one line
+            from kivy.uix import label as uix_label
+
+            app, label = self.app, ids.area.ids.hint_label
+            words = uix_label.CoreLabel(font_name=label.font_name,
+                                        font_size=label.font_size).get_extents(
+                tr("Scroll for more"))[0]
+            from kivy.core.window import Window
+
+            ids.area.ids.hint_row.width = min(words + app.px_per_mm * 27, Window.width * 0.4)
+        # ids are weak proxies: the widgets themselves go back into the row
+        order = self.ordered([w.__self__ for w in (ids.progress, ids.area.ids.hint_row)
+                              if w.parent is slot])
+        if list(reversed(slot.children)) != order:
+            slot.clear_widgets()
+            for widget in order:
+                slot.add_widget(widget)
+
+    def _arrange(self) -> None:
+        """The header for the screen's height: on a short screen the heading joins the
+        progress line and the scroll hint stands at its end instead of a row of its own
+        under the form; on a tall one progress, heading and hint each have their line."""
+        short = bool(self.app.compact)
+        if short == self._short:
+            return
+        self._short = short
+        ids = self.ids
+        slot, area = ids.progress_slot, ids.area
+        # held here: the kv ids are weak, and a widget out of the tree would be collected
+        self._movable = hint_row, heading = ids.area.ids.hint_row.__self__, \
+            ids.heading.__self__
+        if hint_row.parent is not None:
+            hint_row.parent.remove_widget(hint_row)
+        if short:
+            if heading.parent is not None:
+                ids.layout.remove_widget(heading)
+            ids.progress.role, ids.progress.size_mm, ids.progress.bold = "text", 6, True
+            hint_row.size_hint_x = None
+            ids.area.ids.hint_label.size_mm = 5
+            slot.add_widget(hint_row)  # after the progress: at the end side (mirrored below)
+        else:
+            if heading.parent is None:
+                ids.layout.add_widget(heading, index=len(ids.layout.children) - 1)
+            ids.progress.role, ids.progress.size_mm, ids.progress.bold = \
+                "muted_text", 6.5, False
+            hint_row.size_hint_x = 1
+            ids.area.ids.hint_label.size_mm = 6.5
+            area.add_widget(hint_row)  # back under the view (ScrollArea keeps it there)
+
+    def _share_row(self, *_args) -> None:
+        """The action row's width shared by the words' natural widths: a long "cancel
+        and erase" gets more than "Back", so each fits on one line at full size where
+        the row allows it (FitButton shrinks the words only where it does not)."""
+        from kivy.uix import label as uix_label
+
+        app = self.app
+        ids = self.ids
+        buttons = (ids.cancel, ids.back, ids.next)
+        mm = app.px_per_mm
+        widths = []
+        for button in buttons:
+            text = button.text or " "
+            width = uix_label.CoreLabel(font_name=button.font_name,
+                                        font_size=mm * button.word_mm * app.text_scale
+                                        ).get_extents(text)[0]
+            widths.append(max(width + mm * 8, mm * 30))
+        total = sum(widths)
+        for button, width in zip(buttons, widths):
+            hint = round(width / total, 3)
+            if abs(button.size_hint_x - hint) > 0.002:
+                button.size_hint_x = hint
 
     def refresh_content(self) -> None:
         pass

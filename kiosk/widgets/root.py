@@ -8,7 +8,7 @@ from pathlib import Path
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
@@ -34,6 +34,9 @@ class A11yBar(BoxLayout):
     """Larger text and high contrast, one tap each, on every screen."""
 
     bg_rgba = ListProperty([0, 0, 0, 0])
+    # folded away (no height, no touch) while the on-screen keyboard needs the room on a
+    # short screen; the keyboard's Done brings it back
+    folded = BooleanProperty(False)
 
     _equal = False
 

@@ -54,6 +54,16 @@ def _overlay(widget) -> bool:
     return False
 
 
+def _typing(area) -> bool:
+    """An intake step with its on-screen keyboard open: Done walks the fields and
+    scrolls each into view, and on a short screen the header with the hint gives way."""
+    screen = area.parent
+    while screen is not None and screen is not screen.parent and \
+            not hasattr(screen, "folded"):
+        screen = screen.parent
+    return bool(getattr(screen, "folded", False))
+
+
 def window_rect(widget) -> tuple[float, float, float, float]:
     x, y = widget.to_window(widget.x, widget.y)
     return x, y, x + widget.width, y + widget.height
@@ -127,10 +137,13 @@ def check(app, needs_number: bool = False, number_screen: str = "ticket") -> lis
                 if ox > TOL and oy > TOL:
                     problems.append(f"{_name(a)} overlaps {_name(b)} in {_name(widget)} "
                                     f"by {ox:.0f}x{oy:.0f} px")
-        if isinstance(widget, ScrollArea):
+        if isinstance(widget, ScrollArea) and not _typing(widget):
             view, inner = widget.ids.view, widget.ids.inner
+            hint_row = widget.ids.hint_row
+            # the hint may stand elsewhere (the intake's header): it must be shown there
             if inner.height > view.height + TOL and not (
-                    widget.overflowing and widget.ids.hint_row.height > 0):
+                    widget.overflowing and hint_row.height > 0 and shown(hint_row)
+                    and hint_row.get_root_window() is not None):
                 problems.append("a scroll area overflows without its scroll hint")
     buttons = [w for w in widgets if isinstance(w, BigButton) and w.text
                and w.width >= 0.5 and w.height >= 0.5]

@@ -23,7 +23,20 @@ STATES = ["language", "language-printer-down", "services", "services-refused",
           "ticket-estimate", "ticket-print-failed", "idle-warning", "checkin-scan",
           "checkin-keypad", "checkin-checking", "checkin-too-late", "checkin-too-early",
           "checkin-not-a-booking", "checkin-ticket", "checkin-already",
-          "language-notice", "staff-pin", "staff-menu", "out-of-service"]
+          "language-notice", "staff-pin", "staff-menu", "out-of-service",
+          "intake-bring", "intake-privacy", "intake-household", "intake-person",
+          "intake-review", "intake-receipt"]
+# the intake's steps as the sweep shows them (ui_runner states, invented people)
+INTAKE_STATES = {
+    "intake-bring": ("intake_bring", {}),
+    "intake-privacy": ("intake_privacy", {}),
+    "intake-household": ("intake_household", {}),
+    "intake-household-typing": ("intake_household", {"typing": "household.address.street"}),
+    "intake-person": ("intake_person", {}),
+    "intake-person-typing": ("intake_person", {"typing": "first_names"}),
+    "intake-review": ("intake_review", {}),
+    "intake-receipt": ("intake_receipt", {}),
+}
 # check-in states shown on the check-in ticket screen (the number's checks apply)
 CHECKIN_TICKET_STATES = ("checkin-ticket", "checkin-already")
 LONG_SERVICE = "anmeldung"
@@ -120,6 +133,11 @@ def set_case(app, screen_name: str, px, size_mm, lang: str, large: bool, state: 
     services.clear()
     if app.large_text != large:
         app.toggle_large_text()
+    if state not in INTAKE_STATES and app.kiosk_config.intake.enabled:
+        # the intake states switch the intake on; the other states keep the sweep's config
+        app.kiosk_config = dataclasses.replace(
+            app.kiosk_config, intake=dataclasses.replace(app.kiosk_config.intake,
+                                                         enabled=False))
     if state == "language":
         apply_state(app, "language", lang, {})
     elif state == "language-printer-down":
@@ -155,6 +173,12 @@ def set_case(app, screen_name: str, px, size_mm, lang: str, large: bool, state: 
         keypad = root.get_screen("checkin_keypad")
         keypad.too_long = True
         keypad.refresh()
+    elif state in INTAKE_STATES:
+        screen, extra = INTAKE_STATES[state]
+        for other in ("intake_household", "intake_person"):  # no keyboard left open
+            if root.manager.has_screen(other):
+                root.get_screen(other).hide_keyboard()
+        apply_state(app, screen, lang, dict(extra))
     elif state.startswith("checkin-"):
         outcome = {"checkin-checking": "checking", "checkin-too-late": "too_late",
                    "checkin-too-early": "too_early", "checkin-not-a-booking": "not_a_booking",
