@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
+import httpx2 as httpx  # noqa: E402  (the httpx line starlette now uses)
 from _common import emit, log, percentile, row, verdict  # noqa: E402
 
 from kiosk.devices.display.simulator import SimDisplay  # noqa: E402
