@@ -18,7 +18,7 @@ SCREENS = ("language", "services", "ticket", "checkin_scan", "checkin_keypad",
 _COMMON = {"large_text", "high_contrast", "idle_warning"}
 STATE_KEYS = {
     "language": _COMMON | {"printer_ok", "checkin", "notice"},
-    "services": _COMMON | {"message", "printer_ok", "checkin", "closed"},
+    "services": _COMMON | {"message", "printer_ok", "checkin", "intake", "closed"},
     "ticket": _COMMON | {"number", "service", "people_ahead", "estimate_min", "printed"},
     "checkin_scan": _COMMON,
     "checkin_keypad": _COMMON | {"code"},
@@ -129,6 +129,11 @@ def apply_state(app, screen: str, lang: str, state: dict[str, str]) -> None:
     if _flag(state.get("checkin", "false")):  # the entry shows without [appointments]
         appointments = dataclasses.replace(app.kiosk_config.appointments, enabled=True)
         app.kiosk_config = dataclasses.replace(app.kiosk_config, appointments=appointments)
+    if _flag(state.get("intake", "false")):  # the entry shows without [intake] keys
+        app.kiosk_config = dataclasses.replace(
+            app.kiosk_config, intake=dataclasses.replace(app.kiosk_config.intake,
+                                                         enabled=True))
+        app.intake.preview = True
     app.set_language(lang)
     if _flag(state.get("large_text", "false")):
         app.toggle_large_text()

@@ -17,7 +17,7 @@ from kiosk.screens.base import KioskScreen
 from kiosk.screens.intake_controller import STEPS
 from kiosk.screens.intake_draft import date_text
 from kiosk.screens.intake_fields import ChoiceField, CountryField, DateField, TextField
-from kiosk.screens.staff import FitButton  # noqa: F401  (the action row's buttons, kv)
+from kiosk.widgets.common import FitButton  # noqa: F401  (the action row's buttons, kv)
 from kiosk.widgets.common import BigButton, CheckToggle, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("intake.kv")))

@@ -8,49 +8,17 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.app import App
-from kivy.properties import NumericProperty
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.i18n import gettext_for, is_rtl
 from kiosk.screens.base import KioskScreen
 from kiosk.services.staff_texts import (DEVICE_STATES, NOTICES, OUT_OF_SERVICE,
                                         SERVICE_MESSAGES)
-from kiosk.widgets.common import BigButton, KLabel, discard, equalize_heights
+from kiosk.widgets.common import BigButton, FitButton, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("staff.kv")))
 
-MIN_KEY_WORD_MM = 4.0  # before the text scale: Delete and OK stay readable
 PIN_KEY_GUARD_S = 0.15  # a PIN repeats digits on purpose: only a contact bounce is dropped
-
-
-class FitButton(BigButton):
-    """A button whose text stays on one line: with `word_mm` set (instead of `size_mm`)
-    the text shrinks to the button's width. On a 10" screen with larger text a key or
-    the menu's Close is narrower than its words, and Kivy would split a word across
-    lines and make the button (the pad's rows) taller than the room."""
-
-    word_mm = NumericProperty(0.0)  # the word's size when it fits; 0: size_mm as given
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.bind(text_size=self._fit, text=self._fit, font_name=self._fit,
-                  word_mm=self._fit, font_size=self._fit, padding=self._fit)
-
-    def _fit(self, *_args) -> None:
-        app = App.get_running_app()
-        if not self.word_mm or not self.text or app is None or self.text_size[0] is None:
-            return
-        room = self.text_size[0] - self.padding[0] - self.padding[2]  # what Kivy wraps at
-        if room <= 1:
-            return
-        from kivy.uix import label as uix_label  # the bidi-aware label the app uses
-
-        scale = app.px_per_mm * app.text_scale
-        width = uix_label.CoreLabel(font_name=self.font_name,
-                                    font_size=scale * self.word_mm).get_extents(self.text)[0]
-        fitted = self.word_mm * min(1.0, room / width * 0.95) if width else self.word_mm
-        self.size_mm = max(min(MIN_KEY_WORD_MM, self.word_mm), fitted)
 
 
 class PinKey(FitButton):

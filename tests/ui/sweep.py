@@ -20,6 +20,7 @@ SCREENS = [
 ]
 LANGS = list(LANGUAGES)
 STATES = ["language", "language-printer-down", "services", "services-refused",
+          "services-both-entries",
           "ticket-estimate", "ticket-print-failed", "idle-warning", "checkin-scan",
           "checkin-keypad", "checkin-checking", "checkin-too-late", "checkin-too-early",
           "checkin-not-a-booking", "checkin-ticket", "checkin-already",
@@ -144,6 +145,9 @@ def set_case(app, screen_name: str, px, size_mm, lang: str, large: bool, state: 
         apply_state(app, "language", lang, {"printer_ok": "false"})
     elif state == "services":
         apply_state(app, "services", lang, {})
+    elif state == "services-both-entries":
+        # "I have an appointment" and "Register your new address" above the services
+        apply_state(app, "services", lang, {"checkin": "true", "intake": "true"})
     elif state == "services-refused":
         apply_state(app, "services", lang, {})
         services.show_refusal("quota_reached")
