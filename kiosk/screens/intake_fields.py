@@ -101,6 +101,12 @@ class FirstNamesField(TextField):
         self._buttons: list = []
         super().__init__(**kwargs)
 
+    def on_kv_post(self, base) -> None:
+        super().on_kv_post(base)
+        message = self.ids.message  # below the names, as in every field
+        self.remove_widget(message)
+        self.add_widget(message)
+
     def _changed(self, entry, value: str) -> None:
         super()._changed(entry, value)
         self._show_names()
@@ -277,7 +283,15 @@ class CountryField(Field):
         self.entry.intake_field = self
         self.entry.layouts = SEARCH_LAYOUTS
         self.entry.bind(value=lambda *_: self._suggest())
+        # bound before the screen's handler, so called after it (Kivy calls the last
+        # bound first): a second tap, which sets the letters, keeps the visitor's script
+        self.entry.bind(on_release=self._tapped)
         self.ids.slot.add_widget(self.entry)
+
+    def _tapped(self, entry) -> None:
+        keyboard = self.keyboard
+        if keyboard is not None and keyboard.target is entry and entry.first_layout:
+            keyboard.layout = entry.first_layout
 
     def key_fields(self) -> list:
         return [self.entry] if len(self.codes) < self.many else []
