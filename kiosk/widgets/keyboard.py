@@ -19,7 +19,7 @@ from kivy.uix.label import Label
 from kivy.uix.layout import Layout
 from kivy.uix.behaviors import ButtonBehavior
 
-from kiosk.i18n import N_
+from kiosk.i18n import N_, needs_arabic_font
 from kiosk.theme import GAP_MM, TOUCH_TARGET_MM
 from kiosk.widgets.common import BigButton, discard
 
@@ -336,14 +336,16 @@ class IntakeKeyboard(Layout):
             key.size_mm = 7.5
         elif name.startswith("to:"):
             key.text = SWITCH_LABELS[name[3:]]
-            key.size_mm = 7.5
+            key.size_mm = 6.5 if needs_arabic_font(key.text) else 7.5
 
     def _relabel(self, *_args) -> None:
         upper = self.shift != "off"
         for key in self.keys:
             if len(key.key) == 1:
                 key.text = key_text(key.key, upper) if key.key.isalpha() else key.key
-                key.size_mm = 8.5
+                # the Arabic font's line is taller: its letters smaller, or they would
+                # not fit a 20 mm key at larger text
+                key.size_mm = 6.5 if needs_arabic_font(key.key) else 8.5
             elif key.key == "shift":
                 key.icon = "shift_lock" if self.shift == "lock" else "shift"
                 key.kind = "primary" if upper else "secondary"
