@@ -50,6 +50,9 @@ def test_rufname_marked_among_the_first_names_is_sealed(intake_app):
     names = field(app, "first_names")
     type_into(app, "first_names", "Erika Testa")
     step(2)
+    # one caption, one entry (the text field's rule applies to this field too)
+    assert [getattr(w, "text", None) for w in names.children].count(names.caption) == 1
+    assert names.children[0] is names.ids.message.__self__  # the message last, as everywhere
     # one toggle per typed first name; the one in everyday use is tapped
     assert [b.text for b in reversed(names.ids.names.children)] == ["Erika", "Testa"]
     assert names.ids.names_caption.text == app.tr(
