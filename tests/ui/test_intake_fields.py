@@ -118,6 +118,8 @@ def test_an_arabic_visitor_types_syria_in_arabic_letters(intake_app):
     tap(f.entry)
     keyboard = screen(app).keyboard
     assert keyboard.target is f.entry and keyboard.layout == "arabic"
+    step(2)
+    show(app, f.entry)
     tap(f.entry)  # tapped once more: still the Arabic letters
     assert keyboard.layout == "arabic"
     type_script(app, "سوريا")
