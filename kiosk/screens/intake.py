@@ -16,13 +16,15 @@ from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.intake_controller import STEPS
 from kiosk.screens.intake_draft import date_text
-from kiosk.screens.intake_fields import ChoiceField, CountryField, DateField, TextField
+from kiosk.screens.intake_fields import (ChoiceField, CountryField, DateField,
+                                        FirstNamesField, TextField)
 from kiosk.widgets.common import FitButton  # noqa: F401  (the action row's buttons, kv)
 from kiosk.widgets.common import BigButton, CheckToggle, KLabel, discard, equalize_heights
 
 Builder.load_file(str(Path(__file__).with_name("intake.kv")))
 
 NAME_HINT = N_("Write names exactly as in the passport or identity card, in Latin letters.")
+EVERYDAY_HINT = N_("Which first name are you called by? Tap it (optional).")
 STEP_TITLES = {
     "intake_bring": N_("What to bring"),
     "intake_privacy": N_("Your data"),
@@ -639,7 +641,7 @@ class IntakeHouseholdScreen(IntakeStepScreen):
             self.refresh_content()
 
 
-PERSON_TEXT = ("surname", "birth_name", "first_names", "doctoral_degree")
+PERSON_TEXT = ("surname", "birth_name", "first_names", "doctoral_degree", "religious_name")
 
 
 class IntakePersonScreen(IntakeStepScreen):
@@ -650,7 +652,10 @@ class IntakePersonScreen(IntakeStepScreen):
 
     def build(self) -> None:
         for key in PERSON_TEXT:
-            self.text_field(key)
+            if key == "first_names":  # with the Rufname marked among them
+                self._field(FirstNamesField, key)
+            else:
+                self.text_field(key)
         self.date_field("birth_date", masked=True, partial=True)
         self.text_field("birth_place")
         self.country_field("birth_country")
@@ -710,6 +715,7 @@ class IntakePersonScreen(IntakeStepScreen):
         by_path = {f.path: f for f in self.fields}
         for key in ("surname", "first_names"):
             by_path[key].hint = tr(NAME_HINT)
+        by_path["first_names"].everyday_caption = tr(EVERYDAY_HINT)
         cols = 1 if self.app.portrait else 3
         for path, kind in (("sex", "sex"), ("marital_status", "marital"),
                            ("document.kind", "document")):
@@ -822,6 +828,9 @@ class IntakeReviewScreen(IntakeStepScreen):
                 (field_label(f"persons[{index}].surname", lang), person.surname),
                 (field_label(f"persons[{index}].first_names", lang),
                  " ".join(person.first_names)),
+                (field_label(f"persons[{index}].everyday_name", lang),
+                 person.first_names[person.everyday_name]
+                 if person.everyday_name is not None else ""),
                 # masked here too: the review is read standing at a public terminal
                 (field_label(f"persons[{index}].birth_date", lang),
                  "••.••." + person.birth_date.german()[-4:] if person.birth_date else ""),
@@ -829,6 +838,9 @@ class IntakeReviewScreen(IntakeStepScreen):
                 (field_label(f"persons[{index}].nationalities", lang),
                  ", ".join(country_name(c, lang) for c in person.nationalities)),
             ]
+            if person.religious_name:  # optional and rare: only when given
+                lines.insert(3, (field_label(f"persons[{index}].religious_name", lang),
+                                 person.religious_name))
             if person.document is not None and person.document.number:
                 lines.append((field_label(f"persons[{index}].document.number", lang),
                               "•" * max(0, len(person.document.number) - 2) +

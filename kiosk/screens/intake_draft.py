@@ -61,11 +61,10 @@ def apply(intake: Intake, raw: dict, path: str, date_problems: dict) -> None:
         else:
             setattr(person, field, value)
         return
-    if field == "first_names":
-        person.first_names = text.split()
-        if person.everyday_name is not None and \
-                person.everyday_name >= len(person.first_names):
-            person.everyday_name = None
+    if field in ("first_names", "everyday_name"):
+        person.first_names = raw.get(f"persons[{index}].first_names", "").split()
+        person.everyday_name = everyday_index(
+            person.first_names, raw.get(f"persons[{index}].everyday_name", ""))
     elif field == "nationalities":
         person.nationalities = [c for c in raw.get(path, "").split(",") if c]
     elif field == "representatives":
@@ -75,6 +74,14 @@ def apply(intake: Intake, raw: dict, path: str, date_problems: dict) -> None:
         _drop_empty_document(person)
     else:
         setattr(person, field, text)
+
+
+def everyday_index(first_names: list[str], marked: str) -> int | None:
+    """The index of the marked first name (the Rufname), kept as the name itself so it
+    follows the name when the first names are typed again; None when it is no longer
+    among them or nothing is marked."""
+    marked = marked.strip()
+    return first_names.index(marked) if marked and marked in first_names else None
 
 
 def _document(person) -> IdDocument:

@@ -88,6 +88,72 @@ class TextField(Field):
             self.masked_entry.refresh()
 
 
+class FirstNamesField(TextField):
+    """The first names, and below them one toggle per typed first name to mark the one
+    in everyday use (the Rufname; optional, tapping it again unmarks it). The marked
+    name is kept as text under `everyday_path`."""
+
+    everyday_path = StringProperty("everyday_name")
+    everyday_caption = StringProperty("")
+    marked = StringProperty("")
+
+    def __init__(self, **kwargs):
+        self._buttons: list = []
+        super().__init__(**kwargs)
+
+    def on_kv_post(self, base) -> None:
+        super().on_kv_post(base)
+        message = self.ids.message  # below the names, as in every field
+        self.remove_widget(message)
+        self.add_widget(message)
+
+    def _changed(self, entry, value: str) -> None:
+        super()._changed(entry, value)
+        self._show_names()
+
+    def names(self) -> list[str]:
+        return self.entry.value.split()
+
+    def mark(self, name: str) -> None:
+        self.marked = "" if name == self.marked else name
+        self._show_names()
+        if self.on_change is not None:
+            self.on_change(self.everyday_path, "", self.marked)
+
+    def name_button(self, name: str):
+        return next(b for b in self._buttons if b.first_name == name)
+
+    def _show_names(self) -> None:
+        names = self.names()
+        # one name only: it is the Rufname anyway, nothing to mark
+        shown = list(dict.fromkeys(names)) if len(names) > 1 else []
+        grid = self.ids.names
+        if [b.first_name for b in self._buttons] != shown:
+            discard(grid.children)
+            grid.clear_widgets()
+            self._buttons = []
+            for name in shown:
+                button = CheckToggle(size_mm=7.5)
+                button.first_name = button.text = name
+                button.bind(on_tap=lambda b: self.mark(b.first_name))
+                self._buttons.append(button)
+                grid.add_widget(button)
+            equalize_heights(self._buttons)
+        self.ids.names_caption.text = self.everyday_caption if shown else ""
+        for button in self._buttons:
+            button.active = button.first_name == self.marked
+            button.on_active()
+
+    def load(self, raw: dict) -> None:
+        self.marked = raw.get(self.everyday_path, "")
+        super().load(raw)
+        self._show_names()
+
+    def refresh(self) -> None:
+        super().refresh()
+        self._show_names()
+
+
 class DateField(Field):
     """Day, month, year (kiosk.widgets.date_entry); `partial`: day or month may be
     unknown (a birth date: 00.00.1980); `masked`: dots once left."""
@@ -188,10 +254,22 @@ class ChoiceField(Field):
         self._show()
 
 
+# the countries most visitors at a Stuttgart office name, roughly by how many of its
+# residents hold that nationality; shown as buttons before anything is typed, so a
+# visitor who cannot type the name in Latin letters needs no keyboard at all
+COMMON_COUNTRIES = ("DE", "TR", "GR", "HR", "IT", "UA", "RO", "SY", "AF", "IQ", "IR",
+                    "PL", "RS", "XK")
+# the country search's keyboard: Latin letters, and the Arabic and Persian alphabet
+# (the CLDR names in Arabic and Persian are searchable, intake_codes)
+SEARCH_LAYOUTS = ["letters", "accents", "arabic"]
+SCRIPT_LAYOUT = {"ar": "arabic", "fa": "persian"}
+
+
 class CountryField(Field):
     """A country (or several: nationalities) found by typing its name in the visitor's
-    language or in German; the matches are buttons, the chosen ones are toggles that a
-    tap removes. The raw value is the ISO codes, comma-separated."""
+    language or in German, on Latin or Arabic keys; before anything is typed the most
+    common countries are buttons; the matches are buttons, the chosen ones are toggles
+    that a tap removes. The raw value is the ISO codes, comma-separated."""
 
     many = NumericProperty(1)  # how many may be chosen (nationalities: 4)
     nationality = BooleanProperty(False)
@@ -203,8 +281,17 @@ class CountryField(Field):
     def on_kv_post(self, _base) -> None:
         self.entry = KeyField(size_mm=8)
         self.entry.intake_field = self
+        self.entry.layouts = SEARCH_LAYOUTS
         self.entry.bind(value=lambda *_: self._suggest())
+        # bound before the screen's handler, so called after it (Kivy calls the last
+        # bound first): a second tap, which sets the letters, keeps the visitor's script
+        self.entry.bind(on_release=self._tapped)
         self.ids.slot.add_widget(self.entry)
+
+    def _tapped(self, entry) -> None:
+        keyboard = self.keyboard
+        if keyboard is not None and keyboard.target is entry and entry.first_layout:
+            keyboard.layout = entry.first_layout
 
     def key_fields(self) -> list:
         return [self.entry] if len(self.codes) < self.many else []
@@ -216,20 +303,43 @@ class CountryField(Field):
     def _suggest(self) -> None:
         from kiosk.services.intake_codes import search_countries
 
+        lang = self._lang()
+        self.entry.first_layout = SCRIPT_LAYOUT.get(lang, "")
         box = self.ids.matches
         discard(box.children)
         box.clear_widgets()
         query = self.entry.value.strip()
+        self._common(lang, shown=not query and not self.codes)
         if not query or len(self.codes) >= self.many:
             return
-        for code, name in search_countries(query, self._lang(), limit=4,
+        for code, name in search_countries(query, lang, limit=4,
                                            nationality=self.nationality):
             if code in self.codes:
                 continue
-            button = BigButton(text=name, kind="primary", size_mm=7.5)
-            button.code = code
-            button.bind(on_tap=lambda b: self.choose(b.code))
-            box.add_widget(button)
+            box.add_widget(self._button(code, name, "primary"))
+
+    def _button(self, code: str, name: str, kind: str):
+        button = BigButton(text=name, kind=kind, size_mm=7.5)
+        button.code = code
+        button.bind(on_tap=lambda b: self.choose(b.code))
+        return button
+
+    def _common(self, lang: str, shown: bool) -> None:
+        """The common countries while nothing is typed or chosen (afterwards they
+        would only lengthen the page)."""
+        from kiosk.services.intake_codes import country_name
+
+        box = self.ids.common
+        names = [country_name(code, lang) for code in COMMON_COUNTRIES] if shown else []
+        if [b.text for b in reversed(box.children)] == names:
+            return
+        discard(box.children)
+        box.clear_widgets()
+        for code, name in zip(COMMON_COUNTRIES, names):
+            box.add_widget(self._button(code, name, "secondary"))
+
+    def common_button(self, code: str):
+        return next(b for b in self.ids.common.children if b.code == code)
 
     def choose(self, code: str) -> None:
         if code not in self.codes and len(self.codes) < self.many:

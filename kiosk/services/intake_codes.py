@@ -156,10 +156,17 @@ def destatis_code(iso2: str) -> str | None:
 
 # ---------------------------------------------------------------- countries
 
+# Persian and Arabic write yeh and kaf differently (ی ک / ي ك ى): the same letters for
+# searching, so "سوريه" typed on an Arabic layout finds the Persian name "سوریه"
+_ARABIC_FOLD = str.maketrans({"\u06cc": "\u064a", "\u0649": "\u064a", "\u06a9": "\u0643",
+                              "\u200c": None})
+
+
 def _fold(text: str) -> str:
     """Case- and accent-insensitive form for matching: "Türkiye" -> "turkiye",
-    "İstanbul" -> "istanbul", "Weiß" -> "weiss"; Arabic vowel marks dropped."""
-    text = text.replace("ı", "i").replace("İ", "I")
+    "İstanbul" -> "istanbul", "Weiß" -> "weiss"; Arabic vowel marks and hamza
+    dropped (أ -> ا), Persian ی ک as Arabic ي ك."""
+    text = text.replace("ı", "i").replace("İ", "I").translate(_ARABIC_FOLD)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed
                    if unicodedata.category(ch) != "Mn" and ch != "\u0640").strip()

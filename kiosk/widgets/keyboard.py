@@ -1,6 +1,8 @@
 """A large on-screen keyboard for names, addresses and numbers: German QWERTZ with ß,
-two pages of the accented letters names really carry, and a digits layout with / and -
-for house numbers. It types into a TextInput-like `target` and fires `on_done`."""
+two pages of the accented letters names really carry, a digits layout with / and -
+for house numbers, and Arabic and Persian letters for searching a country by its name
+(names themselves are typed in Latin letters). It types into a TextInput-like `target`
+and fires `on_done`."""
 
 from __future__ import annotations
 
@@ -17,11 +19,12 @@ from kivy.uix.label import Label
 from kivy.uix.layout import Layout
 from kivy.uix.behaviors import ButtonBehavior
 
-from kiosk.i18n import N_
+from kiosk.i18n import N_, needs_arabic_font
 from kiosk.theme import GAP_MM, TOUCH_TARGET_MM
 from kiosk.widgets.common import BigButton, discard
 
-NEXT = N_("Next")
+# the step has its own "Next": the key only ends typing in this field
+DONE = N_("Done")
 
 KEY_GAP_MM = max(GAP_MM * 0.625, 2.5)  # 2.5 mm between keys (EN 301 549), no more: room
 MAX_KEY_MM = 26.0  # on a wide screen keys stop growing; the rows are centred
@@ -53,10 +56,33 @@ def _page(letters: str, other: str) -> list:
     return rows
 
 
+# Arabic letters in the order of the Arabic keyboard, then teh marbuta, alef maksura and
+# hamza; the Persian page has the Persian alphabet (with پ چ ژ گ and its own ی ک) in
+# alphabetical order, read from the right. The country search folds ی/ي and ک/ك (intake_codes), so either
+# page finds a name written with the other's letters.
+ARABIC = "ضصثقفغعهخحج" "شسيبلاتنمكط" "ذدزروةىءظ"
+PERSIAN = "ابپتثجچحخدذ" "رزژسشصضطظعغ" "فقکگلمنوهی"
+
+
+def _script_page(letters: str, other: str, from_right: bool = False) -> list:
+    per_row = COLUMNS
+    parts = [letters[:per_row], letters[per_row:per_row * 2], letters[per_row * 2:]]
+    if from_right:  # an alphabet is read from the right in an RTL script
+        parts = [p[::-1] for p in parts]
+    rows = [[(c, 1) for c in part] for part in parts[:2]]
+    rest = parts[2]
+    rows.append([(c, 1) for c in rest] + [("back", max(1.0, min(1.5, per_row - len(rest))))])
+    # no shift (the script has no capitals), a wide space: a country may have two words
+    rows.append([("to:letters", 1.5), (f"to:{other}", 1.5), ("space", 4.5), ("done", 2)])
+    return rows
+
+
 LAYOUTS = {
     "letters": LETTERS,
     "accents": _page(ACCENTS_1, "accents2"),
     "accents2": _page(ACCENTS_2, "accents"),
+    "arabic": _script_page(ARABIC, "persian"),
+    "persian": _script_page(PERSIAN, "arabic", from_right=True),
     "digits": [
         [("1", 1.5), ("2", 1.5), ("3", 1.5), ("/", 1.5)],
         [("4", 1.5), ("5", 1.5), ("6", 1.5), ("-", 1.5)],
@@ -64,8 +90,12 @@ LAYOUTS = {
         [("to:letters", 1.5), ("0", 1.5), ("done", 3)],
     ],
 }
+STANDARD = ("letters", "accents", "digits")  # offered unless the target asks for others
 ROWS = 4  # every layout: switching never changes the keyboard's height
-SWITCH_LABELS = {"letters": "abc", "digits": "123", "accents": "áçé", "accents2": "łñž"}
+SWITCH_LABELS = {"letters": "abc", "digits": "123", "accents": "áçé", "accents2": "łñž",
+                 "arabic": "أبج", "persian": "پچژ"}
+# the pages offered together: a switch to the second page is offered with the first
+PAGE_OF = {"accents2": "accents", "persian": "arabic"}
 # keys that keep their form under shift: ß has no capital in names, İ is a capital
 CASELESS = frozenset("ßİ")
 
@@ -94,6 +124,10 @@ class KeyField(ButtonBehavior, Label):
     masked = BooleanProperty(False)
     mask_keep = NumericProperty(0)  # characters left readable at the end when masked
     revealed = BooleanProperty(False)  # the visitor asked to see a masked value
+    # the keyboard layouts offered while typing here (empty: the standard ones) and the
+    # one to start with (empty: as the screen sets it); a country search offers Arabic
+    layouts = ListProperty([])
+    first_layout = StringProperty("")
     caret_x = NumericProperty(0)
     fill_rgba = ListProperty([1, 1, 1, 1])
     frame_rgba = ListProperty([0, 0, 0, 1])
@@ -204,13 +238,13 @@ class IntakeKeyboard(Layout):
 
     Properties: `target` (a KeyField, or anything with `value` or `text`), `layout`,
     `layouts` (the ones offered), `done_text` (label of the done key, translated by the
-    caller; empty: "Next"), `auto_caps` (capital after the start, a space or a hyphen),
+    caller; empty: "Done"), `auto_caps` (capital after the start, a space or a hyphen),
     `shift` ("off", "once", "lock": a screen may lock it for document numbers).
     Event `on_done` when the done key is pressed; `on_key(key)` after every key."""
 
     target = ObjectProperty(None, allownone=True)
     layout = OptionProperty("letters", options=tuple(LAYOUTS))
-    layouts = ListProperty(["letters", "accents", "digits"])
+    layouts = ListProperty(list(STANDARD))
     shift = OptionProperty("off", options=("off", "once", "lock"))
     auto_caps = BooleanProperty(True)
     done_text = StringProperty("")
@@ -253,7 +287,7 @@ class IntakeKeyboard(Layout):
         return rows
 
     def _offered(self, layout: str) -> bool:
-        return (layout[:7] if layout.startswith("accents") else layout) in self.layouts
+        return PAGE_OF.get(layout, layout) in self.layouts
 
     def _build(self, *_args) -> None:
         # each layout's keys are made once and kept: switching while typing is instant
@@ -302,19 +336,21 @@ class IntakeKeyboard(Layout):
             key.size_mm = 7.5
         elif name.startswith("to:"):
             key.text = SWITCH_LABELS[name[3:]]
-            key.size_mm = 7.5
+            key.size_mm = 6.5 if needs_arabic_font(key.text) else 7.5
 
     def _relabel(self, *_args) -> None:
         upper = self.shift != "off"
         for key in self.keys:
             if len(key.key) == 1:
                 key.text = key_text(key.key, upper) if key.key.isalpha() else key.key
-                key.size_mm = 8.5
+                # the Arabic font's line is taller: its letters smaller, or they would
+                # not fit a 20 mm key at larger text
+                key.size_mm = 6.5 if needs_arabic_font(key.key) else 8.5
             elif key.key == "shift":
                 key.icon = "shift_lock" if self.shift == "lock" else "shift"
                 key.kind = "primary" if upper else "secondary"
             elif key.key == "done":
-                key.text = self.done_text or self._tr(NEXT)
+                key.text = self.done_text or self._tr(DONE)
 
     def refresh(self) -> None:
         """Texts again in the visitor's language (the screen calls this on refresh)."""
@@ -396,6 +432,16 @@ class IntakeKeyboard(Layout):
             target.active = True
         self._previous_target = weakref.ref(target.__self__ if hasattr(
             target, "__self__") else target) if target is not None else None
+        if target is not None:
+            # only the field asks for another script: names stay in Latin letters
+            wanted = list(getattr(target, "layouts", None) or STANDARD)
+            if list(self.layouts) != wanted:
+                self.layouts = wanted
+            first = getattr(target, "first_layout", "")
+            if first:
+                self.layout = first
+            elif not self._offered(self.layout):
+                self.layout = "letters"
         self.caps_from_target()
 
     def on_layout(self, *_args) -> None:

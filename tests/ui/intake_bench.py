@@ -1,14 +1,14 @@
-"""A test screen holding the intake widgets (progress, a name field, a date, a masked
-document number, the keyboard), added to the app's screen manager, so the widget tests
+"""A test screen holding the intake widgets (progress, a name field, a date, a country
+field, a masked document number, the keyboard), added to the app's screen manager, so the widget tests
 and screenshots see them as an intake screen would."""
 
 from __future__ import annotations
 
 from kivy.lang import Builder
 
+from kiosk.screens import intake_fields  # noqa: F401  (kv rules)
 from kiosk.screens.base import KioskScreen
-from kiosk.widgets import (country_picker, date_entry, keyboard,  # noqa: F401  (kv rules)
-                           masked_field, progress)
+from kiosk.widgets import date_entry, keyboard, masked_field, progress  # noqa: F401
 
 Builder.load_string("""
 <IntakeBench>:
@@ -30,11 +30,12 @@ Builder.load_string("""
                 id: birth
                 masked: True
                 keyboard: keyboard
-            CountryPicker:
+            CountryField:
                 id: nationalities
-                multi: True
+                path: 'nationalities'
+                many: 4
+                nationality: True
                 keyboard: keyboard
-                search: root.search
             MaskedEntry:
                 id: document
                 on_kv_post: self.field.bind(on_release=lambda f: root.focus(f))
@@ -46,27 +47,15 @@ Builder.load_string("""
 NAME = "intake_bench"
 
 
-# a stand-in for intake_codes.search_countries: German and the visitor's names
-COUNTRIES = [("DE", "Deutschland", {"ar": "ألمانيا", "el": "Γερμανία"}),
-             ("SY", "Syrien", {"ar": "سوريا", "el": "Συρία", "fa": "سوریه"}),
-             ("TR", "Türkei", {"ar": "تركيا", "el": "Τουρκία", "fa": "ترکیه"}),
-             ("UA", "Ukraine", {"ar": "أوكرانيا", "el": "Ουκρανία"}),
-             ("UG", "Uganda", {}), ("UY", "Uruguay", {}), ("US", "Vereinigte Staaten", {}),
-             ("UZ", "Usbekistan", {}), ("AF", "Afghanistan", {"fa": "افغانستان"}),
-             ("GR", "Griechenland", {"el": "Ελλάδα"}), ("IR", "Iran", {"fa": "ایران"})]
-
-
 class IntakeBench(KioskScreen):
-    def search(self, query: str) -> list[tuple[str, str]]:
-        lang = self.app.lang
-        return [(code, names.get(lang, german)) for code, german, names in COUNTRIES
-                if german.lower().startswith(query.lower())
-                or names.get(lang, "").startswith(query)]
+    def on_kv_post(self, base_widget) -> None:
+        super().on_kv_post(base_widget)
+        self.ids.nationalities.entry.bind(on_release=self.focus)
 
     def focus(self, field) -> None:
         board = self.ids.keyboard
-        board.target = field
         board.layout = "digits" if field.digits_only else "letters"
+        board.target = field  # after the layout: a field may start on its own
 
     def refresh(self) -> None:
         ids = self.ids

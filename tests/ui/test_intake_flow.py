@@ -133,7 +133,7 @@ def type_text(app, text: str) -> None:
 
 def type_into(app, path: str, text: str) -> None:
     f = field(app, path)
-    show(app, f)
+    show(app, f.entry)  # a country field's common buttons may make the field tall
     tap(f.entry)
     assert screen(app).keyboard.target is f.entry
     type_text(app, text)
