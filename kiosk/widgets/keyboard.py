@@ -351,6 +351,8 @@ class IntakeKeyboard(Layout):
                 key.kind = "primary" if upper else "secondary"
             elif key.key == "done":
                 key.text = self.done_text or self._tr(DONE)
+                # "تم" / "انجام شد" in the Arabic font's taller line: as the letters
+                key.size_mm = 6.5 if needs_arabic_font(key.text) else 7.5
 
     def refresh(self) -> None:
         """Texts again in the visitor's language (the screen calls this on refresh)."""
