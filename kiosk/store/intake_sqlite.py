@@ -6,33 +6,16 @@ after them, so a removed blob lingers neither in free pages nor in the log."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import sqlite3
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
-from kiosk.store.sqlite_errors import store_error
+from kiosk.store.sqlite_errors import guarded as _guarded
+from kiosk.store.sqlite_errors import iso_utc as _iso
 
 log = logging.getLogger(__name__)
 
 EVENTS = ("started", "finished", "abandoned")
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _guarded(action: str):
-    """Any sqlite3 error of the method as a one-line StoreError naming the file."""
-    def wrap(method):
-        @functools.wraps(method)
-        def inner(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except sqlite3.Error as err:
-                raise store_error(err, self.path, action, self.busy_timeout_s) from err
-        return inner
-    return wrap
 
 
 class IntakeSqlite:

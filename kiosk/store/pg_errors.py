@@ -3,6 +3,8 @@ database; never the password), what failed, what to do."""
 
 from __future__ import annotations
 
+import functools
+
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
@@ -85,3 +87,17 @@ def pg_error(err: BaseException, dsn: str, action: str, timeout_s: float) -> Sto
         return StoreError(f"{where}: permission denied ({reason}), {action} failed: grant "
                           f"the kiosk's database user its tables", kind="read_only")
     return StoreError(f"{where}: {action} failed: {reason}")
+
+
+def guarded(action: str):
+    """Any psycopg or pool error of the method as a one-line StoreError (never the
+    password); the method's object has _dsn and timeout_s."""
+    def wrap(method):
+        @functools.wraps(method)
+        def inner(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except (psycopg.Error, PoolTimeout) as err:
+                raise pg_error(err, self._dsn, action, self.timeout_s) from err
+        return inner
+    return wrap

@@ -34,6 +34,7 @@ from kiosk.domain.ticket import Ticket, TicketState, can_move
 from kiosk.store.errors import (QuotaReached, SequenceExhausted, StoreError, TicketNotFound,
                                 TransitionRefused)
 from kiosk.store.pg_errors import describe, pg_error
+from kiosk.store.pg_errors import guarded as _guarded
 from kiosk.store.postgres_server import PostgresServerOps
 
 log = logging.getLogger(__name__)
@@ -94,19 +95,6 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 SCHEMA_VERSION = len(migrations())
-
-
-def _guarded(action: str):
-    """Any psycopg or pool error of the method as a one-line StoreError (no password)."""
-    def wrap(method):
-        @functools.wraps(method)
-        def inner(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except (psycopg.Error, PoolTimeout) as err:
-                raise pg_error(err, self._dsn, action, self.timeout_s) from err
-        return inner
-    return wrap
 
 
 LOCK_TIMEOUT_S = 10.0  # as SQLite's busy timeout: a row lock held longer is an error

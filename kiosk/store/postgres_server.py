@@ -5,17 +5,15 @@ a sealed intake with its time. The same rules as their SQLite versions in sqlite
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime
 
 import psycopg
-from psycopg_pool import PoolTimeout
 
 from kiosk.domain.clock import business_day
 from kiosk.domain.numbering import format_number, parse_number
 from kiosk.domain.ticket import Ticket, TicketState
 from kiosk.store.errors import NumberTaken, TicketNotFound, TransitionRefused
-from kiosk.store.pg_errors import pg_error
+from kiosk.store.pg_errors import guarded as _guarded
 
 # calls of a day take one advisory lock in turn, as PostgresStore.call_next does: two
 # counters never call the same ticket, and call_seq follows the order of the calls
@@ -26,19 +24,6 @@ _NEXT_CALL = ("INSERT INTO call_counter AS c (business_day, last_call) VALUES (%
               "RETURNING last_call")
 _CURRENT = ("SELECT id FROM ticket WHERE business_day = %s AND counter = %s AND "
             "state = 'called' ORDER BY call_seq DESC LIMIT 1 FOR UPDATE")
-
-
-def _guarded(action: str):
-    """As postgres.py's: a psycopg or pool error as a one-line StoreError."""
-    def wrap(method):
-        @functools.wraps(method)
-        def inner(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except (psycopg.Error, PoolTimeout) as err:
-                raise pg_error(err, self._dsn, action, self.timeout_s) from err
-        return inner
-    return wrap
 
 
 class PostgresServerOps:

@@ -36,6 +36,8 @@ from kiosk.store.errors import (NumberTaken, QuotaReached, SequenceExhausted, St
 from kiosk.store.intake_sqlite import IntakeSqlite
 from kiosk.store.schema import SCHEMA_VERSION, check_version, migrate
 from kiosk.store.sqlite_errors import file_error, store_error
+from kiosk.store.sqlite_errors import guarded as _guarded
+from kiosk.store.sqlite_errors import iso_utc as _iso
 from kiosk.store.write_queue import WriteQueue, WriteQueueTimeout, open_write_queue
 
 log = logging.getLogger(__name__)
@@ -65,10 +67,6 @@ INSERT_TICKET = ("INSERT INTO ticket (business_day, service, prefix, seq, number
 _RESULT_CODE = re.compile(r"^[a-z][a-z_]{0,31}$")  # a print result code: paper_out, offline
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -77,19 +75,6 @@ def _dt(text: str | None) -> datetime | None:
 # text of a moment and back
 iso_text = _iso
 from_iso_text = _dt
-
-
-def _guarded(action: str):
-    """Turn any sqlite3 error of the method into a StoreError naming the file."""
-    def wrap(method):
-        @functools.wraps(method)
-        def inner(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except sqlite3.Error as err:
-                raise store_error(err, self.path, action, self.busy_timeout_s) from err
-        return inner
-    return wrap
 
 
 class SqliteStore(IntakeSqlite):

@@ -3,7 +3,9 @@ what is wrong and what to do; callers never see a raw sqlite3 exception."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 from kiosk.store.errors import StoreError
@@ -50,3 +52,22 @@ def file_error(err: OSError, path: Path) -> StoreError:
     return StoreError(f"cannot create the queue store {path}: {reason}; set "
                       f"KIOSK_DATA_DIR or [store] path to a folder the kiosk's user can "
                       f"write", kind="cannot_open")
+
+
+def iso_utc(moment: datetime) -> str:
+    """A moment as the store writes it: UTC, ISO 8601 with microseconds."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def guarded(action: str):
+    """Any sqlite3 error of the method as a one-line StoreError naming the file (the
+    method's object has path and busy_timeout_s)."""
+    def wrap(method):
+        @functools.wraps(method)
+        def inner(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as err:
+                raise store_error(err, self.path, action, self.busy_timeout_s) from err
+        return inner
+    return wrap
