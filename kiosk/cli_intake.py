@@ -6,11 +6,11 @@ retention. Registered by kiosk/cli.py; no traceback ever reaches the output."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
+
+from kiosk.paths import write_file_atomically
 
 _MAX_JSON = 1_000_000  # an intake of ten persons is ~10 KB
 
@@ -206,27 +206,9 @@ def _open_store(args):
 
 
 def _write_out(path: Path, data: bytes) -> None:
-    """Written to a private temporary file beside it, flushed to disk, then renamed: the
-    output is complete before the sealed intake is deleted."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Written to a private temporary file beside it, flushed to disk (the folder too),
+    then renamed: the output is complete before the sealed intake is deleted."""
+    write_file_atomically(path, data, 0o600, sync_folder=True)
 
 
 def cmd_export(args) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -69,3 +70,32 @@ def data_dir() -> Path:
 
         path = Path(user_data_dir("kiosk", appauthor=False))
     return make_private_dir(path)
+
+
+def write_file_atomically(path: Path, data: bytes, mode: int,
+                          sync_folder: bool = False) -> None:
+    """Temp file in the same folder, fsync, then os.replace over the old file: a reader
+    sees the old or the new file, never a half-written one. `sync_folder` also fsyncs
+    the folder, so the rename itself survives a power cut (worth it for a one-off
+    output, not for a file rewritten every few seconds)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)  # mkstemp makes 0600 whatever the umask: set it explicitly
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    if sync_folder:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -5,12 +5,12 @@ on whether the kiosk that wrote it is still running."""
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from kiosk.health.snapshot import Snapshot, SnapshotError, iso
+from kiosk.paths import write_file_atomically
 
 FILE_NAME = "state.json"
 # Group-readable: monitoring (and `kiosk devices` as an operator in the kiosk's group)
@@ -23,25 +23,12 @@ def state_path(data_dir: Path) -> Path:
 
 
 def write_atomic(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
-    """Temp file in the same folder, fsync, then os.replace over the old file.
+    """Replace the snapshot atomically (kiosk.paths.write_file_atomically).
 
     The folder itself is not fsynced: after a power cut the old snapshot may come back,
     and its pid is dead, so a reader calls it stale either way; fsyncing the folder
     every few seconds would only wear the terminal's flash."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)  # mkstemp makes 0600 whatever the umask: set it explicitly
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_file_atomically(path, data, mode)
 
 
 def pid_alive(pid: int) -> bool:
