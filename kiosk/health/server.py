@@ -1,9 +1,11 @@
 """The IT health endpoint: a small process beside the UI that serves /health, /ready,
 /metrics and /status from the app's state.json (re-read only when it changed), never
-from the store or a device, so no request ever takes the UI process's GIL.
+from the store or a device, so no request ever takes the UI process's GIL. One thread
+serves every connection (kiosk/health/http_loop.py): little CPU taken from the UI.
 
 Run: python -m kiosk.health.server --state PATH [--bind B] [--port P]
-                                   [--token-file F] [--stuck-after S]"""
+                                   [--token-file F] [--stuck-after S]
+                                   [--request-deadline S]"""
 
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, disable_created_metrics
@@ -30,6 +32,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from kiosk import __version__
 from kiosk.domain.clock import utc_now
 from kiosk.health.assess import Verdict, assess, is_ready
+from kiosk.health.http_loop import REQUEST_DEADLINE_S, HttpLoop, Request, Response, listen
 from kiosk.health.metrics import SnapshotCollector
 from kiosk.health.snapshot import Snapshot, SnapshotError, iso
 from kiosk.health.state_file import _ago, pid_alive
@@ -295,117 +298,76 @@ def _disk(folder: Path) -> dict:
     return {"path": str(folder), "free_bytes": usage.free, "total_bytes": usage.total}
 
 
-class Handler(BaseHTTPRequestHandler):
-    """GET only; every answer has a Content-Length so HTTP/1.1 keep-alive works."""
+NOT_FOUND = json_bytes(404, {"error": "not found",
+                             "paths": ["/health", "/ready", "/metrics", "/status"]})[1]
 
-    protocol_version = "HTTP/1.1"
-    timeout = 30  # an idle keep-alive connection gives its thread back
-    app: HealthApp  # set on the subclass made by make_server
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server naming
-        path = self.path.split("?", 1)[0]
+class Routes:
+    """GET /health, /ready, /metrics (ready bytes from HealthApp.answer) and /status
+    (token, rate limit); 404 for other paths, 405 for other methods (HEAD included)."""
+
+    def __init__(self, app: HealthApp) -> None:
+        self.app = app
+
+    def __call__(self, request: Request) -> Response:
+        if request.method != "GET":
+            return _json(405, {"error": f"method {request.method[:20]} not allowed"},
+                         (("Allow", "GET"),))
+        path = request.path
         ready = self.app.answer(path)
         if ready is not None:
-            code, raw, content_type = ready
-            self._send(code, raw, content_type)
-        elif path == "/status":
-            self._status()
-        else:
-            self._json(404, {"error": "not found",
-                             "paths": ["/health", "/ready", "/metrics", "/status"]})
+            return Response(*ready)
+        if path == "/status":
+            return self._status(request)
+        return Response(404, NOT_FOUND, JSON_TYPE)
 
-    def _status(self) -> None:
-        client = self.client_address[0]
-        if not self.app.token.enabled():
+    def _status(self, request: Request) -> Response:
+        app, client = self.app, request.client
+        if not app.token.enabled():
             # 403, not 404: the path exists, it is switched off on this terminal
-            self._json(403, {"error": f"/status is disabled: {self.app.token.problem}"})
-            return
-        if self.app.limiter.blocked(client):
-            self.app.refused()
-            self._json(429, {"error": "too many failed token checks; try again later"},
-                       {"Retry-After": str(int(AUTH_WINDOW_S))})
-            return
-        if not self.app.token.matches(self.headers.get("Authorization")):
-            self.app.limiter.failed(client)
-            self.app.refused()
+            return _json(403, {"error": f"/status is disabled: {app.token.problem}"})
+        if app.limiter.blocked(client):
+            app.refused()
+            return _json(429, {"error": "too many failed token checks; try again later"},
+                         (("Retry-After", str(int(AUTH_WINDOW_S))),))
+        if not app.token.matches(request.headers.get("authorization")):
+            app.limiter.failed(client)
+            app.refused()
             log.warning("health: /status refused for %s (wrong or missing token)", client)
-            self._json(401, {"error": "a valid 'Authorization: Bearer <token>' is needed"},
-                       {"WWW-Authenticate": 'Bearer realm="kiosk"'})
-            return
-        self._json(*self.app.status())
-
-    def version_string(self) -> str:
-        return "kiosk-health"  # no Python version for a scanner to look up
-
-    def _not_allowed(self) -> None:
-        self._json(405, {"error": f"method {self.command} not allowed"}, {"Allow": "GET"})
-
-    def __getattr__(self, name: str):
-        # every other method (POST, PUT, HEAD, ...): 405, not http.server's 501
-        if name.startswith("do_"):
-            return self._not_allowed
-        raise AttributeError(name)
-
-    def _json(self, code: int, body: dict, headers: dict | None = None) -> None:
-        self._send(*json_bytes(code, body), JSON_TYPE, headers)
-
-    def _send(self, code: int, raw: bytes, content_type: str,
-              headers: dict | None = None) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(raw)))
-        self.send_header("Cache-Control", "no-store")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(raw)
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
-        pass  # 200 scrapes a second must not flood the journal; refusals are logged above
+            return _json(401, {"error": "a valid 'Authorization: Bearer <token>' is needed"},
+                         (("WWW-Authenticate", 'Bearer realm="kiosk"'),))
+        return _json(*app.status())
 
 
-class HealthServer(ThreadingHTTPServer):
-    """Threads per connection, a deep listen queue (a scrape burst is not refused or
-    delayed by SYN retries) and TCP_NODELAY on every connection (no Nagle delay)."""
-
-    request_queue_size = 128
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def get_request(self):
-        conn, address = super().get_request()
-        try:
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-        return conn, address
+def _json(code: int, body: dict, headers: tuple[tuple[str, str], ...] = ()) -> Response:
+    return Response(*json_bytes(code, body), JSON_TYPE, headers)
 
 
-def make_server(app: HealthApp, bind: str, port: int) -> HealthServer:
-    handler = type("BoundHandler", (Handler,), {"app": app})
-    server_class = HealthServer
+def make_server(app: HealthApp, bind: str, port: int,
+                request_deadline_s: float = REQUEST_DEADLINE_S) -> HttpLoop:
+    """The endpoint on bind:port (an IPv6 literal listens on IPv6, anything else on
+    IPv4): one thread, non-blocking sockets, TCP_NODELAY on every connection."""
+    family = socket.AF_INET
     try:
         if ipaddress.ip_address(bind).version == 6:
-            server_class = type("HealthServer6", (HealthServer,),
-                                {"address_family": socket.AF_INET6})
+            family = socket.AF_INET6
     except ValueError:
         pass  # a host name: IPv4
-    return server_class((bind, port), handler)
+    return HttpLoop(listen(bind, port, family), Routes(app),
+                    request_deadline_s=request_deadline_s)
 
 
-def _watch_parent(interval_s: float = 1.0) -> None:
-    """Exit when the app that started this process is gone (killed without a chance to
-    stop us): the parent changes to init or a subreaper."""
+def parent_watch() -> Callable[[], None]:
+    """A check for the loop's tick: exit when the app that started this process is
+    gone (killed without a chance to stop us): the parent changes to init or a
+    subreaper."""
     parent = os.getppid()
 
-    def watch():
-        while True:
-            time.sleep(interval_s)
-            if os.getppid() != parent:
-                os._exit(0)
+    def check() -> None:
+        if os.getppid() != parent:
+            os._exit(0)
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    return check
 
 
 # The UI process keeps its normal priority: a burst of scrapes (or a scan by an
@@ -439,30 +401,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token-file", help="file with the bearer token for /status")
     parser.add_argument("--stuck-after", type=float, default=30.0,
                         help="seconds without a UI heartbeat before /health says ui_stuck")
+    parser.add_argument("--request-deadline", type=float, default=REQUEST_DEADLINE_S,
+                        help="seconds a client has to send a whole request before its "
+                             "connection is closed")
     parser.add_argument("--no-parent-watch", action="store_true",
                         help="keep running when the starting process is gone")
     args = parser.parse_args(argv)
+    if not args.request_deadline > 0:
+        parser.error("--request-deadline must be above 0")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = HealthApp(Path(args.state), Path(args.token_file) if args.token_file else None,
                     args.stuck_after)
     try:
-        server = make_server(app, args.bind, args.port)
+        server = make_server(app, args.bind, args.port, args.request_deadline)
     except OSError as err:
         print(f"kiosk health server: cannot listen on {args.bind}:{args.port}: "
               f"{err.strerror or err}", file=sys.stderr)
         return 1
-    if not args.no_parent_watch:
-        _watch_parent()
     if args.token_file and not app.token.enabled():
         log.warning("health: /status disabled: %s", app.token.problem)
     _yield_to_the_ui()
     log.info("health: serving on %s:%s", args.bind, server.server_address[1])
     try:
-        server.serve_forever(poll_interval=0.5)
+        server.serve_forever(tick=None if args.no_parent_watch else parent_watch())
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()
     return 0
 
 

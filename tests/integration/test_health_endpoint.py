@@ -241,6 +241,22 @@ def test_unknown_paths_and_other_methods(writer, serve):
         assert code == 405 and headers["Allow"] == "GET", method
 
 
+def test_a_slow_client_neither_holds_up_others_nor_stays(writer, serve):
+    """A client that sends half a request line and waits: /health is answered to
+    others meanwhile (the server never waits on one connection), and the half request
+    is cut off once the request deadline has passed."""
+    server = serve(writer.path, "--request-deadline", "1")
+    port = int(server.base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+        slow.sendall(b"GET /hea")
+        for _ in range(3):
+            assert server.get("/health")[0] == 200
+        try:
+            assert slow.recv(1024) == b""  # closed by the server, no answer
+        except ConnectionResetError:
+            pass
+
+
 def test_missing_and_broken_snapshots_are_down(tmp_path, serve):
     state = tmp_path / "state.json"
     server = serve(state)
