@@ -5,8 +5,10 @@ printer to a file, a fresh SQLite store, the real snapshot writer and UI heartbe
 drives a visit loop through Kivy's input path (English -> a service -> the ticket ->
 start over), asking for a redraw every loop iteration (Kivy caps at 60 fps). The health
 server runs as in `kiosk run`: a separate process started by the app, reading state.json.
-A load generator (its own process) sends --rate requests/s, a new TCP connection each,
-open loop (latency counted from the request's scheduled time, so a stall is not hidden),
+A load generator (its own process: one thread, one selector over non-blocking sockets,
+so it takes little of the CPU the UI shares) sends --rate requests/s, a new TCP
+connection each, open loop (latency counted from the request's scheduled time, so a
+stall is not hidden),
 in blocks of BLOCK_S s of load and BLOCK_S s of none (the visit loop runs at its
 own pace, not tied to the blocks), --duration s of load in all: the
 frame rate under load is compared with the idle blocks between them, so the other work
@@ -16,8 +18,9 @@ on a shared machine drifts into both alike. In this order, in the same run:
      with the same collector over the same snapshot, GET /metrics;
   3. separate process with the UI loop paused (nothing drawn, one block of --duration):
      what the server answers when it does not compete with the UI for the CPU.
-Reported: p50/p99 latency per path and variant, and the UI's drawn frames per second in
-the load blocks against the idle blocks of the same phase.
+Reported: p50/p99 latency per path and variant, the UI's drawn frames per second in
+the load blocks against the idle blocks of the same phase, and the generator's own CPU
+per request (info; bench_health_cpu.py compares it across commits).
 Targets: p99 <= 20 ms (separate process), UI frame rate under load >= 0.9x idle.
 Run: .venv/bin/python bench/bench_health.py [--duration S] [--rate N] [--only-ours]
 --only-ours runs phase 1 alone (to compare the server's settings: KIOSK_HEALTH_NICE,
@@ -27,16 +30,18 @@ KIOSK_HEALTH_SCHED=batch, see kiosk/health/server.py, in the environment).
 from __future__ import annotations
 
 import argparse
+import errno
 import http.client
 import json
 import os
-import queue
+import re
+import resource
+import selectors
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,52 +70,139 @@ def free_port() -> int:
 
 # -- the load generator (its own process: its CPU does not take the UI's GIL) -----------
 
+REQUEST_TIMEOUT_S = 10.0
+CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
+
+
+class _Request:
+    """One request in flight: its own TCP connection, opened at its scheduled time."""
+
+    __slots__ = ("sock", "path", "due", "inbox", "length", "head_end", "status")
+
+    def __init__(self, sock: socket.socket, path: str, due: float) -> None:
+        self.sock, self.path, self.due = sock, path, due
+        self.inbox = bytearray()
+        self.length: int | None = None  # Content-Length, once the head is in
+        self.head_end = -1
+        self.status = 0
+
+
 def load(port: int, paths: list[str], rate: float, duration: float, start: float,
          block_s: float) -> dict:
-    """Requests in blocks: `block_s` of load, `block_s` of none, from wall time `start`."""
-    jobs: queue.Queue = queue.Queue()
-    results: dict[str, list[float]] = {p: [] for p in paths}
-    errors: dict[str, int] = {p: 0 for p in paths}
-    lock = threading.Lock()
+    """Requests in blocks: `block_s` of load, `block_s` of none, from wall time `start`.
 
-    def worker():
-        while True:
-            job = jobs.get()
-            if job is None:
-                return
-            path, due = job
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                conn.request("GET", path)
-                response = conn.getresponse()
-                response.read()
-                conn.close()
-                ok = response.status in (200, 503)
-            except OSError:
-                ok = False
-            done = time.time()
-            with lock:
-                if ok:
-                    results[path].append(done - due)
-                else:
-                    errors[path] += 1
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(32)]
-    for thread in threads:
-        thread.start()
+    Open loop: request i is sent at its scheduled time whatever the earlier ones do, on a
+    new TCP connection, with the request line and headers http.client sends; its latency
+    runs from the scheduled time to the answer's last byte. One thread and one selector
+    over non-blocking sockets (not a thread per request in flight), so the generator
+    takes little of the CPU it shares with the UI; its own CPU is in the result."""
     per_block = int(rate * block_s)
     dues = [start + b * 2 * block_s + i / rate
             for b in range(max(1, round(duration / block_s))) for i in range(per_block)]
-    for i, due in enumerate(dues):
-        pause = due - time.time()
-        if pause > 0:
-            time.sleep(pause)
-        jobs.put((paths[i % len(paths)], due))
-    for _ in threads:
-        jobs.put(None)
-    for thread in threads:
-        thread.join(30)
-    return {"latencies": results, "errors": errors}
+    results: dict[str, list[float]] = {p: [] for p in paths}
+    errors: dict[str, int] = {p: 0 for p in paths}
+    wire = {p: (f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                f"Accept-Encoding: identity\r\n\r\n").encode() for p in paths}
+    selector = selectors.DefaultSelector()
+    inflight: dict[int, _Request] = {}  # in the order sent: the first is the oldest
+
+    def finish(key: int, ok: bool) -> None:
+        request = inflight.pop(key)
+        if request.sock.fileno() >= 0:
+            try:
+                selector.unregister(request.sock)
+            except (KeyError, ValueError):
+                pass
+            request.sock.close()
+        if ok and request.status in (200, 503):
+            results[request.path].append(time.time() - request.due)
+        else:
+            errors[request.path] += 1
+
+    def send(key: int, request: _Request, registered: bool) -> None:
+        try:
+            request.sock.send(wire[request.path])  # a few dozen bytes: one send
+        except OSError as err:
+            if not registered and getattr(err, "errno", None) in (
+                    errno.EAGAIN, errno.ENOTCONN, errno.EINPROGRESS):
+                # still connecting: send when the socket says it is writable
+                selector.register(request.sock, selectors.EVENT_WRITE, key)
+            else:
+                finish(key, False)
+            return
+        if registered:
+            selector.modify(request.sock, selectors.EVENT_READ, key)
+        else:
+            selector.register(request.sock, selectors.EVENT_READ, key)
+
+    def receive(key: int, request: _Request) -> None:
+        try:
+            data = request.sock.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            finish(key, False)
+            return
+        request.inbox += data
+        if request.head_end < 0:
+            request.head_end = request.inbox.find(b"\r\n\r\n")
+            if request.head_end >= 0:
+                head = bytes(request.inbox[:request.head_end])
+                try:
+                    request.status = int(head.split(b" ", 2)[1])
+                except (IndexError, ValueError):
+                    finish(key, False)
+                    return
+                length = CONTENT_LENGTH.search(head)
+                request.length = int(length.group(1)) if length else None
+        if not data:  # closed by the server: complete only if the answer is
+            finish(key, request.head_end >= 0 and (
+                request.length is None
+                or len(request.inbox) - request.head_end - 4 >= request.length))
+        elif request.length is not None and \
+                len(request.inbox) - request.head_end - 4 >= request.length:
+            finish(key, True)
+
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    address = ("127.0.0.1", port)
+    sent = 0
+    while sent < len(dues) or inflight:
+        now = time.time()
+        while sent < len(dues) and dues[sent] <= now:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as http.client
+            request = _Request(sock, paths[sent % len(paths)], dues[sent])
+            inflight[sent] = request
+            code = sock.connect_ex(address)
+            if code in (0, errno.EINPROGRESS):
+                # on loopback the handshake is usually done when connect returns: send
+                # at once, and only wait for writability when it is not
+                send(sent, request, registered=False)
+            else:
+                finish(sent, False)
+            sent += 1
+        while inflight:  # the oldest request past its time: counted as an error
+            key, oldest = next(iter(inflight.items()))
+            if now - oldest.due < REQUEST_TIMEOUT_S:
+                break
+            finish(key, False)
+        wait = (dues[sent] - time.time()) if sent < len(dues) else 0.1
+        for key, mask in selector.select(max(0.0, min(wait, 0.1))):
+            request = inflight.get(key.data)
+            if request is None:
+                continue
+            if mask & selectors.EVENT_WRITE:
+                if request.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                    finish(key.data, False)
+                else:
+                    send(key.data, request, registered=True)
+            else:
+                receive(key.data, request)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    selector.close()
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"latencies": results, "errors": errors, "requests": len(dues), "cpu_s": cpu}
 
 
 # -- the UI process ---------------------------------------------------------------------
@@ -289,7 +381,8 @@ def child(duration: float, rate: float, only_ours: bool = False) -> dict:
         printer.close()
         store.close()
         return {"separate": separate, "separate_frames": sep_frames,
-                "inproc": inproc, "inproc_frames": in_frames, "paused": paused, "visits": visits[0], "health_status": health_status}
+                "inproc": inproc, "inproc_frames": in_frames, "paused": paused,
+                "visits": visits[0], "health_status": health_status}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -377,6 +470,15 @@ def main() -> int:
                         variant, f"{busy:.1f} vs {idle:.1f} fps = {ratio:.2f}x; longest "
                         f"frame gap {busy_gap * 1000:.0f} vs {idle_gap * 1000:.0f} ms",
                         ">= 0.9x", verdict(ratio >= TARGET_RATIO)))
+    for key, variant in (("separate", "separate server process (ours)"),
+                         ("inproc", "prometheus_client.start_http_server in the UI process"),
+                         ("paused", "separate server process (ours), UI loop paused")):
+        if key in r and r[key].get("requests"):
+            done = r[key]
+            rows.append(row("load generator's own CPU per request (its process, user + "
+                            "system, while sending; info)", variant,
+                            f"{done['cpu_s'] / done['requests'] * 1000:.3f} ms "
+                            f"({done['requests']} requests)"))
     notes = ["Kivy caps the UI at 60 fps; headless, it renders with Mesa's llvmpipe on the "
              "CPU (a terminal renders on its GPU)",
              f"{r['visits']} visits completed; /health said {r['health_status']!r} at the "
