@@ -117,7 +117,8 @@ def main() -> int:
     sources = {"work tree": REPO}
     if args.before:
         sha, folder = source_snapshot(args.before)
-        sources[f"{args.before} ({sha[:7]})"] = Path(folder)
+        label = args.before if sha.startswith(args.before) else f"{args.before}, {sha[:7]}"
+        sources[f"commit {label}"] = Path(folder)
     state = tmp / "state.json"
     heartbeat.frame_drawn()
     printer = WatchedDevice("printer", "TM-T88V", "/dev/kiosk-printer",
