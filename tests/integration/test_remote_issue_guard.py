@@ -9,14 +9,7 @@ import pytest
 
 from kiosk.services.issue_ticket import Refusal, Refused
 from tests.integration.test_http_backend import dead_url, terminal_config
-
-
-class Ticks:
-    def __init__(self):
-        self.t = 100.0
-
-    def __call__(self):
-        return self.t
+from tests.unit.test_issue_ticket import Ticks
 
 
 def remote(tmp_path, offline: str = "local_range", ticks=None):
