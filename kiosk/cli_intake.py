@@ -10,9 +10,11 @@ import re
 import sys
 from pathlib import Path
 
-from kiosk.paths import write_file_atomically
+from kiosk.paths import UnreadableFile, read_bounded, write_file_atomically
 
 _MAX_JSON = 1_000_000  # an intake of ten persons is ~10 KB
+_JSON_REASONS = {"folder": "is a folder, not a JSON file",
+                 "too_large": f"larger than {_MAX_JSON} bytes; not an intake"}
 
 # model path (kiosk/domain/intake_rules.py Problem.path) -> JSON form (docs/intake-json.md)
 _JSON_NAMES = {
@@ -116,16 +118,11 @@ def _read_json(path: Path):
     from kiosk.cli import Failure, UsageError
 
     try:
-        with open(path, "rb") as f:
-            raw = f.read(_MAX_JSON + 1)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a folder, not a JSON file") from None
-    except OSError as err:
-        raise Failure(f"{path}: cannot be read ({err.strerror})") from None
-    if len(raw) > _MAX_JSON:
-        raise UsageError(f"{path}: larger than {_MAX_JSON} bytes; not an intake")
+        raw = read_bounded(path, _MAX_JSON)
+    except UnreadableFile as err:
+        # the file named is wrong (2), unless the system would not let it be read (1)
+        error = Failure if err.kind == "unreadable" else UsageError
+        raise error(f"{path}: {_JSON_REASONS.get(err.kind, err.reason)}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:

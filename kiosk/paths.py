@@ -99,3 +99,30 @@ def write_file_atomically(path: Path, data: bytes, mode: int,
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+class UnreadableFile(Exception):
+    """What read_bounded could not read: `kind` is "missing", "folder", "too_large" or
+    "unreadable"; `reason` says it in a few words (callers put their own for a folder
+    or a file too large, and choose their error type)."""
+
+    def __init__(self, path: Path, kind: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.kind, self.reason = path, kind, reason
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The file's bytes, at most `limit` of them: a larger file is refused without
+    reading it all (it is not what the caller expects, and could fill the memory)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        raise UnreadableFile(path, "missing", "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableFile(path, "folder", "is a folder") from None
+    except OSError as err:
+        raise UnreadableFile(path, "unreadable", f"cannot be read ({err.strerror})") from None
+    if len(data) > limit:
+        raise UnreadableFile(path, "too_large", f"larger than {limit} bytes")
+    return data

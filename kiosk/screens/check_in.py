@@ -12,6 +12,7 @@ import threading
 from kivy.clock import Clock
 
 from kiosk.devices.scanner.handoff import ScanHandoff
+from kiosk.screens.flow import clear_screens, entered_from, way_back
 from kiosk.services.check_in_result import CheckInOutcome, CheckInResult
 
 log = logging.getLogger(__name__)
@@ -58,27 +59,20 @@ class CheckIn:
         """The visitor is gone (idle reset, Finish): forget the typed code and the result."""
         self._visit += 1
         self.came_from, self.last_entry = "language", "checkin_scan"
-        root = self.app.root
-        if root is None:
-            return
-        for name in FLOW_SCREENS:
-            if root.manager.has_screen(name):
-                root.get_screen(name).clear()
+        clear_screens(self.app.root, FLOW_SCREENS)
 
     # -- entering the flow ---------------------------------------------------------------
 
     def open(self) -> None:
         """The visitor tapped "I have an appointment"."""
         root = self.app.root
-        if root.current not in FLOW_SCREENS:
-            self.came_from = root.current
+        self.came_from = entered_from(root, FLOW_SCREENS, self.came_from)
         root.get_screen("checkin_keypad").clear()
         self.last_entry = "checkin_scan"
         self.app.go("checkin_scan")
 
     def back(self) -> None:
-        self.app.go(self.came_from if self.came_from in ("language", "services")
-                    else "language")
+        self.app.go(way_back(self.came_from))
 
     def try_again(self) -> None:
         self.app.go(self.last_entry)

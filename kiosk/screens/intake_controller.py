@@ -13,6 +13,7 @@ import time
 from kivy.clock import Clock
 
 from kiosk.domain.intake import Intake, Person
+from kiosk.screens.flow import clear_screens, entered_from, way_back
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +82,11 @@ class IntakeController:
         self.editing_from_review = False
         self.reference = None
         self.printed = None
-        root = self.app.root
-        if root is None:
-            return
-        for name in FLOW_SCREENS:
-            if root.manager.has_screen(name):
-                root.get_screen(name).clear()
+        clear_screens(self.app.root, FLOW_SCREENS)
 
     def open(self) -> None:
         """The visitor chose "Register your new address"."""
-        root = self.app.root
-        if root.current not in FLOW_SCREENS:
-            self.came_from = root.current
+        self.came_from = entered_from(self.app.root, FLOW_SCREENS, self.came_from)
         self._wipe()
         self._visit += 1
         self.draft = Intake(lang=self.app.lang)
@@ -111,8 +105,7 @@ class IntakeController:
     def cancel(self) -> None:
         """"Cancel and erase", confirmed: the draft goes, back where the visitor came from."""
         self.reset()
-        self.app.go(self.came_from if self.came_from in ("language", "services")
-                    else "language")
+        self.app.go(way_back(self.came_from))
 
     def finish(self) -> None:
         """The receipt is taken: start over for the next visitor."""
@@ -333,9 +326,7 @@ class IntakeController:
         self.consent = False
         self.reference = reference
         self.printed = None
-        for name in STEPS:
-            if self.app.root.manager.has_screen(name):
-                self.app.root.get_screen(name).clear()
+        clear_screens(self.app.root, STEPS)
         self.go("intake_receipt")
 
     def _show_printed(self, printed: bool) -> None:

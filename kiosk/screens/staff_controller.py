@@ -10,6 +10,7 @@ import threading
 
 from kivy.clock import Clock, mainthread
 
+from kiosk.screens.flow import clear_screens
 from kiosk.services.staff import StaffSettings
 
 log = logging.getLogger(__name__)
@@ -142,10 +143,7 @@ class StaffController:
         """Back to the visitor start screen with nothing of staff mode left."""
         was_active = self.active
         self.active = False
-        root = self.app.root
-        for name in ("staff_pin", "staff_menu"):
-            if root.manager.has_screen(name):
-                root.get_screen(name).clear()
+        clear_screens(self.app.root, ("staff_pin", "staff_menu"))
         if was_active:
             self._audit(why)
         self.app.reset_visit()

@@ -45,9 +45,15 @@ _HEADERS = {
     "Cache-Control": "no-store",
 }
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
+# a line "{{> head.html}}" stands for that template (one level: the pages share a head)
+_INCLUDE = re.compile(r"\{\{>\s*([\w.-]+)\s*\}\}\n")
 
 
 def _template(name: str) -> str:
+    return _INCLUDE.sub(lambda m: _read(m.group(1)), _read(name))
+
+
+def _read(name: str) -> str:
     return resources.files("kiosk.server").joinpath("templates", name).read_text("utf-8")
 
 
@@ -58,10 +64,12 @@ def _data_block(data) -> str:
 
 
 def render(name: str, words: dict[str, str], language: str, data: dict) -> str:
-    """The template with {{key}} replaced by the escaped word, {{lang}}, {{dir}} and
-    {{data}} (the page's settings and words for its script)."""
+    """The template (with its includes) with {{key}} replaced by the escaped word,
+    {{lang}}, {{dir}}, {{page}} (the template's name without .html: its script is
+    /static/<page>.js) and {{data}} (the page's settings and words for its script)."""
     values = {k: html.escape(v) for k, v in words.items()}
     values.update(lang=html.escape(language), dir="rtl" if is_rtl(language) else "ltr",
+                  page=name.removesuffix(".html"),
                   data=_data_block({**data, "texts": words}))
     return _SLOT.sub(lambda m: values[m.group(1)], _template(name))
 

@@ -25,13 +25,15 @@ from typing import Iterable
 import nacl.exceptions
 import nacl.public
 
-from kiosk.paths import make_private_dir
+from kiosk.paths import UnreadableFile, make_private_dir, read_bounded
 
 PUBLIC_HEADER = "kiosk-intake-public-key v1"
 PRIVATE_HEADER = "kiosk-intake-private-key v1"
 PRIVATE_NAME, PUBLIC_NAME = "intake.key", "intake.pub"
 KEY_ID_HEX = 12
 _MAX_KEY_FILE = 4096  # a key file is ~80 bytes; anything large is not one
+_KEY_REASONS = {"folder": "is a folder, not a key file",
+                "too_large": "too large for a key file"}
 
 
 class KeyFileError(Exception):
@@ -80,16 +82,9 @@ def write_keypair(out_dir: Path) -> tuple[Path, Path]:
 def _read_key(path: Path, header: str) -> bytes:
     path = Path(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read(_MAX_KEY_FILE + 1)
-    except FileNotFoundError:
-        raise KeyFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise KeyFileError(f"{path}: is a folder, not a key file") from None
-    except OSError as err:
-        raise KeyFileError(f"{path}: cannot be read ({err.strerror})") from None
-    if len(data) > _MAX_KEY_FILE:
-        raise KeyFileError(f"{path}: too large for a key file")
+        data = read_bounded(path, _MAX_KEY_FILE)
+    except UnreadableFile as err:
+        raise KeyFileError(f"{path}: {_KEY_REASONS.get(err.kind, err.reason)}") from None
     try:
         lines = [line.strip() for line in data.decode("ascii").splitlines()]
     except UnicodeDecodeError:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Callable
+from typing import Callable, Iterator
 
 from kiosk.config import Config, ServiceConfig
 from kiosk.domain.call_order import call_orders
@@ -137,7 +138,12 @@ class TicketService:
                 return Availability.EXHAUSTED
         return Availability.OPEN
 
-    def issue(self, service_id: str, lang: str) -> IssuedTicket:
+    @contextmanager
+    def _issuing(self, service_id: str) -> Iterator[ServiceConfig]:
+        """The guard of every issue (here and over the office server): the service must
+        be known, one issue at a time, none within min_interval_s of the last. Yields
+        the service; the interval counts from a block that ends without an exception
+        (a Refused or StoreError leaves it as it was)."""
         service = self.config.service(service_id)
         if service is None:
             valid = ", ".join(s.id for s in self.config.services)
@@ -150,6 +156,13 @@ class TicketService:
         try:
             if self.monotonic() - self._last_issue < self.min_interval_s:
                 raise Refused(Refusal.BUSY, "pressed twice")
+            yield service
+            self._last_issue = self.monotonic()
+        finally:
+            self._busy.release()
+
+    def issue(self, service_id: str, lang: str) -> IssuedTicket:
+        with self._issuing(service_id) as service:
             now = self.clock()
             state = self.availability(service, now)
             if state is not Availability.OPEN:
@@ -163,9 +176,6 @@ class TicketService:
                 raise Refused(Refusal.QUOTA_REACHED, str(err)) from err
             except SequenceExhausted as err:
                 raise Refused(Refusal.EXHAUSTED, str(err)) from err
-            self._last_issue = self.monotonic()
-        finally:
-            self._busy.release()
         try:
             estimate = self.estimate(ticket, now)
         except StoreError as err:

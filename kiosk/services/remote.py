@@ -61,16 +61,8 @@ class RemoteTicketService(TicketService):
         return Availability.OPEN
 
     def issue(self, service_id: str, lang: str) -> IssuedTicket:
-        service = self.config.service(service_id)
-        if service is None:
-            valid = ", ".join(s.id for s in self.config.services)
-            raise Refused(Refusal.UNKNOWN_SERVICE, f"unknown service {service_id!r}; "
-                          f"valid: {valid}")
-        if not self._busy.acquire(blocking=False):
-            raise Refused(Refusal.BUSY, "a ticket is being issued")
-        try:
-            if self.monotonic() - self._last_issue < self.min_interval_s:
-                raise Refused(Refusal.BUSY, "pressed twice")
+        # the same guard as the local path: unknown service, one at a time, the debounce
+        with self._issuing(service_id) as service:
             now = self.clock()
             state = self.config_availability(service, now)
             if state is not None:
@@ -88,12 +80,8 @@ class RemoteTicketService(TicketService):
                                  kind="other") from err
             except Unreachable as err:
                 log.warning("office server not reachable for a ticket: %s", err)
-                issued = self._offline(service, lang, now, err)
-                self._last_issue = self.monotonic()
-                return issued
-            self._last_issue = self.monotonic()
-        finally:
-            self._busy.release()
+                # a number from the reserved range counts for the debounce too
+                return self._offline(service, lang, now, err)
         ticket = _ticket(answer["number"], answer["service"],
                          date.fromisoformat(answer["business_day"]),
                          _when(answer["issued_at"]), lang)

@@ -27,6 +27,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kiosk.domain.appointment import Booking, BookingStatus
+from kiosk.domain.booking_import import OUTCOMES, import_outcome, stored_values
 from kiosk.domain.call_order import Waiting, ahead_of, ordered
 from kiosk.domain.clock import OFFICE_ZONE, business_day
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
@@ -378,33 +379,26 @@ class PostgresStore(PostgresServerOps):
     def import_bookings(self, bookings: Iterable[Booking], now: datetime) -> dict[str, int]:
         """Insert or update bookings by reference in one transaction (all or nothing);
         one already checked in is kept. Counts: added, updated, unchanged, kept."""
-        counts = {"added": 0, "updated": 0, "unchanged": 0, "kept": 0}
+        counts = dict.fromkeys(OUTCOMES, 0)
         with self._tx() as conn:
             for b in bookings:
                 row = conn.execute("SELECT service, office, start, duration_min, status, "
                                    "priority_rank FROM appointment WHERE reference = %s "
                                    "FOR UPDATE", (b.reference,)).fetchone()
-                values = (b.service, b.office, b.start, b.duration_min, b.status.value,
-                          b.priority_rank)
-                if row is None:
+                values = stored_values(b, b.start)
+                outcome = import_outcome(row, values, lambda: conn.execute(
+                    "SELECT 1 FROM checkin WHERE reference = %s",
+                    (b.reference,)).fetchone() is not None)
+                if outcome == "added":
                     conn.execute("INSERT INTO appointment (reference, service, office, start, "
                                  "duration_min, status, priority_rank, imported_at) VALUES "
                                  "(%s,%s,%s,%s,%s,%s,%s,%s)", (b.reference, *values, now))
-                    counts["added"] += 1
-                elif row[4] not in (BookingStatus.CONFIRMED.value,
-                                    BookingStatus.CANCELLED.value,
-                                    BookingStatus.MISSED.value) \
-                        or conn.execute("SELECT 1 FROM checkin WHERE reference = %s",
-                                        (b.reference,)).fetchone():
-                    counts["kept"] += 1
-                elif tuple(row) == values:
-                    counts["unchanged"] += 1
-                else:
+                elif outcome == "updated":
                     conn.execute("UPDATE appointment SET service = %s, office = %s, "
                                  "start = %s, duration_min = %s, status = %s, "
                                  "priority_rank = %s, imported_at = %s WHERE reference = %s",
                                  (*values, now, b.reference))
-                    counts["updated"] += 1
+                counts[outcome] += 1
         return counts
 
     @_guarded("reading the bookings")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from kiosk.domain.appointment import Booking, BookingStatus
+from kiosk.domain.booking_import import OUTCOMES, import_outcome, stored_values
 from kiosk.domain.call_order import Waiting, ahead_of, ordered
 from kiosk.domain.clock import OFFICE_ZONE, business_day
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
@@ -545,33 +546,27 @@ class SqliteStore(IntakeSqlite):
         A booking already checked in (or further) is left as it is: a re-import of the
         same file changes nothing it need not. Returns counts: added, updated,
         unchanged, kept (checked in, not touched)."""
-        counts = {"added": 0, "updated": 0, "unchanged": 0, "kept": 0}
+        counts = dict.fromkeys(OUTCOMES, 0)
         stamp = _iso(now)
         with self._write() as db:
             for b in bookings:
                 row = db.execute("SELECT service, office, start, duration_min, status, "
                                  "priority_rank FROM appointment WHERE reference = ?",
                                  (b.reference,)).fetchone()
-                values = (b.service, b.office, _iso(b.start), b.duration_min,
-                          b.status.value, b.priority_rank)
-                if row is None:
+                values = stored_values(b, _iso(b.start))
+                outcome = import_outcome(row, values, lambda: db.execute(
+                    "SELECT 1 FROM checkin WHERE reference = ?",
+                    (b.reference,)).fetchone() is not None)
+                if outcome == "added":
                     db.execute("INSERT INTO appointment (reference, service, office, start, "
                                "duration_min, status, priority_rank, imported_at) "
                                "VALUES (?,?,?,?,?,?,?,?)", (b.reference, *values, stamp))
-                    counts["added"] += 1
-                elif row[4] not in (BookingStatus.CONFIRMED.value,
-                                    BookingStatus.CANCELLED.value, BookingStatus.MISSED.value) \
-                        or db.execute("SELECT 1 FROM checkin WHERE reference = ?",
-                                      (b.reference,)).fetchone():
-                    counts["kept"] += 1
-                elif tuple(row) == values:
-                    counts["unchanged"] += 1
-                else:
+                elif outcome == "updated":
                     db.execute("UPDATE appointment SET service = ?, office = ?, start = ?, "
                                "duration_min = ?, status = ?, priority_rank = ?, "
                                "imported_at = ? WHERE reference = ?",
                                (*values, stamp, b.reference))
-                    counts["updated"] += 1
+                counts[outcome] += 1
         return counts
 
     @_guarded("reading the bookings")
