@@ -293,6 +293,23 @@ def test_one_garbled_reading_after_a_job_does_not_call_the_ticket_lost():
     assert not result.printed and last.state is PrinterState.COVER_OPEN
 
 
+def test_a_late_reply_to_a_later_status_request_after_a_job_is_asked_again(monkeypatch):
+    """Right after a job the printer answered DLE EOT 1 but the reply to n=2 came late
+    (a loaded machine's simulator showed it): asked again, not "stopped while printing"."""
+    from kiosk.devices.printer import driver
+    from kiosk.devices.printer.driver import send_job
+    from kiosk.devices.printer.status import PrinterStatus
+
+    monkeypatch.setattr(driver, "LATE_REPLY_WAIT_S", 0)
+    fine = PrinterStatus(PrinterState.ONLINE)
+    late = PrinterStatus(PrinterState.ERROR, "no reply to DLE EOT 2")
+    result, _ = send_job(SequenceTransport(fine, late, late, fine), b"ticket")
+    assert result.printed
+    # a printer that stays quiet after answering n=1 is still not fit to print
+    result, last = send_job(SequenceTransport(fine, late), b"ticket")
+    assert not result.printed and last.cause == "no reply to DLE EOT 2"
+
+
 def test_a_network_port_out_of_range_is_a_reason_not_a_crash(caplog):
     from kiosk.devices.printer.net_transport import NetworkTransport
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kiosk.devices.printer.profiles import PrinterProfile
 from kiosk.devices.printer.render import render_document
-from kiosk.devices.printer.status import PrinterState, PrinterStatus
+from kiosk.devices.printer.status import SILENT_AFTER_FIRST, PrinterState, PrinterStatus
 from kiosk.devices.printer.transports import PrinterTransport, TransportError
 from kiosk.devices.reconnect import short_error
 from kiosk.domain.documents import Document
@@ -62,8 +62,9 @@ def send_job(transport: PrinterTransport, data: bytes,
         return PrintResult(False, f"interrupted: {err.reason}", PrinterState.OFFLINE), gone
     after = ask_status(transport)
     for _ in range(LATE_REPLY_RETRIES):
-        # right after a long job the reply can queue behind its last bytes
-        if after.state is not PrinterState.OFFLINE:
+        # right after a long job a reply can queue behind its last bytes: silence to the
+        # first request (offline) or to a later one ("no reply to DLE EOT n") is asked again
+        if not _silent(after):
             break
         time.sleep(LATE_REPLY_WAIT_S)
         after = ask_status(transport)
@@ -78,6 +79,12 @@ def send_job(transport: PrinterTransport, data: bytes,
         return PrintResult(False, "stopped while printing: " + describe(after),
                            after.state), after
     return PrintResult(True, None, PrinterState.ONLINE, len(data)), after
+
+
+def _silent(status: PrinterStatus) -> bool:
+    """A reading that ended in silence rather than in an answer about the paper."""
+    return status.state is PrinterState.OFFLINE or (
+        status.state is PrinterState.ERROR and status.cause.startswith(SILENT_AFTER_FIRST))
 
 
 class TicketPrinter:

@@ -88,6 +88,9 @@ def is_status_byte(b: int) -> bool:
     return b & _FIXED_MASK == _FIXED_BITS
 
 
+SILENT_AFTER_FIRST = "no reply to DLE EOT "  # + n: answered n=1, then went quiet
+
+
 def interpret(replies: dict[int, int | None]) -> PrinterStatus:
     """Turn the replies to n=1..4 into one state; a missing or None reply means silence.
 
@@ -115,7 +118,7 @@ def interpret(replies: dict[int, int | None]) -> PrinterStatus:
     if silent:
         # The printer answered n=1 but not a later request: it vanished mid-query or is
         # confused, and its cover/paper state is unknown, so it is not fit to print.
-        return PrinterStatus(PrinterState.ERROR, f"no reply to DLE EOT {silent[0]}")
+        return PrinterStatus(PrinterState.ERROR, f"{SILENT_AFTER_FIRST}{silent[0]}")
     if printer & _OFFLINE:
         # e.g. paper being fed with the FEED button: offline, but for no fault we know.
         return PrinterStatus(PrinterState.OFFLINE, "printer reports offline")
