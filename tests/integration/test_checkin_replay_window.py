@@ -28,21 +28,20 @@ REF = "300001"
 
 
 class InProcessServer:
-    """create_app over a SQLite store on a FakeClock, served by uvicorn in a thread on
+    """create_app over a store (SQLite or PostgreSQL) on a FakeClock, served by uvicorn in a thread on
     `port` once start() is called (before that nothing listens there: the server is
     out of reach)."""
 
-    def __init__(self, folder, clock: FakeClock, port: int) -> None:
+    def __init__(self, folder, clock: FakeClock, port: int, store) -> None:
         from kiosk.config import load_config
         from kiosk.server.app import create_app
         from kiosk.server.auth import TokenFile
         from kiosk.server.idempotency import Idempotency
-        from kiosk.store.sqlite import SqliteStore
 
         folder.mkdir(parents=True, exist_ok=True)
         text = MINIMAL_CONFIG.replace("{printer_path}", str(folder / "printer.bin"))
         self.config = load_config(write_config(folder, text + APPOINTMENTS, "server.toml"))
-        self.store = SqliteStore(folder / "server.sqlite3", terminal_id="server")
+        self.store = store
         tokens = TokenFile(folder / "tokens.json")
         self.tokens = {role: tokens.add(f"test-{role}", role)
                        for role in ("terminal", "counter")}
@@ -80,8 +79,17 @@ def clock():
 
 
 @pytest.fixture
-def server(tmp_path, clock):
-    srv = InProcessServer(tmp_path / "server", clock, free_port())
+def server(tmp_path, clock, request):
+    """On SQLite; on PostgreSQL too where a test asks for it (indirect parameter)."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        from kiosk.store.postgres import PostgresStore
+
+        store = PostgresStore(request.getfixturevalue("pg_dsn"), terminal_id="server")
+    else:
+        from kiosk.store.sqlite import SqliteStore
+
+        store = SqliteStore(tmp_path / "server.sqlite3", terminal_id="server")
+    srv = InProcessServer(tmp_path / "server", clock, free_port(), store)
     # the slot at 09:10: the window is open from 08:40 to 09:40
     srv.store.import_bookings([Booking(REF, "anmeldung", "bb-test",
                                        clock.now + timedelta(minutes=10), 15,
@@ -112,6 +120,7 @@ def terminal(server, tmp_path, clock):
     store.close()
 
 
+@pytest.mark.parametrize("server", ["sqlite", "postgres"], indirect=True)
 @pytest.mark.parametrize("counter_called_meanwhile", [False, True])
 def test_scanned_in_the_window_replayed_after_it_closed_is_checked_in(
         server, terminal, clock, counter_called_meanwhile):
