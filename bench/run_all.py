@@ -6,7 +6,8 @@ a hard timeout. Takes about 8 minutes on a 2-core machine, most of it the 4-minu
 UI session budget of bench_sessions_rss.py.
 
 Run: .venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes,uilock,health,
-                                                checkin,intake,pg_issue,serve,callup]
+                                                checkin,intake,pg_issue,serve,callup,
+                                                office]
                                        [--quick] [--at REV]
   --quick  small counts for a smoke run of the scripts (the numbers are not results)
   --at REV measure the kiosk package of commit REV instead of the work tree: a clean
@@ -42,6 +43,7 @@ SCRIPTS = {
     "pg_issue": ("bench_pg_issue.py", [], ["--per-client", "40", "--rounds", "1"]),
     "serve": ("bench_serve.py", [], ["--open-s", "3", "--sat-s", "3"]),
     "callup": ("bench_callup.py", [], ["--calls", "20"]),
+    "office": ("bench_office.py", [], ["--walk-ins", "5"]),
 }
 TIMEOUT_S = 1200
 

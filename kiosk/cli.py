@@ -369,7 +369,11 @@ def cmd_demo(args) -> int:
         from kiosk.demo_office import run_office_demo
 
         return run_office_demo(Path(args.out) if args.out else None,
-                               windowed=not args.fullscreen)
+                               windowed=not args.fullscreen,
+                               dsn_file=Path(args.dsn_file) if args.dsn_file else None)
+    if args.dsn_file:
+        print("kiosk demo: --dsn-file needs --office", file=sys.stderr)
+        return 2
     from kiosk.demo import run_demo
 
     return run_demo(Path(args.out) if args.out else None, windowed=not args.fullscreen)
@@ -410,6 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--office", action="store_true",
                    help="an office server, two terminals, the counter page and the TV "
                         "board on this machine")
+    p.add_argument("--dsn-file", metavar="FILE",
+                   help="with --office: the server's queue in PostgreSQL, the connection "
+                        "string in FILE (as [store] dsn_file); default: SQLite")
     p.add_argument("--office-walk", metavar="CONFIG", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_demo)
 

@@ -1,7 +1,8 @@
 """`kiosk demo --office`: one office on this machine -- `kiosk serve` on a SQLite store in
-the demo folder, a simulated call-up sign attached to it, two terminals on its http
-backend (windows with a display, else each walks one visit offscreen), and the URLs and
-tokens of the counter page and the TV board. Ctrl-C stops everything."""
+the demo folder (or a PostgreSQL database with --dsn-file), a simulated call-up sign
+attached to it, two terminals on its http backend (windows with a display, else each
+walks one visit offscreen), and the URLs and tokens of the counter page and the TV
+board. Ctrl-C stops everything."""
 
 from __future__ import annotations
 
@@ -30,9 +31,14 @@ def _toml(path: Path) -> str:
     return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def server_config(out: Path, port: int, sign: Path) -> Path:
+def server_config(out: Path, port: int, sign: Path, dsn_file: Path | None = None) -> Path:
+    """The server's config: the demo's office, its store in the demo folder (SQLite) or
+    in PostgreSQL (`dsn_file`, as [store] dsn_file), the simulated sign."""
     text = config_resource("demo.toml").read_text(encoding="utf-8")
     text = text.replace("[store]\n", f"[store]\npath = {_toml(out / 'server.sqlite3')}\n", 1)
+    if dsn_file is not None:
+        text = text.replace('backend = "sqlite"', 'backend = "postgres"\n'
+                            f'dsn_file = {_toml(dsn_file)}', 1)
     text += (f"\n[server]\nhost = \"127.0.0.1\"\nport = {port}\n"
              f"tokens_file = {_toml(out / 'server-tokens.json')}\n"
              f"\n[[display]]\nid = \"lobby\"\ndevice = {_toml(sign)}\nframing = \"alpha\"\n")
@@ -111,12 +117,20 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout_s: float = 60) -> bool
     return False
 
 
-def run_office_demo(out: Path | None, windowed: bool = True) -> int:
+def run_office_demo(out: Path | None, windowed: bool = True,
+                    dsn_file: Path | None = None) -> int:
+    """The office on this machine; with `dsn_file` the server's queue is in that
+    PostgreSQL database (an empty one made for the demo: its tickets stay there)."""
     from kiosk import kivy_env
     from kiosk.devices.display.simulator import SimDisplay
     from kiosk.devices.printer.simulator import SimPrinter
     from kiosk.server.auth import TokenFile
 
+    if dsn_file is not None:
+        dsn_file = Path(dsn_file).resolve()
+        if not dsn_file.is_file():
+            print(f"kiosk demo: --dsn-file {dsn_file}: no such file", file=sys.stderr)
+            return 2
     out = (out or data_dir() / "demo-office").resolve()
     out.mkdir(parents=True, exist_ok=True)
     for old in ("server.sqlite3", "server-tokens.json"):  # a fresh office each run
@@ -129,7 +143,7 @@ def run_office_demo(out: Path | None, windowed: bool = True) -> int:
         office.sims.append(sign)
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        config = server_config(out, port, sign_link)
+        config = server_config(out, port, sign_link, dsn_file)
         tokens = TokenFile(out / "server-tokens.json")
         terminal_tokens = [tokens.add(name, "terminal") for name in TERMINALS]
         counter_token = tokens.add("counter-3", "counter")
@@ -140,7 +154,9 @@ def run_office_demo(out: Path | None, windowed: bool = True) -> int:
             print(f"kiosk demo: the server did not start; see {out / 'server.log'}",
                   file=sys.stderr)
             return 1
-        print(f"kiosk demo: office server on {url} (SQLite store {out / 'server.sqlite3'}), "
+        store = (f"PostgreSQL store from {dsn_file}" if dsn_file is not None
+                 else f"SQLite store {out / 'server.sqlite3'}")
+        print(f"kiosk demo: office server on {url} ({store}), "
               f"simulated call-up sign on {sign_link}")
 
         headless = not kivy_env.has_display()

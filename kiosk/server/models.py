@@ -4,10 +4,11 @@ server"; the terminal's http backend and the board build on these same models.""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field,
+                      StringConstraints)
 
 # ids as in the config and on the sign: short, no spaces; numbers like A017
 ServiceId = Annotated[str, StringConstraints(min_length=1, max_length=32)]
@@ -75,10 +76,22 @@ class OfflineTicketAdopted(BaseModel):
     business_day: date
 
 
+# how far a terminal's arrived_at may be ahead of the server's clock (terminals keep
+# time by NTP), and how old a check-in replayed from an outbox may be
+ARRIVED_SKEW = timedelta(minutes=2)
+ARRIVED_MAX_AGE = timedelta(hours=24)
+
+
 class CheckInRequest(_Request):
     code: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
     typed: bool = False
     language: Language
+    # sent by a terminal's outbox: the check-in is judged at this moment, not at its
+    # replay (at most ARRIVED_SKEW ahead of the server's clock, at most ARRIVED_MAX_AGE
+    # old; the server's clock when absent)
+    arrived_at: AwareDatetime | None = Field(
+        default=None, description="when the code was scanned at the terminal (with its "
+                                  "time zone); only for a check-in replayed later")
 
 
 class CheckInAnswer(BaseModel):

@@ -38,6 +38,24 @@ def _call(ticket, called_at, recall: bool = False) -> dict:
             "called_at": called_at.isoformat(), "recall": recall}
 
 
+def _arrived_in_range(arrived_at, now) -> None:
+    """422 for an arrived_at a terminal cannot have recorded: too far ahead of the
+    server's clock, or older than a replayed check-in can be."""
+    if arrived_at is None:
+        return
+    if arrived_at > now + m.ARRIVED_SKEW:
+        ahead = int((arrived_at - now).total_seconds())
+        raise ApiError(422, "invalid_request", f"arrived_at is {ahead} s ahead of the "
+                       f"server's clock (at most {int(m.ARRIVED_SKEW.total_seconds())} s): "
+                       f"check the terminal's clock",
+                       [{"loc": "body.arrived_at", "msg": "in the future"}])
+    if arrived_at < now - m.ARRIVED_MAX_AGE:
+        hours = int(m.ARRIVED_MAX_AGE.total_seconds() // 3600)
+        raise ApiError(422, "invalid_request", f"arrived_at is more than {hours} h ago: "
+                       f"a check-in that old is not taken",
+                       [{"loc": "body.arrived_at", "msg": f"older than {hours} h"}])
+
+
 def add_routes(app: FastAPI, server: Server, role) -> None:
     terminal = role("terminal")
     counter = role("counter")
@@ -138,11 +156,12 @@ def add_routes(app: FastAPI, server: Server, role) -> None:
 
         lang = body.language if body.language in server.config.languages \
             else server.config.default_language
+        _arrived_in_range(body.arrived_at, server.clock())
 
         def work():
             if server.config.appointments.enabled:
-                result = server.check_in(dev.name).check_in(body.code, lang,
-                                                             typed=body.typed)
+                result = server.check_in(dev.name).check_in(
+                    body.code, lang, typed=body.typed, arrived_at=body.arrived_at)
             else:
                 result = CheckInResult(CheckInOutcome.NOT_AVAILABLE)
             return 200, {"outcome": result.outcome.value, "number": result.number,
@@ -151,7 +170,10 @@ def add_routes(app: FastAPI, server: Server, role) -> None:
                          "people_ahead": result.people_ahead,
                          "estimate_min": result.estimate_min,
                          "reason": reason_text(result, lang)}
-        return once(dev, idempotency_key, "POST checkins", body, work)
+        # the request without arrived_at: a terminal's outbox replays the check-in it
+        # first tried online (without it) under the same key, and gets the first answer
+        return once(dev, idempotency_key, "POST checkins",
+                    jsonable_encoder(body, exclude={"arrived_at"}), work)
 
     @app.post(f"{API}/intakes", status_code=201, response_model=m.IntakeCreated,
               responses={**ERRORS, **_error(409), **_error(422)}, tags=["terminal"])

@@ -7,6 +7,7 @@ CheckInResult with a stable outcome; logs carry outcome codes only, never a refe
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from typing import Callable, Sequence
 from kiosk.appointments.source import AppointmentSource, SourceUnavailable
 from kiosk.config import Config
 from kiosk.config_model import ServiceAppointments
-from kiosk.domain.appointment import CodeRefusal
+from kiosk.domain.appointment import BookingStatus, CodeRefusal
 from kiosk.domain.call_order import call_orders
 from kiosk.domain.checkin_code import host_of, parse_code, parse_typed
 from kiosk.domain.checkin_window import Verdict, evaluate
@@ -38,6 +39,17 @@ _VERDICT_OUTCOME = {
 }
 
 
+def _judged_at(arrived_at: datetime | None, now: datetime) -> datetime:
+    """The moment a check-in is judged at: when the visitor scanned, never later than
+    now (a terminal clock a little ahead), and now when that was on an earlier business
+    day (yesterday's queue is closed; the booking's day decides then)."""
+    if arrived_at is None or arrived_at >= now:
+        return now
+    if business_day(arrived_at) != business_day(now):
+        return now
+    return arrived_at
+
+
 class CheckInService:
     """One per terminal process; safe to call from a worker thread."""
 
@@ -57,12 +69,16 @@ class CheckInService:
 
     # -- checking in -----------------------------------------------------------------
 
-    def check_in(self, raw: str, lang: str, typed: bool = False) -> CheckInResult:
-        """Never raises for anything a visitor can hold up or type."""
+    def check_in(self, raw: str, lang: str, typed: bool = False,
+                 arrived_at: datetime | None = None) -> CheckInResult:
+        """Never raises for anything a visitor can hold up or type. `arrived_at`: when
+        the code was scanned at a terminal, when that was earlier than now (a check-in
+        its outbox kept while the office server was out of reach); the window is judged
+        then, not when the record arrives."""
         with self._lock:
             now = self.clock()
             try:
-                result = self._check_in(raw, lang, typed, now)
+                result = self._check_in(raw, lang, typed, now, _judged_at(arrived_at, now))
             except StoreError as err:
                 log.error("check-in: the store failed (%s)", err.kind)
                 result = CheckInResult(CheckInOutcome.NOT_AVAILABLE)
@@ -71,7 +87,8 @@ class CheckInService:
         log.info("check-in: %s", result.outcome.value)
         return result
 
-    def _check_in(self, raw: str, lang: str, typed: bool, now: datetime) -> CheckInResult:
+    def _check_in(self, raw: str, lang: str, typed: bool, now: datetime,
+                  at: datetime) -> CheckInResult:
         if not self.config.appointments.enabled:
             return CheckInResult(CheckInOutcome.NOT_AVAILABLE)
         office_id = self.config.appointments.office_id
@@ -100,12 +117,16 @@ class CheckInService:
         if held is not None:
             return self._already(held, now)
         rules = service.appointments or ServiceAppointments(prefix="T")
-        window = evaluate(booking, rules, self.config.appointments.office_id, now)
+        if at < now and booking.status is BookingStatus.MISSED:
+            # marked missed when its window closed here, but the visitor had scanned in
+            # time at a terminal cut off from the server: the window decides at `at`
+            booking = dataclasses.replace(booking, status=BookingStatus.CONFIRMED)
+        window = evaluate(booking, rules, self.config.appointments.office_id, at)
         if window.verdict is not Verdict.OK:
             return CheckInResult(_VERDICT_OUTCOME[window.verdict], service=service.id,
                                  slot=booking.start, come_back_at=window.come_back_at)
         try:
-            arrived = self.source.mark_arrived(booking, now)
+            arrived = self.source.mark_arrived(booking, at)
         except SourceUnavailable as err:
             log.warning("check-in: booking system not reachable: %s", err)
             return CheckInResult(CheckInOutcome.UNREACHABLE, service=service.id,
@@ -119,8 +140,9 @@ class CheckInService:
         lang = lang if lang in self.config.languages else self.config.default_language
         try:
             with store_faults("checking in"):
+                # issued when they came: their wait is counted from then
                 ticket, created = self.store.check_in(
-                    booking, rules.prefix, lang, now, business_day(now),
+                    booking, rules.prefix, lang, at, business_day(at),
                     timing=window.timing.value if window.timing else None)
         except SequenceExhausted:
             return CheckInResult(CheckInOutcome.NOT_AVAILABLE, service=service.id,

@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import threading
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from kiosk.config import Config
 from kiosk.domain.clock import business_day
@@ -152,6 +152,7 @@ class RemoteCheckIn:
         lang = lang if lang in self.config.languages else self.config.default_language
         if not self.config.appointments.enabled:
             return CheckInResult(CheckInOutcome.NOT_AVAILABLE)
+        scanned = self.clock()  # before any wait for the lock or the retries
         with self._lock:
             key = str(uuid.uuid4())  # the same for the retries and the outbox
             try:
@@ -162,8 +163,12 @@ class RemoteCheckIn:
                 log.warning("office server not reachable for a check-in: %s", err)
                 try:
                     # the same key: a request that did arrive is not applied twice
-                    self.outbox.put("checkin", {"code": raw, "typed": typed,
-                                                "language": lang}, key=key)
+                    # (the server leaves arrived_at out of the comparison); the window
+                    # is judged when the visitor scanned, not when the line is back
+                    self.outbox.put("checkin", {
+                        "code": raw, "typed": typed, "language": lang,
+                        "arrived_at": scanned.astimezone(timezone.utc).isoformat()},
+                        key=key)
                 except StoreError as store_err:
                     log.error("check-in not queued: %s", store_err)
                     return CheckInResult(CheckInOutcome.NOT_AVAILABLE)

@@ -12,10 +12,11 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 NO_PYTEST = ("import sys; sys.modules['pytest'] = None; from kiosk.cli import main; "
-             "sys.exit(main(['demo', '--office', '--out', sys.argv[1]]))")
+             "sys.exit(main(['demo', '--office', '--out', *sys.argv[1:]]))")
 
 
 def _read_until(proc, marker: str, timeout_s: float) -> str:
@@ -31,14 +32,33 @@ def _read_until(proc, marker: str, timeout_s: float) -> str:
     return "".join(out)
 
 
-def test_office_demo_runs_and_ctrl_c_stops_everything(tmp_path):
+def _pg_dsn_file(request, folder) -> list[str]:
+    """--dsn-file of a new database on the session's PostgreSQL server."""
+    import uuid
+
+    import psycopg
+
+    pg = request.getfixturevalue("pg_server")
+    name = f"demo_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    dsn_file = folder / "pg-dsn"
+    dsn_file.write_text(pg.dsn(name), encoding="utf-8")
+    dsn_file.chmod(0o600)
+    return ["--dsn-file", str(dsn_file)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_office_demo_runs_and_ctrl_c_stops_everything(tmp_path, engine, request):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     out = tmp_path / "office"
-    proc = subprocess.Popen([sys.executable, "-c", NO_PYTEST, str(out)], env=env,
+    extra = _pg_dsn_file(request, tmp_path) if engine == "postgres" else []
+    proc = subprocess.Popen([sys.executable, "-c", NO_PYTEST, str(out), *extra], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         text = _read_until(proc, "Ctrl-C stops everything", 300)
         assert "office running" in text, text[-3000:]
+        assert ("PostgreSQL store from" in text) is (engine == "postgres"), text
         assert "demo-01: issued A00" in text and "demo-02: issued A00" in text, text
         assert re.search(r"counter 3 called A00\d; the sign shows: A00\d -> Schalter 3",
                          text), text
@@ -68,3 +88,14 @@ def test_office_demo_runs_and_ctrl_c_stops_everything(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_dsn_file_needs_the_office_and_an_existing_file(tmp_path):
+    for args in (["demo", "--dsn-file", str(tmp_path / "pg-dsn")],
+                 ["demo", "--office", "--out", str(tmp_path / "o"), "--dsn-file",
+                  str(tmp_path / "missing")]):
+        out = subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=True,
+                             text=True, timeout=60)
+        assert out.returncode == 2, out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+        assert "--dsn-file" in out.stderr

@@ -175,3 +175,20 @@ def test_every_check_in_attempt_reaches_the_health_counters(config, store, clock
     assert counted == [("checkins", "checked_in"), ("checkins", "not_a_booking"),
                        ("checkins", "unknown")]
     assert service.clock is not None  # everything else passes through
+
+
+def test_arrived_at_is_the_moment_judged_unless_of_an_earlier_business_day(service, store,
+                                                                           clock):
+    """A check-in replayed from a terminal's outbox is judged when the visitor scanned;
+    one scanned on an earlier business day is judged now (yesterday's queue is closed)."""
+    add(store, clock, ref="204517", minutes=-20)  # 08:40 slot, window closed at 08:55
+    add(store, clock, ref="204518", minutes=5)
+    scanned = clock.now - timedelta(minutes=10)  # 08:50, in the first one's window
+    first = service.check_in("204517", "de", typed=True, arrived_at=scanned)
+    assert first.outcome is CheckInOutcome.CHECKED_IN
+    assert store.checked_in_ticket("204517").issued_at == scanned
+    second = service.check_in("204518", "de", typed=True,
+                              arrived_at=clock.now - timedelta(hours=13))
+    assert second.outcome is CheckInOutcome.CHECKED_IN
+    ticket = store.checked_in_ticket("204518")
+    assert ticket.issued_at == clock.now and ticket.business_day == business_day(clock.now)
