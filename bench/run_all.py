@@ -5,7 +5,7 @@ Each script stops by itself (fixed counts and a time budget); this runner also g
 a hard timeout. Takes about 8 minutes on a 2-core machine, most of it the 4-minute
 UI session budget of bench_sessions_rss.py.
 
-Run: .venv/bin/python bench/run_all.py [--only issue,history,print,cold,rss,bytes,uilock,health,
+Run: .venv/bin/python bench/run_all.py [--only issue,held,history,print,cold,rss,bytes,uilock,health,
                                                 checkin,intake,pg_issue,serve,callup,
                                                 office]
                                        [--quick] [--at REV]
@@ -31,6 +31,7 @@ from _common import (BENCH_DIR, JSON_MARK, describe_environment, environment,
 
 SCRIPTS = {
     "issue": ("bench_issue_sqlite.py", [], ["--per-process", "300", "--rounds", "1"]),
+    "held": ("bench_issue_held.py", [], ["--count", "300", "--rounds", "1"]),
     "history": ("bench_store_history.py", [], []),
     "print": ("bench_print_latency.py", [], ["--runs-115200", "5", "--runs-9600", "3"]),
     "cold": ("bench_cold_start.py", [], ["--runs", "1"]),

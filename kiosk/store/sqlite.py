@@ -138,7 +138,7 @@ class SqliteStore(IntakeSqlite):
         queue's helper thread runs it the moment that process lets go, while this
         thread waits (holding the store's lock, so no other thread uses the
         connection meanwhile)."""
-        with self._lock:
+        with self._lock, self._own_retry():
             deadline = time.monotonic() + self.busy_timeout_s
             queue = self._queue
             if queue is None:
@@ -165,7 +165,7 @@ class SqliteStore(IntakeSqlite):
         """One IMMEDIATE transaction in the calling thread (the appointment and check-in
         writes, tests and tools that write rows directly); the issuing path uses
         _transact(), which lets the write queue's thread run it."""
-        with self._lock:
+        with self._lock, self._own_retry():
             deadline = time.monotonic() + self.busy_timeout_s
             queue = self._queue
             if queue is not None and not queue.acquire(self.busy_timeout_s):
@@ -183,30 +183,42 @@ class SqliteStore(IntakeSqlite):
                 if queue is not None:
                     queue.release()
 
-    def _begin_immediate(self, db: sqlite3.Connection, deadline: float) -> None:
+    @contextmanager
+    def _own_retry(self) -> Iterator[None]:
+        """SQLite's busy handler off for one write, our retry of BEGIN IMMEDIATE instead
+        (_begin_immediate). Switched before the write queue is entered and back after it
+        is left, never in between: the stretch in which this process holds the lock,
+        which every other terminal waits for, runs only the transaction (two statements
+        fewer per write). The caller holds the store's lock, so no read of another thread
+        runs without the handler; reads keep it (in WAL they wait only for a crash
+        recovery or the last connection's checkpoint). Inside a write transaction no
+        statement waits for a lock: the automatic checkpoint after COMMIT is PASSIVE,
+        which SQLite runs without the busy handler anyway."""
+        self._db.execute("PRAGMA busy_timeout = 0")
+        try:
+            yield
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+
+    @staticmethod
+    def _begin_immediate(db: sqlite3.Connection, deadline: float) -> None:
         """BEGIN IMMEDIATE, retried while another connection writes (one outside the
         queue: sqlite3, a backup, an older kiosk) until the deadline; then the last
         SQLITE_BUSY goes up (_guarded makes it the "locked by another process"
-        StoreError)."""
+        StoreError). Runs inside _own_retry()."""
         step = RETRY_FIRST_S
-        # SQLite's own handler off for this statement only: reads keep it (in WAL they
-        # wait only for a crash recovery or the last connection's checkpoint)
-        db.execute("PRAGMA busy_timeout = 0")
-        try:
-            while True:
-                try:
-                    db.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as err:
-                    code = getattr(err, "sqlite_errorcode", None)
-                    busy = isinstance(code, int) and code & 0xFF == _SQLITE_BUSY
-                    left = deadline - time.monotonic()
-                    if not busy or left <= 0:
-                        raise
-                time.sleep(min(left, random.uniform(step / 2, step)))
-                step = min(step * 2, RETRY_MAX_S)
-        finally:
-            db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as err:
+                code = getattr(err, "sqlite_errorcode", None)
+                busy = isinstance(code, int) and code & 0xFF == _SQLITE_BUSY
+                left = deadline - time.monotonic()
+                if not busy or left <= 0:
+                    raise
+            time.sleep(min(left, random.uniform(step / 2, step)))
+            step = min(step * 2, RETRY_MAX_S)
 
     # -- the seam for the store's companions (staff_sqlite.py) ----------------------------
     # They keep their own tables in this file and share its locking through these two

@@ -334,3 +334,43 @@ def test_a_refusal_in_the_helper_reaches_the_caller_and_leaves_nothing(path):
         assert _issue(store).number == "A002"  # no quota: the store writes on
     finally:
         store.close()
+
+
+def _held_by_someone(path):
+    """True while some open file holds the write queue's lock (here: the store's)."""
+    probe = _lock_file(path)
+    try:
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(probe)  # closing drops a lock the probe took
+    return False
+
+
+def test_the_locked_stretch_runs_the_transaction_only(path):
+    """GIVEN a store issuing, once with the write queue free and once after waiting for
+    another kiosk WHEN its statements are traced THEN every statement of the transaction
+    runs while this process holds the queue's lock, and the connection settings around
+    it (SQLite's busy handler off for our own retry, and back on) run before the lock is
+    taken and after it is let go: every other terminal waits for that stretch."""
+    store = SqliteStore(path)
+    try:
+        _issue(store)  # the day's expiry is behind us
+        seen = []
+        store._db.set_trace_callback(
+            lambda sql: seen.append((sql.split()[0].upper(), _held_by_someone(path))))
+        _issue(store)
+        store._db.set_trace_callback(None)
+        assert seen == [("PRAGMA", False), ("BEGIN", True), ("SELECT", True),
+                        ("INSERT", True), ("COMMIT", True), ("PRAGMA", False)], seen
+        # waiting for another kiosk: the helper thread runs the transaction, holding it
+        ticket, ran_in = _issue_while_another_kiosk_writes(store, path, daily_quota=None)
+        assert ticket.number == "A003"
+        helper = [word for thread, word in ran_in if thread == "kiosk-store-write-queue"]
+        assert helper == ["BEGIN", "SELECT", "INSERT", "COMMIT"], ran_in
+        assert [word for thread, word in ran_in if thread == "visitor"] == ["PRAGMA",
+                                                                           "PRAGMA"], ran_in
+        assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+    finally:
+        store.close()
