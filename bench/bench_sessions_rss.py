@@ -207,7 +207,7 @@ def run_ui(sessions: int, budget_s: float) -> dict:
             if done > 100:
                 taps.extend(wait)
             if done == 100:
-                cpu_from = (time.process_time(), time.thread_time(), done)
+                cpu_from = (time.process_time(), time.thread_time(), done, flips[0])
             if done % 100 == 0 or done == sessions:
                 samples.append((done, rss_mib(), time.perf_counter() - started))
                 if done % 1000 == 0 or done in (100, 500):
@@ -217,7 +217,8 @@ def run_ui(sessions: int, budget_s: float) -> dict:
         if cpu_from is not None and done > cpu_from[2]:
             n = done - cpu_from[2]
             cpu = {"process_s": (time.process_time() - cpu_from[0]) / n,
-                   "main_s": (time.thread_time() - cpu_from[1]) / n, "sessions": n}
+                   "main_s": (time.thread_time() - cpu_from[1]) / n, "sessions": n,
+                   "frames": (flips[0] - cpu_from[3]) / n}
         Window.unbind(on_flip=on_flip)
         if samples[-1][0] != done:
             samples.append((done, rss_mib(), time.perf_counter() - started))
@@ -336,6 +337,7 @@ def main() -> None:
                 "sessions from the 101st on",
                 f"CPU {cpu['process_s'] * 1000:.0f} ms per visit (process, Mesa's render "
                 f"threads included; UI thread {cpu['main_s'] * 1000:.0f} ms; "
+                f"{cpu['frames']:.1f} frames drawn per visit; "
                 f"{cpu['sessions']:,} visits); tap -> frame median "
                 f"{median(taps) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, max "
                 f"{max(taps) * 1000:.1f} ms ({len(taps):,} taps)",
