@@ -73,3 +73,23 @@ def test_the_window_is_not_multisampled(make_app):
     make_app()
     gl_samples = 0x80A9  # GL_SAMPLES of the window's framebuffer
     assert glGetIntegerv(gl_samples)[0] <= 1
+
+
+def test_the_background_is_a_clear_not_a_rectangle(make_app, tmp_path):
+    """A full-window rectangle is blended pixel by pixel in software GL (a third of a
+    frame's CPU); the root clears to the theme's background instead, and a screenshot
+    still has it."""
+    from kivy.graphics import Rectangle
+
+    from tests.ui.conftest import screenshot
+
+    app = make_app()
+    root = app.root
+    full = [instr for instr in root.canvas.before.children
+            if isinstance(instr, Rectangle) and tuple(instr.size) == tuple(root.size)]
+    assert full == []
+    for name in ("high-contrast", "standard"):
+        app.toggle_high_contrast()
+        image = screenshot(app, tmp_path / f"{name}.png")
+        want = tuple(round(c * 255) for c in app.theme.rgba("background")[:3])
+        assert image.getpixel((image.width - 3, 2)) == want, name
