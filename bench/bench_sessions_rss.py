@@ -23,10 +23,14 @@ One session calls what the taps call, running frames after each tap until one is
 Languages cycle through all 12 (Arabic and Persian included), services through all 6.
 
 RSS = VmRSS from /proc/self/status, sampled at 0, 100, 200, ... (every 100) and at
-1,000, 2,000, ... sessions. From the 101st session on the script also reports the CPU
+1,000, 2,000, ... sessions. After --warmup sessions (100) the script also reports the CPU
 per visit (time.process_time: the whole process, Mesa's llvmpipe render threads and the
 issuing worker included; and time.thread_time of the UI thread) and every tap's wait
 for its next drawn frame (median, p99, max).
+Frames drawn per visit are counted too (Window on_flip). Headless (SDL offscreen) Mesa's
+llvmpipe rasterises a frame only when something forces it -- a texture upload into a texture
+the frame uses, a read-back -- while a real display's buffer swap does every time; with
+--finish-frames every drawn frame is finished (glFinish), so CPU per visit counts them all.
 Against, in the same run: (a) RSS of the same process right after start, before any
 session; (b) a fresh process without Kivy doing 10,000 sessions of the non-UI part only
 (TicketService.issue + print_ticket to the FileTransport, same clock, same store kind),
@@ -128,7 +132,8 @@ def run_engine(sessions: int) -> dict:
     return {"samples": samples}
 
 
-def run_ui(sessions: int, budget_s: float) -> dict:
+def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
+           warmup: int = 100) -> dict:
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-rss-") as tmp_name:
         tmp = Path(tmp_name)
         config = file_printer_config(tmp)
@@ -158,7 +163,13 @@ def run_ui(sessions: int, budget_s: float) -> dict:
 
         flips = [0, 0.0]  # frames drawn, time of the last one
 
+        finish = None
+        if finish_frames:
+            from kivy.graphics.opengl import glFinish as finish
+
         def on_flip(*_args) -> None:
+            if finish is not None:
+                finish()  # rasterise it now, as a real display's buffer swap does
             flips[0] += 1
             flips[1] = time.perf_counter()
 
@@ -204,10 +215,10 @@ def run_ui(sessions: int, budget_s: float) -> dict:
                 raise RuntimeError(f"session {done}: ticket not printed")
             wait.append(tap_to_frame(app.reset_visit))            # tap: Finish
             done += 1
-            if done > 100:
+            if done > warmup:
                 taps.extend(wait)
-            if done == 100:
-                cpu_from = (time.process_time(), time.thread_time(), done)
+            if done == warmup:
+                cpu_from = (time.process_time(), time.thread_time(), done, flips[0])
             if done % 100 == 0 or done == sessions:
                 samples.append((done, rss_mib(), time.perf_counter() - started))
                 if done % 1000 == 0 or done in (100, 500):
@@ -217,7 +228,8 @@ def run_ui(sessions: int, budget_s: float) -> dict:
         if cpu_from is not None and done > cpu_from[2]:
             n = done - cpu_from[2]
             cpu = {"process_s": (time.process_time() - cpu_from[0]) / n,
-                   "main_s": (time.thread_time() - cpu_from[1]) / n, "sessions": n}
+                   "main_s": (time.thread_time() - cpu_from[1]) / n, "sessions": n,
+                   "frames": (flips[0] - cpu_from[3]) / n}
         Window.unbind(on_flip=on_flip)
         if samples[-1][0] != done:
             samples.append((done, rss_mib(), time.perf_counter() - started))
@@ -291,6 +303,12 @@ def main() -> None:
     parser.add_argument("--engine-sessions", type=int, default=10_000)
     parser.add_argument("--mode", choices=("both", "ui", "engine", "engine-child"),
                         default="both")
+    parser.add_argument("--finish-frames", action="store_true",
+                        help="glFinish after every drawn frame: headless (SDL offscreen) "
+                        "Mesa rasterises a frame only when something forces it (a texture "
+                        "upload, a read-back), a real display's swap does every time")
+    parser.add_argument("--warmup", type=int, default=100,
+                        help="visits before CPU, frames and taps are counted")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.mode == "engine-child":
@@ -319,7 +337,7 @@ def main() -> None:
             f"{n:,}: {r:.1f} @ {t:.0f}" for n, r, t in eng))
         log(f"[rss] engine: {rows[-1]['result']}")
     if args.mode in ("both", "ui"):
-        ui = run_ui(args.sessions, args.budget_s)
+        ui = run_ui(args.sessions, args.budget_s, args.finish_frames, args.warmup)
         summary = summarize_ui(ui, args.sessions, args.budget_s)
         samples = ui["samples"]
         rows.insert(0, row("4 RSS over visitor sessions", "kiosk app, full UI sessions "
@@ -333,9 +351,11 @@ def main() -> None:
             p99 = percentile(taps, 99)
             rows.insert(1, row(
                 "4 visits: CPU per visit; tap -> next drawn frame", "kiosk app, the same "
-                "sessions from the 101st on",
+                f"sessions after the first {args.warmup}" + (
+                    ", every frame rasterised (glFinish)" if args.finish_frames else ""),
                 f"CPU {cpu['process_s'] * 1000:.0f} ms per visit (process, Mesa's render "
                 f"threads included; UI thread {cpu['main_s'] * 1000:.0f} ms; "
+                f"{cpu['frames']:.1f} frames drawn per visit; "
                 f"{cpu['sessions']:,} visits); tap -> frame median "
                 f"{median(taps) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, max "
                 f"{max(taps) * 1000:.1f} ms ({len(taps):,} taps)",

@@ -69,6 +69,22 @@ class PixelScrollView(ScrollView):
         super().update_from_scroll(*largs)
         x, y = self.g_translate.xy
         self.g_translate.xy = round(x), round(y)
+        if not self._bar_drawn():
+            # Kivy lit the bar: no bar is drawn while all fits, but the change of colour
+            # alone would redraw the whole screen half a second later (issue 9 item 4)
+            self._bar_color = self.bar_inactive_color
+
+    def _bind_inactive_bar_color(self, *_args):
+        # Kivy fades the bar to its inactive colour over 0.5 s: about 30 frames, each a
+        # full-screen redraw (software GL: most of a visit's CPU, issue 9 item 4). The
+        # colour changes at once instead: one frame, and no motion (WCAG 2.3.3).
+        self.funbind("bar_color", self._change_bar_color)
+        self.fbind("bar_inactive_color", self._change_bar_color)
+        self._bar_color = self.bar_inactive_color
+
+    def _bar_drawn(self) -> bool:
+        viewport = self._viewport
+        return viewport is not None and self.do_scroll_y and viewport.height > self.height
 
 
 class ScrollHintRow(BoxLayout):
