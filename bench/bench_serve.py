@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -103,6 +104,8 @@ def _client(g: int, spec: dict, out: list, lock: threading.Lock) -> None:
                 break
         body = json.dumps({"service": f"s{PREFIXES[(g + j) % len(PREFIXES)].lower()}",
                            "language": "de"})
+        if spec.get("token"):  # as the terminal: every issue carries a new key
+            headers["Idempotency-Key"] = str(uuid.uuid4())
         try:
             conn.request("POST", "/api/v1/tickets", body, headers)
             answer = conn.getresponse()

@@ -71,9 +71,9 @@ class Server:
             self._staff = _CachedSettings(staff_store(self.store))
         return self._staff
 
-    def terminal_store(self, terminal: str) -> "_TerminalStore":
+    def terminal_store(self, terminal: str, request_key=None) -> "_TerminalStore":
         return _TerminalStore(self.store, terminal, self.config.store.offline_range[0],
-                              self._figures)
+                              self._figures, request_key)
 
     def marked_recall(self, day, number: str, recall: bool) -> None:
         with self._recall_lock:
@@ -105,14 +105,15 @@ class Server:
 
         return QueueOperations(self.config, self.store, clock=self.clock)
 
-    def tickets(self, terminal: str):
+    def tickets(self, terminal: str, request_key=None):
         """A ticket service for one request: no printer (the terminal prints), no
         debounce (each request is one tap already debounced at its terminal), and the
-        staff's closures for today."""
+        staff's closures for today. `request_key` (kiosk.store.issue_key.IssueKey): the
+        issue keeps it in its own transaction, or raises IssuedBefore."""
         from kiosk.services.staff import StaffClosedTickets
 
-        service = _ServerTickets(self.config, self.terminal_store(terminal), None,
-                                 clock=self.clock, min_interval_s=0.0)
+        service = _ServerTickets(self.config, self.terminal_store(terminal, request_key),
+                                 None, clock=self.clock, min_interval_s=0.0)
         return StaffClosedTickets(service, self.staff_store(), self.config)
 
 
@@ -178,14 +179,16 @@ class _TerminalStore:
     server's config: from its first number on)."""
 
     def __init__(self, store, terminal: str, reserved_from: int,
-                 figures: "_Figures") -> None:
+                 figures: "_Figures", request_key=None) -> None:
         self._store, self._terminal, self._below = store, terminal, reserved_from
-        self._figures = figures
+        self._figures, self._request_key = figures, request_key
 
     def __getattr__(self, name: str):
         return getattr(self._store, name)
 
     def issue(self, *args, **kwargs):
+        if self._request_key is not None:
+            kwargs["request_key"] = self._request_key
         return self._store.issue(*args, terminal=self._terminal, below=self._below,
                                  **kwargs)
 

@@ -27,12 +27,14 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kiosk.domain.appointment import Booking, BookingStatus
-from kiosk.domain.call_order import Waiting, ahead_of, ordered
+from kiosk.domain.call_order import Waiting, ordered
 from kiosk.domain.clock import OFFICE_ZONE, business_day
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
 from kiosk.domain.ticket import Ticket, TicketState, can_move
+from kiosk.store.ahead_sql import count_params, count_sql
 from kiosk.store.errors import (QuotaReached, SequenceExhausted, StoreError, TicketNotFound,
                                 TransitionRefused)
+from kiosk.store.issue_key import KEEP_DAYS, IssueKey, IssuedBefore
 from kiosk.store.pg_errors import describe, pg_error
 from kiosk.store.pg_errors import guarded as _guarded
 from kiosk.store.postgres_server import PostgresServerOps
@@ -62,6 +64,37 @@ SELECT %(day)s, %(service)s, %(prefix)s, last_seq,
 FROM bump
 RETURNING id, number
 """
+# ISSUE with an Idempotency-Key: a key already kept answers with its ticket and bumps
+# nothing; else the key is inserted with the ticket in the same statement (a retry that
+# races the first one waits on the counter row, then fails on the key's primary key and
+# is sent again: it finds the key then)
+ISSUE_ONCE = """
+WITH prior AS (
+    SELECT ticket_id, request FROM issue_key WHERE device = %(device)s AND
+                                                   idem_key = %(key)s),
+bump AS (
+    INSERT INTO ticket_counter AS c (business_day, prefix, last_seq, walk_ins)
+    SELECT %(day)s, %(prefix)s, 1, 1 WHERE NOT EXISTS (SELECT 1 FROM prior)
+    ON CONFLICT (business_day, prefix) DO UPDATE
+        SET last_seq = c.last_seq + 1, walk_ins = c.walk_ins + 1
+        WHERE c.last_seq < %(max)s AND c.walk_ins < %(quota)s
+    RETURNING last_seq),
+issued AS (
+    INSERT INTO ticket (business_day, service, prefix, seq, number, reference, terminal,
+                        lang, issued_at, state)
+    SELECT %(day)s, %(service)s, %(prefix)s, last_seq,
+           %(prefix)s::text || lpad(last_seq::text, 3, '0'), %(reference)s, %(terminal)s,
+           %(lang)s, %(now)s, 'waiting'
+    FROM bump
+    RETURNING id, number),
+kept AS (
+    INSERT INTO issue_key (device, idem_key, request, ticket_id, at)
+    SELECT %(device)s, %(key)s, %(request)s, id, %(now)s FROM issued)
+SELECT id, number, NULL FROM issued
+UNION ALL
+SELECT ticket_id, NULL, request FROM prior
+"""
+PEOPLE_AHEAD = count_sql("pg")
 # the same bump for a checked-in appointment: no quota, not a walk-in
 BUMP_APPOINTMENT = """
 INSERT INTO ticket_counter AS c (business_day, prefix, last_seq, walk_ins)
@@ -212,10 +245,12 @@ class PostgresStore(PostgresServerOps):
     @_guarded("issuing a number")
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
               daily_quota: int | None, terminal: str | None = None,
-              below: int | None = None) -> Ticket:
+              below: int | None = None, request_key: IssueKey | None = None) -> Ticket:
         """Issue the next number of the day for the service; QuotaReached or
         SequenceExhausted when there is none. `terminal` and `below` as in SqliteStore
-        (the office server: the device's name; online numbers end at below-1)."""
+        (the office server: the device's name; online numbers end at below-1).
+        `request_key`: kept with the ticket in the same statement; IssuedBefore (with
+        the first ticket) when the device's key was issued before."""
         highest = MAX_SEQUENCE if below is None else min(MAX_SEQUENCE, below - 1)
         if daily_quota is not None and daily_quota <= 0:
             raise QuotaReached(service, daily_quota)
@@ -225,8 +260,23 @@ class PostgresStore(PostgresServerOps):
                   "terminal": terminal or self.terminal_id, "lang": lang, "now": now,
                   "max": highest,
                   "quota": _NO_QUOTA if daily_quota is None else daily_quota}
+        if request_key is not None:
+            params.update(device=request_key.device, key=request_key.key,
+                          request=request_key.request)
         with self._conn() as conn:
-            row = conn.execute(ISSUE, params).fetchone()
+            if request_key is None:
+                row = conn.execute(ISSUE, params).fetchone()
+            else:
+                try:
+                    row = conn.execute(ISSUE_ONCE, params).fetchone()
+                except psycopg.errors.UniqueViolation:
+                    # the same key issued meanwhile (committed now): this statement
+                    # rolled back whole, so it is sent again and finds that key
+                    row = conn.execute(ISSUE_ONCE, params).fetchone()
+                if row is not None and row[1] is None:
+                    first = conn.execute(f"SELECT {TICKET_COLUMNS} FROM ticket WHERE "
+                                         f"id = %s", (row[0],)).fetchone()
+                    raise IssuedBefore(_from_row(first) if first else None, row[2])
             if row is None:  # refused: which rule (read only on this rare path)
                 last, walk_ins = conn.execute(
                     "SELECT last_seq, walk_ins FROM ticket_counter WHERE business_day = %s "
@@ -235,6 +285,14 @@ class PostgresStore(PostgresServerOps):
                     raise QuotaReached(service, daily_quota)
                 raise SequenceExhausted(service, prefix, highest)
         return Ticket(row[0], row[1], service, day, now, lang, TicketState.WAITING, reference)
+
+    @_guarded("reading the queue")
+    def kept_request(self, device: str, key: str) -> str | None:
+        """The request hash kept with the device's Idempotency-Key of an issue, or None."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT request FROM issue_key WHERE device = %s AND "
+                               "idem_key = %s", (device, key)).fetchone()
+        return row[0] if row else None
 
     @_guarded("recording the print result")
     def record_print(self, ticket_id: int, printed: bool, error: str | None,
@@ -266,12 +324,12 @@ class PostgresStore(PostgresServerOps):
     @_guarded("reading the queue")
     def people_ahead(self, ticket: Ticket, now: datetime | None = None,
                      call_orders: Mapping[str, Sequence[str]] | None = None) -> int:
+        """The waiting tickets of the service called before this one at `now`: counted
+        in SQL by the calling order's rank (kiosk/store/ahead_sql.py)."""
         now = now or datetime.now(timezone.utc)
         with self._conn() as conn:
-            waiting = _waiting(conn, ticket.business_day, [ticket.service])
-        target = Waiting(ticket.id, ticket.service, ticket.kind, ticket.slot,
-                         ticket.priority_rank)
-        return ahead_of(target, waiting, now, call_orders)
+            return conn.execute(PEOPLE_AHEAD,
+                                count_params(ticket, now, call_orders)).fetchone()[0]
 
     @_guarded("reading the queue")
     def waiting_count(self, service: str, day: date) -> int:
@@ -560,6 +618,8 @@ class PostgresStore(PostgresServerOps):
             with self._tx() as conn:
                 conn.execute("UPDATE ticket SET state = 'expired' WHERE state = 'waiting' "
                              "AND business_day < %s", (today,))
+                conn.execute("DELETE FROM issue_key WHERE at < %s",
+                             (midnight - timedelta(days=KEEP_DAYS),))
                 late = conn.execute("SELECT 1 FROM appointment WHERE status = %s AND "
                                     "start < %s LIMIT 1",
                                     (BookingStatus.CONFIRMED.value, midnight)).fetchone()
