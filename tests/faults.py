@@ -56,13 +56,14 @@ def _exit_after_issue(store) -> None:
     sent anywhere (as a power cut or an OOM kill would hit it)."""
     import os
 
-    real_issue = store.issue
-
-    def issue(*args, **kwargs):
-        ticket = real_issue(*args, **kwargs)
-        os._exit(70)
-        return ticket
-    store.issue = issue
+    def dying(real):
+        def issue(*args, **kwargs):
+            real(*args, **kwargs)
+            os._exit(70)
+        return issue
+    store.issue = dying(store.issue)
+    if hasattr(store, "issue_counted"):
+        store.issue_counted = dying(store.issue_counted)
 
 
 def _install(faults: set[str]) -> None:

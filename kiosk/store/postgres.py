@@ -27,7 +27,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kiosk.domain.appointment import Booking, BookingStatus
-from kiosk.domain.call_order import Waiting, ordered
+from kiosk.domain.call_order import Waiting, ordered, positions
 from kiosk.domain.clock import OFFICE_ZONE, business_day
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
 from kiosk.domain.ticket import Ticket, TicketState, can_move
@@ -64,35 +64,12 @@ SELECT %(day)s, %(service)s, %(prefix)s, last_seq,
 FROM bump
 RETURNING id, number
 """
-# ISSUE with an Idempotency-Key: a key already kept answers with its ticket and bumps
-# nothing; else the key is inserted with the ticket in the same statement (a retry that
-# races the first one waits on the counter row, then fails on the key's primary key and
-# is sent again: it finds the key then)
-ISSUE_ONCE = """
-WITH prior AS (
-    SELECT ticket_id, request FROM issue_key WHERE device = %(device)s AND
-                                                   idem_key = %(key)s),
-bump AS (
-    INSERT INTO ticket_counter AS c (business_day, prefix, last_seq, walk_ins)
-    SELECT %(day)s, %(prefix)s, 1, 1 WHERE NOT EXISTS (SELECT 1 FROM prior)
-    ON CONFLICT (business_day, prefix) DO UPDATE
-        SET last_seq = c.last_seq + 1, walk_ins = c.walk_ins + 1
-        WHERE c.last_seq < %(max)s AND c.walk_ins < %(quota)s
-    RETURNING last_seq),
-issued AS (
-    INSERT INTO ticket (business_day, service, prefix, seq, number, reference, terminal,
-                        lang, issued_at, state)
-    SELECT %(day)s, %(service)s, %(prefix)s, last_seq,
-           %(prefix)s::text || lpad(last_seq::text, 3, '0'), %(reference)s, %(terminal)s,
-           %(lang)s, %(now)s, 'waiting'
-    FROM bump
-    RETURNING id, number),
-kept AS (
-    INSERT INTO issue_key (device, idem_key, request, ticket_id, at)
-    SELECT %(device)s, %(key)s, %(request)s, id, %(now)s FROM issued)
-SELECT id, number, NULL FROM issued
-UNION ALL
-SELECT ticket_id, NULL, request FROM prior
+# the office server's issue, with or without an Idempotency-Key, and the people ahead
+# of the new ticket: one round trip (kiosk/store/pg/002_issue_key.sql)
+ISSUE_COUNTED = """
+SELECT ticket_id, ticket_number, prior_request, ahead FROM kiosk_issue(
+    %(day)s, %(prefix)s, %(service)s, %(reference)s, %(terminal)s, %(lang)s, %(now)s,
+    %(max)s, %(quota)s, %(device)s, %(key)s, %(request)s, %(pw)s, %(pe)s, %(pa)s)
 """
 PEOPLE_AHEAD = count_sql("pg")
 # the same bump for a checked-in appointment: no quota, not a walk-in
@@ -251,40 +228,70 @@ class PostgresStore(PostgresServerOps):
         (the office server: the device's name; online numbers end at below-1).
         `request_key`: kept with the ticket in the same statement; IssuedBefore (with
         the first ticket) when the device's key was issued before."""
-        highest = MAX_SEQUENCE if below is None else min(MAX_SEQUENCE, below - 1)
-        if daily_quota is not None and daily_quota <= 0:
-            raise QuotaReached(service, daily_quota)
-        reference = secrets.token_urlsafe(9)
-        self._expire_once(day)
-        params = {"day": day, "prefix": prefix, "service": service, "reference": reference,
-                  "terminal": terminal or self.terminal_id, "lang": lang, "now": now,
-                  "max": highest,
-                  "quota": _NO_QUOTA if daily_quota is None else daily_quota}
+        if request_key is not None:
+            return self.issue_counted(service, prefix, lang, now, day, daily_quota,
+                                      terminal, below, request_key)[0]
+        params = self._issue_params(service, prefix, lang, now, day, daily_quota, terminal,
+                                    below)
+        with self._conn() as conn:
+            row = conn.execute(ISSUE, params).fetchone()
+            if row is None:
+                self._refused(conn, service, prefix, day, daily_quota, params["max"])
+        return Ticket(row[0], row[1], service, day, now, lang, TicketState.WAITING,
+                      params["reference"])
+
+    @_guarded("issuing a number")
+    def issue_counted(self, service: str, prefix: str, lang: str, now: datetime, day: date,
+                      daily_quota: int | None, terminal: str | None = None,
+                      below: int | None = None, request_key: IssueKey | None = None,
+                      call_orders: Mapping[str, Sequence[str]] | None = None
+                      ) -> tuple[Ticket, int]:
+        """issue() and people_ahead(ticket, now, call_orders) of the new ticket in one
+        statement (the office server's path); raises as issue()."""
+        params = self._issue_params(service, prefix, lang, now, day, daily_quota, terminal,
+                                    below)
+        place = positions(service, call_orders)
+        params.update(device=None, key=None, request=None, pw=place["walk_in"],
+                      pe=place["emergency"], pa=place["appointment"])
         if request_key is not None:
             params.update(device=request_key.device, key=request_key.key,
                           request=request_key.request)
         with self._conn() as conn:
-            if request_key is None:
-                row = conn.execute(ISSUE, params).fetchone()
-            else:
-                try:
-                    row = conn.execute(ISSUE_ONCE, params).fetchone()
-                except psycopg.errors.UniqueViolation:
-                    # the same key issued meanwhile (committed now): this statement
-                    # rolled back whole, so it is sent again and finds that key
-                    row = conn.execute(ISSUE_ONCE, params).fetchone()
-                if row is not None and row[1] is None:
-                    first = conn.execute(f"SELECT {TICKET_COLUMNS} FROM ticket WHERE "
-                                         f"id = %s", (row[0],)).fetchone()
-                    raise IssuedBefore(_from_row(first) if first else None, row[2])
-            if row is None:  # refused: which rule (read only on this rare path)
-                last, walk_ins = conn.execute(
-                    "SELECT last_seq, walk_ins FROM ticket_counter WHERE business_day = %s "
-                    "AND prefix = %s", (day, prefix)).fetchone()
-                if daily_quota is not None and walk_ins >= daily_quota:
-                    raise QuotaReached(service, daily_quota)
-                raise SequenceExhausted(service, prefix, highest)
-        return Ticket(row[0], row[1], service, day, now, lang, TicketState.WAITING, reference)
+            try:
+                row = conn.execute(ISSUE_COUNTED, params).fetchone()
+            except psycopg.errors.UniqueViolation:
+                # the same key issued meanwhile (committed now): this call rolled back
+                # whole, so it is sent again and finds that key
+                row = conn.execute(ISSUE_COUNTED, params).fetchone()
+            if row is None:
+                self._refused(conn, service, prefix, day, daily_quota, params["max"])
+            if row[1] is None:
+                first = conn.execute(f"SELECT {TICKET_COLUMNS} FROM ticket WHERE id = %s",
+                                     (row[0],)).fetchone()
+                raise IssuedBefore(_from_row(first) if first else None, row[2])
+        return Ticket(row[0], row[1], service, day, now, lang, TicketState.WAITING,
+                      params["reference"]), row[3]
+
+    def _issue_params(self, service, prefix, lang, now, day, daily_quota, terminal,
+                      below) -> dict:
+        highest = MAX_SEQUENCE if below is None else min(MAX_SEQUENCE, below - 1)
+        if daily_quota is not None and daily_quota <= 0:
+            raise QuotaReached(service, daily_quota)
+        self._expire_once(day)
+        return {"day": day, "prefix": prefix, "service": service,
+                "reference": secrets.token_urlsafe(9),
+                "terminal": terminal or self.terminal_id, "lang": lang, "now": now,
+                "max": highest, "quota": _NO_QUOTA if daily_quota is None else daily_quota}
+
+    @staticmethod
+    def _refused(conn, service, prefix, day, daily_quota, highest) -> None:
+        """Which rule refused the issue (read only on this rare path)."""
+        last, walk_ins = conn.execute(
+            "SELECT last_seq, walk_ins FROM ticket_counter WHERE business_day = %s "
+            "AND prefix = %s", (day, prefix)).fetchone()
+        if daily_quota is not None and walk_ins >= daily_quota:
+            raise QuotaReached(service, daily_quota)
+        raise SequenceExhausted(service, prefix, highest)
 
     @_guarded("reading the queue")
     def kept_request(self, device: str, key: str) -> str | None:

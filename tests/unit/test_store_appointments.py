@@ -220,3 +220,21 @@ def test_people_ahead_counted_in_sql_is_the_calling_orders_count(store):
             got = [store.people_ahead(t, at, orders) for t in tickets
                    if t.id in waiting_ids]
             assert got == expected, (order, at)
+
+
+def test_the_count_an_issue_brings_along_is_people_ahead(store):
+    """issue_counted (one round trip on PostgreSQL: kiosk_issue in 002_issue_key.sql)
+    counts as people_ahead does, amid begun, early and emergency appointments, a called
+    ticket and each service order."""
+    check_in(store, booking("4001", minutes=-10))
+    check_in(store, booking("4002", minutes=20))
+    check_in(store, booking("4003", minutes=30, rank=2))
+    walk_in(store)
+    store.call_next("1", ["anmeldung"], NOW, DAY)
+    walk_in(store)
+    for order in (None, ("walk_in", "appointment", "emergency"), ("appointment", "walk_in")):
+        orders = {"anmeldung": order} if order else None
+        for at in (NOW, NOW + timedelta(minutes=25)):
+            ticket, ahead = store.issue_counted("anmeldung", "A", "de", at, DAY, None,
+                                                call_orders=orders)
+            assert ahead == store.people_ahead(ticket, at, orders), (order, at)
