@@ -20,6 +20,8 @@ Every phase is checked: as many numbers as answers, no duplicate, no gap per pre
 the 899 online numbers per prefix and day (900-999 are the terminals' offline range)
 are never used up.
 Targets (issue 13): open loop p99 <= 20 ms; saturation >= 0.8x the minimal app.
+Also reported: each server's CPU seconds per ticket over its saturation phase (from
+/proc; on a shared machine steadier than the throughput).
 Run: .venv/bin/python bench/bench_serve.py [--rate N] [--open-s S] [--sat-s S]
 [--engine auto|postgres|sqlite]
 """
@@ -37,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -103,6 +106,8 @@ def _client(g: int, spec: dict, out: list, lock: threading.Lock) -> None:
                 break
         body = json.dumps({"service": f"s{PREFIXES[(g + j) % len(PREFIXES)].lower()}",
                            "language": "de"})
+        if spec.get("token"):  # as the terminal: every issue carries a new key
+            headers["Idempotency-Key"] = str(uuid.uuid4())
         try:
             conn.request("POST", "/api/v1/tickets", body, headers)
             answer = conn.getresponse()
@@ -157,6 +162,15 @@ def offer(url_port: int, token: str | None, mode: str, duration: float,
         merged["errors"] += data["errors"]
     merged["duration"] = duration
     return merged
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc): the server's CPU
+    per ticket is a figure the other processes of a shared machine disturb much less
+    than its throughput."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def check_numbers(numbers: list[str], earlier: dict[str, set]) -> str:
@@ -305,7 +319,9 @@ def main() -> int:
             rows += latency_rows(f"issuing latency, open loop {args.rate:.0f}/s", variant,
                                  res, "open", check_numbers(res["numbers"], earlier), True)
             log(f"== saturation for {args.sat_s:.0f} s ({variant})")
+            cpu_before = cpu_s(srv.proc.pid)
             sat = offer(srv.port, token, "sat", args.sat_s)
+            ours_cpu = (cpu_s(srv.proc.pid) - cpu_before) / max(1, len(sat["numbers"]))
             rows += latency_rows("issuing at saturation", variant, sat, "sat",
                                  check_numbers(sat["numbers"], earlier), False)
         finally:
@@ -322,7 +338,9 @@ def main() -> int:
             try:
                 wait_port(port, app)
                 log(f"== saturation for {args.sat_s:.0f} s (minimal app)")
+                cpu_before = cpu_s(app.pid)
                 bare = offer(port, None, "sat", args.sat_s)
+                bare_cpu = (cpu_s(app.pid) - cpu_before) / max(1, len(bare["numbers"]))
             finally:
                 app.terminate()
                 app.wait(timeout=30)
@@ -336,6 +354,10 @@ def main() -> int:
                             f">= {TARGET_RATIO}x",
                             verdict(ratio >= TARGET_RATIO) if engine == "postgres"
                             else "— (two engines)"))
+            rows.append(row("server CPU per ticket at saturation", "kiosk serve / minimal "
+                            "app", f"{ours_cpu * 1000:.2f} ms / {bare_cpu * 1000:.2f} ms "
+                            f"({bare_cpu / ours_cpu if ours_cpu else float('nan'):.2f}x)",
+                            "—", "—"))
     finally:
         if pg is not None:
             pg.stop()

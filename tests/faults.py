@@ -1,5 +1,6 @@
 """Faults the tests inject into a real store and a real `kiosk` process: a disk that is
-full at a chosen moment, a printer driver that raises, a short busy timeout.
+full at a chosen moment, a printer driver that raises, a short busy timeout, a process
+that dies right after an issue committed.
 
 Run as `python -m tests.faults FAULT[,FAULT] -- ARGS...`: runs `kiosk ARGS` in this
 process with the faults in place, exit code and output exactly as the command gives."""
@@ -50,6 +51,21 @@ class RaisingPrinter:
         raise RuntimeError("driver bug: unexpected\nmulti-line failure")
 
 
+def _exit_after_issue(store) -> None:
+    """The process dies the moment an issue has committed: before the answer is kept or
+    sent anywhere (as a power cut or an OOM kill would hit it)."""
+    import os
+
+    def dying(real):
+        def issue(*args, **kwargs):
+            real(*args, **kwargs)
+            os._exit(70)
+        return issue
+    store.issue = dying(store.issue)
+    if hasattr(store, "issue_counted"):
+        store.issue_counted = dying(store.issue_counted)
+
+
 def _install(faults: set[str]) -> None:
     import kiosk.store.sqlite as sqlite_store
     import kiosk.wiring as wiring
@@ -60,6 +76,8 @@ def _install(faults: set[str]) -> None:
     def open_store(config):
         store = real_open(config)
         opened.append(store)
+        if "exit-after-issue" in faults:
+            _exit_after_issue(store)
         if "full-at-start" in faults:
             with store._lock:
                 fill_disk(store._db)

@@ -48,7 +48,8 @@ class ServerProcess:
     srv.headers(role), srv.kill(), srv.start() again on the same data."""
 
     def __init__(self, folder: Path, config_text: str | None = None,
-                 env: dict | None = None, roles=("terminal", "counter", "board")) -> None:
+                 env: dict | None = None, roles=("terminal", "counter", "board"),
+                 faults: str | None = None) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.data = self.folder / "server-data"
@@ -59,6 +60,7 @@ class ServerProcess:
                                encoding="utf-8")
         self.env = dict(os.environ, KIOSK_DATA_DIR=str(self.data), PYTHONPATH=str(ROOT),
                         **(env or {}))
+        self.faults = faults  # tests/faults.py FAULT[,FAULT] for the next start()
         self.port = 0
         self.proc: subprocess.Popen | None = None
         self.tokens = {role: self.add_token(f"test-{role}", role) for role in roles}
@@ -84,8 +86,9 @@ class ServerProcess:
         for _ in range(5):  # another process may take the free port before we bind it
             self.port = free_port()
             self.log = open(self.folder / f"serve-{self.port}.log", "w+", encoding="utf-8")
+            run = ["-m", "tests.faults", self.faults, "--"] if self.faults else ["-m", "kiosk"]
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "kiosk", "serve", "--config", str(self.config),
+                [sys.executable, *run, "serve", "--config", str(self.config),
                  "--host", "127.0.0.1", "--port", str(self.port)],
                 stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
             if self._wait_ready(timeout_s):

@@ -73,3 +73,11 @@ def call_orders(services: Iterable) -> dict[str, tuple[str, ...]]:
     """Each configured service's call_order (ServiceConfig.appointments), by service id."""
     return {s.id: tuple(s.appointments.call_order) for s in services
             if getattr(s, "appointments", None) is not None}
+
+
+def positions(service: str, orders: Mapping[str, Sequence[str]] | None = None
+              ) -> dict[str, int]:
+    """Each class's place in the service's calling order (absent classes last): what
+    the stores' SQL count of the people ahead needs to rank rows as sort_key does."""
+    order = tuple((orders or {}).get(service) or CALL_ORDER_CLASSES)
+    return {cls: order.index(cls) if cls in order else len(order) for cls in _KIND_ORDER}

@@ -10,12 +10,13 @@ import time
 from datetime import datetime
 from typing import Callable
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk.config import Config
+from kiosk.domain.call_order import call_orders
 from kiosk.domain.clock import business_day, utc_now
 from kiosk.server import models as m
 from kiosk.server.auth import Device, TokenFile, TokenFileError, WrongTokenLimiter, tokens_path
@@ -61,6 +62,7 @@ class Server:
         self._checkin_parts = None  # (source, keys), built at the first check-in
         self._staff = None
         self._figures = _Figures(store)
+        self.call_orders = call_orders(config.services)
 
     def staff_store(self):
         """The staff store, its settings read at most once a second: a closure by staff
@@ -71,9 +73,9 @@ class Server:
             self._staff = _CachedSettings(staff_store(self.store))
         return self._staff
 
-    def terminal_store(self, terminal: str) -> "_TerminalStore":
+    def terminal_store(self, terminal: str, request_key=None) -> "_TerminalStore":
         return _TerminalStore(self.store, terminal, self.config.store.offline_range[0],
-                              self._figures)
+                              self._figures, request_key, self.call_orders)
 
     def marked_recall(self, day, number: str, recall: bool) -> None:
         with self._recall_lock:
@@ -105,14 +107,15 @@ class Server:
 
         return QueueOperations(self.config, self.store, clock=self.clock)
 
-    def tickets(self, terminal: str):
+    def tickets(self, terminal: str, request_key=None):
         """A ticket service for one request: no printer (the terminal prints), no
         debounce (each request is one tap already debounced at its terminal), and the
-        staff's closures for today."""
+        staff's closures for today. `request_key` (kiosk.store.issue_key.IssueKey): the
+        issue keeps it in its own transaction, or raises IssuedBefore."""
         from kiosk.services.staff import StaffClosedTickets
 
-        service = _ServerTickets(self.config, self.terminal_store(terminal), None,
-                                 clock=self.clock, min_interval_s=0.0)
+        service = _ServerTickets(self.config, self.terminal_store(terminal, request_key),
+                                 None, clock=self.clock, min_interval_s=0.0)
         return StaffClosedTickets(service, self.staff_store(), self.config)
 
 
@@ -175,19 +178,31 @@ class _TerminalStore:
     """The store as one terminal's requests use it: its tickets carry the terminal's
     name (the token's), not the server's, and online numbers stay below the offline
     ranges the terminals keep for a network cut ([store] offline_range of the
-    server's config: from its first number on)."""
+    server's config: from its first number on). An issue brings the new ticket's people
+    ahead along (issue_counted: one round trip on PostgreSQL), which the estimate then
+    takes instead of asking again."""
 
     def __init__(self, store, terminal: str, reserved_from: int,
-                 figures: "_Figures") -> None:
+                 figures: "_Figures", request_key=None, orders=None) -> None:
         self._store, self._terminal, self._below = store, terminal, reserved_from
-        self._figures = figures
+        self._figures, self._request_key, self._orders = figures, request_key, orders
+        self._counted = None  # (ticket id, now, people ahead) of this request's issue
 
     def __getattr__(self, name: str):
         return getattr(self._store, name)
 
-    def issue(self, *args, **kwargs):
-        return self._store.issue(*args, terminal=self._terminal, below=self._below,
-                                 **kwargs)
+    def issue(self, service, prefix, lang, now, day, daily_quota):
+        ticket, ahead = self._store.issue_counted(
+            service, prefix, lang, now, day, daily_quota, terminal=self._terminal,
+            below=self._below, request_key=self._request_key, call_orders=self._orders)
+        self._counted = (ticket.id, now, ahead)
+        return ticket
+
+    def people_ahead(self, ticket, now=None, call_orders=None):
+        if self._counted is not None and self._counted[:2] == (ticket.id, now) and \
+                call_orders == self._orders:
+            return self._counted[2]
+        return self._store.people_ahead(ticket, now, call_orders)
 
     def check_in(self, *args, **kwargs):
         return self._store.check_in(*args, terminal=self._terminal, **kwargs)
@@ -253,7 +268,10 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
         return found
 
     def role(*allowed: str):
-        async def check(dev: Device = Depends(device)) -> Device:
+        # one dependency, not a role check depending on `device`: FastAPI's resolution
+        # of each dependency level costs more per request than the check itself
+        async def check(request: Request) -> Device:
+            dev = await device(request)
             if dev.role not in allowed:
                 raise ApiError(403, "forbidden", f"a {dev.role} may not do this "
                                f"(needs: {', '.join(allowed)})")

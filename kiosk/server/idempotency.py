@@ -1,6 +1,8 @@
-"""Idempotency-Key for the server's creating POSTs: the first answer to a device's key
-is kept in a small SQLite file beside the tokens, and a retry with that key gets the
-same answer (never a second number) -- across restarts of the server too."""
+"""Idempotency-Key for the server's creating POSTs other than a ticket (check-ins,
+intakes, offline tickets): the first answer to a device's key is kept in a small SQLite
+file beside the tokens, and a retry with that key gets the same answer -- across
+restarts of the server too. A ticket's key is kept by the store in the issue's own
+transaction (kiosk/store/issue_key.py): nothing between commit and keeping can lose it."""
 
 from __future__ import annotations
 

@@ -56,6 +56,16 @@ def _arrived_in_range(arrived_at, now) -> None:
                        [{"loc": "body.arrived_at", "msg": f"older than {hours} h"}])
 
 
+def _issued(t, estimate, headers: dict | None = None) -> JSONResponse:
+    """201 with the ticket (TicketIssued), built by hand: the model's validation and
+    jsonable_encoder cost more than the issue's own Python."""
+    return JSONResponse({"number": t.number, "service": t.service,
+                         "people_ahead": estimate.people_ahead,
+                         "estimate_min": estimate.minutes,
+                         "issued_at": t.issued_at.isoformat(),
+                         "business_day": t.business_day.isoformat()}, 201, headers=headers)
+
+
 def add_routes(app: FastAPI, server: Server, role) -> None:
     terminal = role("terminal")
     counter = role("counter")
@@ -94,24 +104,41 @@ def add_routes(app: FastAPI, server: Server, role) -> None:
               responses={**ERRORS, **_error(409), **_error(422)}, tags=["terminal"])
     def issue_ticket(body: m.TicketRequest, dev: Device = Depends(terminal),
                      idempotency_key: IdemKey = None):
-        """A walk-in ticket; 409 quota_reached | service_closed | unknown_service."""
+        """A walk-in ticket; 409 quota_reached | service_closed | unknown_service. A
+        retry with the same Idempotency-Key gets the first ticket (its people ahead and
+        estimate as now), whenever the first answer was lost: the key is kept in the
+        issue's own transaction."""
         from kiosk.services.issue_ticket import Refusal, Refused
+        from kiosk.store.issue_key import IssuedBefore, IssueKey
 
-        def work():
-            try:
-                issued = server.tickets(dev.name).issue(body.service, body.language)
-            except Refused as err:
-                code = {Refusal.UNKNOWN_SERVICE: "unknown_service",
-                        Refusal.QUOTA_REACHED: "quota_reached",
-                        Refusal.EXHAUSTED: "quota_reached"}.get(err.reason,
-                                                                "service_closed")
-                raise ApiError(409, code, err.detail) from err
-            t = issued.ticket
-            return 201, {"number": t.number, "service": t.service,
-                         "people_ahead": issued.estimate.people_ahead,
-                         "estimate_min": issued.estimate.minutes, "issued_at": t.issued_at,
-                         "business_day": t.business_day}
-        return once(dev, idempotency_key, "POST tickets", body, work)
+        request_key = None
+        if idempotency_key is not None:
+            key = idempotency_key.strip()
+            if not key:
+                raise ApiError(422, "invalid_request", "Idempotency-Key must not be empty")
+            request_key = IssueKey(dev.name, key, server.idempotency.request_id(
+                "POST tickets", {"service": body.service, "language": body.language}))
+        tickets = server.tickets(dev.name, request_key)
+        try:
+            issued = tickets.issue(body.service, body.language)
+        except Refused as err:
+            # refused before the store was asked: a key kept for another request is
+            # still the client's error to hear about
+            if request_key is not None and server.store.kept_request(
+                    dev.name, request_key.key) not in (None, request_key.request):
+                raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was "
+                               "used for a different request") from err
+            code = {Refusal.UNKNOWN_SERVICE: "unknown_service",
+                    Refusal.QUOTA_REACHED: "quota_reached",
+                    Refusal.EXHAUSTED: "quota_reached"}.get(err.reason, "service_closed")
+            raise ApiError(409, code, err.detail) from err
+        except IssuedBefore as before:
+            if before.request != request_key.request or before.ticket is None:
+                raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was "
+                               "used for a different request") from before
+            return _issued(before.ticket, tickets.estimate(before.ticket, server.clock()),
+                           {"Idempotent-Replayed": "true"})
+        return _issued(issued.ticket, issued.estimate)
 
     @app.post(f"{API}/tickets/offline", status_code=201,
               response_model=m.OfflineTicketAdopted,

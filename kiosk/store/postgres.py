@@ -28,12 +28,14 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kiosk.domain.appointment import Booking, BookingStatus
 from kiosk.domain.booking_import import OUTCOMES, import_outcome, stored_values
-from kiosk.domain.call_order import Waiting, ahead_of, ordered
+from kiosk.domain.call_order import Waiting, ordered, positions
 from kiosk.domain.clock import OFFICE_ZONE, business_day
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
 from kiosk.domain.ticket import Ticket, TicketState, can_move
+from kiosk.store.ahead_sql import count_params, count_sql
 from kiosk.store.errors import (QuotaReached, SequenceExhausted, StoreError, TicketNotFound,
                                 TransitionRefused)
+from kiosk.store.issue_key import KEEP_DAYS, IssueKey, IssuedBefore
 from kiosk.store.pg_errors import describe, pg_error
 from kiosk.store.pg_errors import guarded as _guarded
 from kiosk.store.postgres_server import PostgresServerOps
@@ -63,6 +65,14 @@ SELECT %(day)s, %(service)s, %(prefix)s, last_seq,
 FROM bump
 RETURNING id, number
 """
+# the office server's issue, with or without an Idempotency-Key, and the people ahead
+# of the new ticket: one round trip (kiosk/store/pg/002_issue_key.sql)
+ISSUE_COUNTED = """
+SELECT ticket_id, ticket_number, prior_request, ahead FROM kiosk_issue(
+    %(day)s, %(prefix)s, %(service)s, %(reference)s, %(terminal)s, %(lang)s, %(now)s,
+    %(max)s, %(quota)s, %(device)s, %(key)s, %(request)s, %(pw)s, %(pe)s, %(pa)s)
+"""
+PEOPLE_AHEAD = count_sql("pg")
 # the same bump for a checked-in appointment: no quota, not a walk-in
 BUMP_APPOINTMENT = """
 INSERT INTO ticket_counter AS c (business_day, prefix, last_seq, walk_ins)
@@ -213,29 +223,84 @@ class PostgresStore(PostgresServerOps):
     @_guarded("issuing a number")
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
               daily_quota: int | None, terminal: str | None = None,
-              below: int | None = None) -> Ticket:
+              below: int | None = None, request_key: IssueKey | None = None) -> Ticket:
         """Issue the next number of the day for the service; QuotaReached or
         SequenceExhausted when there is none. `terminal` and `below` as in SqliteStore
-        (the office server: the device's name; online numbers end at below-1)."""
+        (the office server: the device's name; online numbers end at below-1).
+        `request_key`: kept with the ticket in the same statement; IssuedBefore (with
+        the first ticket) when the device's key was issued before."""
+        if request_key is not None:
+            return self.issue_counted(service, prefix, lang, now, day, daily_quota,
+                                      terminal, below, request_key)[0]
+        params = self._issue_params(service, prefix, lang, now, day, daily_quota, terminal,
+                                    below)
+        with self._conn() as conn:
+            row = conn.execute(ISSUE, params).fetchone()
+            if row is None:
+                self._refused(conn, service, prefix, day, daily_quota, params["max"])
+        return Ticket(row[0], row[1], service, day, now, lang, TicketState.WAITING,
+                      params["reference"])
+
+    @_guarded("issuing a number")
+    def issue_counted(self, service: str, prefix: str, lang: str, now: datetime, day: date,
+                      daily_quota: int | None, terminal: str | None = None,
+                      below: int | None = None, request_key: IssueKey | None = None,
+                      call_orders: Mapping[str, Sequence[str]] | None = None
+                      ) -> tuple[Ticket, int]:
+        """issue() and people_ahead(ticket, now, call_orders) of the new ticket in one
+        statement (the office server's path); raises as issue()."""
+        params = self._issue_params(service, prefix, lang, now, day, daily_quota, terminal,
+                                    below)
+        place = positions(service, call_orders)
+        params.update(device=None, key=None, request=None, pw=place["walk_in"],
+                      pe=place["emergency"], pa=place["appointment"])
+        if request_key is not None:
+            params.update(device=request_key.device, key=request_key.key,
+                          request=request_key.request)
+        with self._conn() as conn:
+            try:
+                row = conn.execute(ISSUE_COUNTED, params).fetchone()
+            except psycopg.errors.UniqueViolation:
+                # the same key issued meanwhile (committed now): this call rolled back
+                # whole, so it is sent again and finds that key
+                row = conn.execute(ISSUE_COUNTED, params).fetchone()
+            if row is None:
+                self._refused(conn, service, prefix, day, daily_quota, params["max"])
+            if row[1] is None:
+                first = conn.execute(f"SELECT {TICKET_COLUMNS} FROM ticket WHERE id = %s",
+                                     (row[0],)).fetchone()
+                raise IssuedBefore(_from_row(first) if first else None, row[2])
+        return Ticket(row[0], row[1], service, day, now, lang, TicketState.WAITING,
+                      params["reference"]), row[3]
+
+    def _issue_params(self, service, prefix, lang, now, day, daily_quota, terminal,
+                      below) -> dict:
         highest = MAX_SEQUENCE if below is None else min(MAX_SEQUENCE, below - 1)
         if daily_quota is not None and daily_quota <= 0:
             raise QuotaReached(service, daily_quota)
-        reference = secrets.token_urlsafe(9)
         self._expire_once(day)
-        params = {"day": day, "prefix": prefix, "service": service, "reference": reference,
-                  "terminal": terminal or self.terminal_id, "lang": lang, "now": now,
-                  "max": highest,
-                  "quota": _NO_QUOTA if daily_quota is None else daily_quota}
+        return {"day": day, "prefix": prefix, "service": service,
+                "reference": secrets.token_urlsafe(9),
+                "terminal": terminal or self.terminal_id, "lang": lang, "now": now,
+                "max": highest, "quota": _NO_QUOTA if daily_quota is None else daily_quota}
+
+    @staticmethod
+    def _refused(conn, service, prefix, day, daily_quota, highest) -> None:
+        """Which rule refused the issue (read only on this rare path)."""
+        last, walk_ins = conn.execute(
+            "SELECT last_seq, walk_ins FROM ticket_counter WHERE business_day = %s "
+            "AND prefix = %s", (day, prefix)).fetchone()
+        if daily_quota is not None and walk_ins >= daily_quota:
+            raise QuotaReached(service, daily_quota)
+        raise SequenceExhausted(service, prefix, highest)
+
+    @_guarded("reading the queue")
+    def kept_request(self, device: str, key: str) -> str | None:
+        """The request hash kept with the device's Idempotency-Key of an issue, or None."""
         with self._conn() as conn:
-            row = conn.execute(ISSUE, params).fetchone()
-            if row is None:  # refused: which rule (read only on this rare path)
-                last, walk_ins = conn.execute(
-                    "SELECT last_seq, walk_ins FROM ticket_counter WHERE business_day = %s "
-                    "AND prefix = %s", (day, prefix)).fetchone()
-                if daily_quota is not None and walk_ins >= daily_quota:
-                    raise QuotaReached(service, daily_quota)
-                raise SequenceExhausted(service, prefix, highest)
-        return Ticket(row[0], row[1], service, day, now, lang, TicketState.WAITING, reference)
+            row = conn.execute("SELECT request FROM issue_key WHERE device = %s AND "
+                               "idem_key = %s", (device, key)).fetchone()
+        return row[0] if row else None
 
     @_guarded("recording the print result")
     def record_print(self, ticket_id: int, printed: bool, error: str | None,
@@ -267,12 +332,12 @@ class PostgresStore(PostgresServerOps):
     @_guarded("reading the queue")
     def people_ahead(self, ticket: Ticket, now: datetime | None = None,
                      call_orders: Mapping[str, Sequence[str]] | None = None) -> int:
+        """The waiting tickets of the service called before this one at `now`: counted
+        in SQL by the calling order's rank (kiosk/store/ahead_sql.py)."""
         now = now or datetime.now(timezone.utc)
         with self._conn() as conn:
-            waiting = _waiting(conn, ticket.business_day, [ticket.service])
-        target = Waiting(ticket.id, ticket.service, ticket.kind, ticket.slot,
-                         ticket.priority_rank)
-        return ahead_of(target, waiting, now, call_orders)
+            return conn.execute(PEOPLE_AHEAD,
+                                count_params(ticket, now, call_orders)).fetchone()[0]
 
     @_guarded("reading the queue")
     def waiting_count(self, service: str, day: date) -> int:
@@ -554,6 +619,8 @@ class PostgresStore(PostgresServerOps):
             with self._tx() as conn:
                 conn.execute("UPDATE ticket SET state = 'expired' WHERE state = 'waiting' "
                              "AND business_day < %s", (today,))
+                conn.execute("DELETE FROM issue_key WHERE at < %s",
+                             (midnight - timedelta(days=KEEP_DAYS),))
                 late = conn.execute("SELECT 1 FROM appointment WHERE status = %s AND "
                                     "start < %s LIMIT 1",
                                     (BookingStatus.CONFIRMED.value, midnight)).fetchone()

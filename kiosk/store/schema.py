@@ -200,10 +200,27 @@ def _intake(db: sqlite3.Connection) -> None:
     """)
 
 
+def _issue_key(db: sqlite3.Connection) -> None:
+    """The office server's Idempotency-Key of an issue, written in the issuing
+    transaction: a retry after a crash at any moment finds the first ticket, never a
+    second number. Device names, keys and ids only."""
+    _run_script(db, """
+        CREATE TABLE issue_key (
+            device TEXT NOT NULL,
+            idem_key TEXT NOT NULL,
+            request TEXT NOT NULL,
+            ticket_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (device, idem_key)
+        );
+        CREATE INDEX issue_key_at ON issue_key (at)
+    """)
+
+
 # MIGRATIONS[i] takes a file from version i to i + 1 (0: a new, empty file).
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3,
                                                                  _to_v4, _to_v5, _staff_settings,
-                                                                 _intake)
+                                                                 _intake, _issue_key)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

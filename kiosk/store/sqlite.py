@@ -27,14 +27,16 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from kiosk.domain.appointment import Booking, BookingStatus
 from kiosk.domain.booking_import import OUTCOMES, import_outcome, stored_values
-from kiosk.domain.call_order import Waiting, ahead_of, ordered
+from kiosk.domain.call_order import Waiting, ordered
 from kiosk.domain.clock import OFFICE_ZONE, business_day
 from kiosk.domain.numbering import MAX_SEQUENCE, format_number, parse_number
 from kiosk.domain.ticket import Ticket, TicketState, can_move
 from kiosk.paths import create_private_file, make_private_dir
+from kiosk.store.ahead_sql import count_params, count_sql
 from kiosk.store.errors import (NumberTaken, QuotaReached, SequenceExhausted, StoreError,
                                 TicketNotFound, TransitionRefused)
 from kiosk.store.intake_sqlite import IntakeSqlite
+from kiosk.store.issue_key import KEEP_DAYS, IssueKey, IssuedBefore
 from kiosk.store.schema import SCHEMA_VERSION, check_version, migrate
 from kiosk.store.sqlite_errors import file_error, store_error
 from kiosk.store.sqlite_errors import guarded as _guarded
@@ -63,6 +65,7 @@ COUNT_AND_LAST_SEQ = ("SELECT COALESCE(SUM(kind = 'walk_in'), 0), COALESCE(MAX(s
 COUNT_AND_LAST_BELOW = ("SELECT COALESCE(SUM(kind = 'walk_in'), 0), "
                         "COALESCE(MAX(seq) FILTER (WHERE seq < ?), 0) "
                         "FROM ticket WHERE business_day = ? AND prefix = ?")
+PEOPLE_AHEAD = count_sql("sqlite")
 INSERT_TICKET = ("INSERT INTO ticket (business_day, service, prefix, seq, number, reference,"
                  " terminal, lang, issued_at, state) VALUES (?,?,?,?,?,?,?,?,?,?)")
 _RESULT_CODE = re.compile(r"^[a-z][a-z_]{0,31}$")  # a print result code: paper_out, offline
@@ -254,12 +257,14 @@ class SqliteStore(IntakeSqlite):
     @_guarded("issuing a number")
     def issue(self, service: str, prefix: str, lang: str, now: datetime, day: date,
               daily_quota: int | None, terminal: str | None = None,
-              below: int | None = None) -> Ticket:
+              below: int | None = None, request_key: IssueKey | None = None) -> Ticket:
         """Issue the next number of the day for the service; QuotaReached or
         SequenceExhausted when there is none. `terminal`: who asked (the office server
         names the device; default this store's terminal). `below`: numbers from this
         sequence on are kept for the terminals' offline ranges (the office server), so
-        the last one issued is below-1 and tickets adopted there do not count."""
+        the last one issued is below-1 and tickets adopted there do not count.
+        `request_key`: kept with the ticket in the same transaction; IssuedBefore (with
+        the first ticket) when the device's key was issued before."""
         reference = secrets.token_urlsafe(9)  # 72 random bits, 12 characters
         day_text, issued_at = day.isoformat(), _iso(now)
         self._expire_once(day_text)
@@ -270,11 +275,33 @@ class SqliteStore(IntakeSqlite):
         key = (day_text, prefix)
         row = [day_text, service, prefix, 0, "", reference, terminal or self.terminal_id,
                lang, issued_at, TicketState.WAITING.value]
-        ticket_id, number = self._transact(functools.partial(
-            _insert_next, key=key, row=row, quota=daily_quota, service=service,
-            below=below))
+        work = functools.partial(_insert_next, key=key, row=row, quota=daily_quota,
+                                 service=service, below=below)
+        if request_key is not None:
+            work = functools.partial(_keyed, work=work, request_key=request_key,
+                                     at=issued_at)
+        ticket_id, number = self._transact(work)
         return Ticket(ticket_id, number, service, day, now, lang, TicketState.WAITING,
                       reference)
+
+    def issue_counted(self, service: str, prefix: str, lang: str, now: datetime, day: date,
+                      daily_quota: int | None, terminal: str | None = None,
+                      below: int | None = None, request_key: IssueKey | None = None,
+                      call_orders: Mapping[str, Sequence[str]] | None = None
+                      ) -> tuple[Ticket, int]:
+        """issue() and people_ahead(ticket, now, call_orders) of the new ticket (as the
+        PostgreSQL store offers it in one round trip; here the file is local)."""
+        ticket = self.issue(service, prefix, lang, now, day, daily_quota, terminal, below,
+                            request_key)
+        return ticket, self.people_ahead(ticket, now, call_orders)
+
+    @_guarded("reading the queue")
+    def kept_request(self, device: str, key: str) -> str | None:
+        """The request hash kept with the device's Idempotency-Key of an issue, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT request FROM issue_key WHERE device = ? AND "
+                                   "idem_key = ?", (device, key)).fetchone()
+        return row[0] if row else None
 
     @_guarded("adopting an offline ticket")
     def adopt_offline(self, number: str, service: str, lang: str, issued_at: datetime,
@@ -335,14 +362,12 @@ class SqliteStore(IntakeSqlite):
                      call_orders: Mapping[str, Sequence[str]] | None = None) -> int:
         """The waiting tickets of the service called before this one at `now` (calling
         order of kiosk/domain/call_order.py): an emergency case checked in later is
-        ahead of waiting walk-ins, an appointment whose slot has not begun is behind."""
+        ahead of waiting walk-ins, an appointment whose slot has not begun is behind.
+        Counted in SQL (kiosk/store/ahead_sql.py)."""
         now = now or datetime.now(timezone.utc)
+        params = count_params(ticket, now, call_orders, text=_iso)
         with self._lock:
-            waiting = self._waiting(self._db, ticket.business_day.isoformat(),
-                                    [ticket.service])
-        target = Waiting(ticket.id, ticket.service, ticket.kind, ticket.slot,
-                         ticket.priority_rank)
-        return ahead_of(target, waiting, now, call_orders)
+            return self._db.execute(PEOPLE_AHEAD, params).fetchone()[0]
 
     @_guarded("reading the queue")
     def waiting_count(self, service: str, day: date) -> int:
@@ -684,6 +709,16 @@ class SqliteStore(IntakeSqlite):
                 (BookingStatus.CONFIRMED.value, midnight)).fetchone()
         if late:
             self._transact(functools.partial(_mark_missed, before_day=today, now=None))
+        # the office server's Idempotency-Keys (a terminal replays within hours): read
+        # first, so that a terminal takes no extra write lock
+        gone = _iso(datetime.combine(date.fromisoformat(today) - timedelta(days=KEEP_DAYS),
+                                     datetime.min.time(), OFFICE_ZONE))
+        with self._lock:
+            old = self._db.execute("SELECT 1 FROM issue_key WHERE at < ? LIMIT 1",
+                                   (gone,)).fetchone()
+        if old:
+            self._transact(lambda db: db.execute("DELETE FROM issue_key WHERE at < ?",
+                                                 (gone,)))
         self._expired_before = today
 
     @staticmethod
@@ -763,6 +798,20 @@ def _insert_next(db: sqlite3.Connection, key: tuple[str, str], row: list,
     row[3] = seq = last + 1
     row[4] = number = format_number(key[1], seq)
     return db.execute(INSERT_TICKET, row).lastrowid, number
+
+
+def _keyed(db: sqlite3.Connection, work, request_key: IssueKey, at: str) -> tuple[int, str]:
+    """work(db) (the issue) and its Idempotency-Key in one transaction; IssuedBefore,
+    nothing written, when the device's key is kept already."""
+    prior = db.execute("SELECT ticket_id, request FROM issue_key WHERE device = ? AND "
+                       "idem_key = ?", request_key[:2]).fetchone()
+    if prior is not None:
+        found = db.execute("SELECT 1 FROM ticket WHERE id = ?", (prior[0],)).fetchone()
+        raise IssuedBefore(SqliteStore._ticket(db, prior[0]) if found else None, prior[1])
+    ticket_id, number = work(db)
+    db.execute("INSERT INTO issue_key (device, idem_key, request, ticket_id, at) "
+               "VALUES (?, ?, ?, ?, ?)", (*request_key, ticket_id, at))
+    return ticket_id, number
 
 
 def _next_call_seq(db: sqlite3.Connection, day_text: str) -> int:

@@ -186,3 +186,55 @@ def test_the_day_change_uses_the_connection_only_under_the_store_lock(sqlite_sto
         store._db.set_trace_callback(None)
     assert store.find_booking("204517").status is BookingStatus.MISSED
     assert unlocked == []
+
+
+def test_people_ahead_counted_in_sql_is_the_calling_orders_count(store):
+    """The store's COUNT (kiosk/store/ahead_sql.py) against the domain's ahead_of over
+    every waiting ticket, on mixed queues: walk-ins, begun and early slots (two on one
+    slot), emergency ranks (two of one rank), a called ticket, and each service order."""
+    import random
+
+    from kiosk.domain.call_order import Waiting, ahead_of
+
+    rnd = random.Random(13)
+    tickets = []
+    for i in range(40):
+        pick = rnd.random()
+        if pick < 0.5:
+            tickets.append(walk_in(store))
+        else:
+            minutes = rnd.choice([-30, -5, -5, 0, 10, 10, 45])
+            rank = rnd.choice([1, 2, 2]) if pick > 0.85 else None
+            tickets.append(check_in(store, booking(f"{3000 + i}", minutes=minutes,
+                                                   rank=rank))[0])
+    store.call_next("1", ["anmeldung"], NOW, DAY)  # one leaves the waiting ones
+    waiting_ids = {r[0] for r in rows(store, "SELECT id FROM ticket WHERE state = "
+                                             "'waiting'")}
+    waiting = [Waiting(t.id, t.service, t.kind, t.slot, t.priority_rank) for t in tickets
+               if t.id in waiting_ids]
+    for order in (None, ("walk_in", "appointment", "emergency"),
+                  ("appointment", "walk_in"), ("emergency",)):
+        orders = {"anmeldung": order} if order else None
+        for at in (NOW, NOW + timedelta(minutes=12)):
+            expected = [ahead_of(w, waiting, at, orders) for w in waiting]
+            got = [store.people_ahead(t, at, orders) for t in tickets
+                   if t.id in waiting_ids]
+            assert got == expected, (order, at)
+
+
+def test_the_count_an_issue_brings_along_is_people_ahead(store):
+    """issue_counted (one round trip on PostgreSQL: kiosk_issue in 002_issue_key.sql)
+    counts as people_ahead does, amid begun, early and emergency appointments, a called
+    ticket and each service order."""
+    check_in(store, booking("4001", minutes=-10))
+    check_in(store, booking("4002", minutes=20))
+    check_in(store, booking("4003", minutes=30, rank=2))
+    walk_in(store)
+    store.call_next("1", ["anmeldung"], NOW, DAY)
+    walk_in(store)
+    for order in (None, ("walk_in", "appointment", "emergency"), ("appointment", "walk_in")):
+        orders = {"anmeldung": order} if order else None
+        for at in (NOW, NOW + timedelta(minutes=25)):
+            ticket, ahead = store.issue_counted("anmeldung", "A", "de", at, DAY, None,
+                                                call_orders=orders)
+            assert ahead == store.people_ahead(ticket, at, orders), (order, at)
