@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from pathlib import Path
@@ -46,6 +47,11 @@ from kiosk.theme import HIGH_CONTRAST, LARGE_TEXT_SCALE, STANDARD  # noqa: E402
 
 log = logging.getLogger(__name__)
 
+# Imported after the first frame when the app drives a printer (kiosk run, the demo):
+# python-escpos parses its capability file at import, 0.1-0.4 s on every start, which
+# the first ticket would otherwise pay (devices/printer/render.py imports it late).
+_FIRST_TICKET_MODULES = ("kiosk.devices.printer.escpos_compat",)
+
 # Keys that would leave the kiosk or open Kivy's settings panel: swallowed.
 _BLOCKED_KEYS = {27, 282}  # Escape, F1
 
@@ -67,9 +73,14 @@ class KioskApp(App):
     use_kivy_settings = False
 
     def __init__(self, config: Config, tickets, monotonic=time.monotonic, printer=None,
-                 check_in=None, scans=None, staff=None, intake=None, **kwargs):
+                 check_in=None, scans=None, staff=None, intake=None, build_ahead=True,
+                 **kwargs):
         super().__init__(**kwargs)
         self.kiosk_config = config
+        # build the screens a first tap opens right after the first frame (False: a
+        # screenshot, which shows one screen and is never tapped)
+        self.build_ahead = build_ahead
+        self._ahead_event = None
         self.tickets = tickets  # services.issue_ticket.TicketService
         if printer is not None and hasattr(printer, "add_listener"):
             printer.add_listener(self._on_printer_status)  # called on the printer's thread
@@ -126,12 +137,49 @@ class KioskApp(App):
             heartbeat.frame_drawn()
             systemd_notify.ready()
             systemd_notify.status("running")
+            if self.build_ahead:
+                self._build_ahead(self._first_tap_screens())
 
         Window.bind(on_flip=first_frame)
         interval = systemd_notify.watchdog_interval_s()
         if interval:
             self._watchdog_event = Clock.schedule_interval(
                 lambda _dt: systemd_notify.watchdog_ping(), interval / 2)
+
+    def _first_tap_screens(self) -> list[str]:
+        names = ["services", "ticket"]
+        if self.check_in.enabled:
+            names.append("checkin_scan")
+        if self.intake.enabled:
+            names.append("intake_bring")
+        return names
+
+    def _build_ahead(self, names: list[str]) -> None:
+        """Build these screens (and import what they need) one per frame after the
+        first frame, then import what the first ticket needs: only the start screen is
+        built before it (issue 9 item 3), and a visitor's first tap should not wait
+        for a screen to be built either."""
+        modules = [name for name in _FIRST_TICKET_MODULES if self.printer is not None]
+
+        def build_next(_dt):
+            self._ahead_event = None
+            while names and self.root.manager.has_screen(names[0]):
+                names.pop(0)  # already built: a tap came first
+            if names:
+                self.root.get_screen(names.pop(0))
+            elif modules:
+                # on the UI thread, not a worker: escpos_compat swaps tempfile.mkdtemp
+                # for the import, which no other code may see meanwhile
+                module = modules.pop(0)
+                try:
+                    importlib.import_module(module)
+                except Exception:  # noqa: BLE001 - the ticket says "not printed" then
+                    log.exception("importing %s for the first ticket failed", module)
+            else:
+                return
+            self._ahead_event = Clock.schedule_once(build_next, 0)  # the next frame
+
+        self._ahead_event = Clock.schedule_once(build_next, 0)
 
     def on_stop(self) -> None:
         from kiosk import systemd_notify
@@ -146,6 +194,8 @@ class KioskApp(App):
         """Take this app off the window (tests and screenshots build several in turn)."""
         self._idle_event.cancel()
         self._corner_event.cancel()
+        if self._ahead_event is not None:
+            self._ahead_event.cancel()
         if getattr(self, "_heartbeat_event", None) is not None:
             self._heartbeat_event.cancel()
         if getattr(self, "_watchdog_event", None) is not None:

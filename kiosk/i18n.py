@@ -54,13 +54,44 @@ def is_rtl(code: str) -> bool:
     return LANGUAGES[code].rtl if code in LANGUAGES else False
 
 
+# The fontpkg data package of each family: read directly at start (below).
+FONT_PACKAGES = {"sans": "fontpkg_noto_sans", "arabic": "fontpkg_noto_sans_arabic"}
+
+
 @lru_cache(maxsize=None)
 def font_path(code: str) -> str:
     """Path of the font file that covers the language's script."""
-    import fontpkg  # imported lazily: it scans installed font packages
+    key = LANGUAGES[code].font if code in LANGUAGES else "sans"
+    found = _packaged_font(FONT_PACKAGES[key], FONT_FAMILIES[key])
+    if found is not None:
+        return found
+    import fontpkg  # the general lookup: it scans every installed distribution
 
-    family = FONT_FAMILIES[LANGUAGES[code].font if code in LANGUAGES else "sans"]
-    return str(fontpkg.path(family))
+    return str(fontpkg.path(FONT_FAMILIES[key]))
+
+
+def _packaged_font(package: str, family: str) -> str | None:
+    """The regular file of a family from its own fontpkg data package (its
+    metadata.json, the format fontpkg reads), or None to ask fontpkg. fontpkg.path()
+    imports importlib.metadata and reads the entry points of every installed
+    distribution, twice: 30-70 ms of the start screen's first frame (issue 9 item 3)."""
+    import importlib.resources
+    import json
+
+    try:
+        root = importlib.resources.files(package)
+        meta = json.loads((root / "metadata.json").read_text(encoding="utf-8"))
+        if meta.get("family") != family:
+            return None
+        for entry in meta["files"]:
+            # a variable font covers the regular weight; a static one must be 400
+            if entry.get("style", "normal") == "normal" and (
+                    entry.get("variable") or entry.get("weight") == 400):
+                path = Path(str(root.joinpath(*entry["path"].split("/"))))
+                return str(path) if path.is_file() else None
+    except (ImportError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return None
 
 
 def needs_arabic_font(text: str) -> bool:

@@ -113,7 +113,7 @@ def render_screenshot(config: Config, screen: str, lang: str, out: Path,
         store = SqliteStore(Path(tmp) / "shot.sqlite3", terminal_id=config.terminal_id)
         try:
             app = KioskApp(config, TicketService(config, store, None),
-                           monotonic=frozen_clock())
+                           monotonic=frozen_clock(), build_ahead=False)
             start_embedded(app)
             try:
                 apply_state(app, screen, lang, state)

@@ -9,11 +9,14 @@ import copy
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
 
-from kiosk.domain.intake import Intake, Person
 from kiosk.screens.flow import clear_screens, entered_from, way_back
+
+if TYPE_CHECKING:  # the model is imported when a visitor opens the intake, not at start
+    from kiosk.domain.intake import Intake
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,8 @@ class IntakeController:
         self.came_from = entered_from(self.app.root, FLOW_SCREENS, self.came_from)
         self._wipe()
         self._visit += 1
+        from kiosk.domain.intake import Intake, Person
+
         self.draft = Intake(lang=self.app.lang)
         self.draft.persons.append(Person())
         self.started_at = self.monotonic()
@@ -212,6 +217,8 @@ class IntakeController:
         person's surname (the address is the household's, shared anyway)."""
         if self.draft is None:
             return
+        from kiosk.domain.intake import Person
+
         person = Person()
         self.draft.persons.append(person)
         index = len(self.draft.persons) - 1

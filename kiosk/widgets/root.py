@@ -102,7 +102,8 @@ class KioskRoot(FloatLayout):
         from kiosk.screens.language import LanguageScreen
 
         # only the start screen is built now: the others (and what they import: Babel,
-        # the ticket number's measuring) on first use, so the first frame comes sooner
+        # the ticket number's measuring) after the first frame (KioskApp._build_ahead) or
+        # on first use, so the first frame comes sooner
         self.manager = ScreenManager(transition=NoTransition())
         self.manager.add_widget(LanguageScreen(name="language"))
         self.ids.body.add_widget(self.manager, index=1)

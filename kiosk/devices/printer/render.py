@@ -8,7 +8,6 @@ from __future__ import annotations
 import textwrap
 
 from kiosk.bidi import RTL, has_strong
-from kiosk.devices.printer import escpos_compat
 from kiosk.devices.printer.profiles import CODE_PAGE_PREFERENCE, PrinterProfile
 from kiosk.devices.printer.raster import LINE_GAP_EM, font_px, render_lines
 from kiosk.devices.printer.wrap import glue, unglue
@@ -122,6 +121,11 @@ def native_qr(data: str, module_size: int) -> bytes:
 
 
 def render_document(doc: Document, profile: PrinterProfile) -> bytes:
+    # imported at the first ticket (the app imports it in the idle time after its first
+    # frame): python-escpos parses its capability file on every start, 0.1-0.4 s that
+    # the start screen does not wait for (issue 9 item 3)
+    from kiosk.devices.printer import escpos_compat
+
     printer = escpos_compat.byte_collector(profile.escpos_profile, profile.dots_per_line)
     printer._raw(ESC + b"@")  # INIT: printer back to its defaults (code page included)
     fmt = _Format(printer)
