@@ -289,7 +289,8 @@ def test_two_person_intake_in_german_to_the_printed_receipt(intake_app, tmp_path
     # before the button's place is read (a loaded machine showed the tap miss it)
     step(3)
     tap(receipt.ids.finish)
-    assert app.root.current == "language" and app.intake.reference is None
+    assert wait_until(lambda: app.root.current == "language", timeout_s=5), app.root.current
+    assert app.intake.reference is None
 
 
 def test_one_person_intake_in_arabic(intake_app, tmp_path):
