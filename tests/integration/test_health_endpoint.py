@@ -294,10 +294,15 @@ def test_a_day_of_tickets_leaves_no_ticket_in_any_answer(config, data_dir, serve
             assert tickets.print_ticket(ticket).printed
         QueueOperations(config, terminal.store).call_next("3", ["anmeldung"])
         server = serve(data_dir / "state.json", "--token-file", str(token_file))
+        # the store's figures and the print results reach the snapshot on their own
+        # paths: wait for both
         assert wait_for(lambda: 'kiosk_tickets_issued_total{service="anmeldung"} 2.0'
                         in server.get("/metrics")[2].decode(), 20)
+        assert wait_for(lambda: 'kiosk_print_jobs_total{result="printed"} 3.0'
+                        in server.get("/metrics")[2].decode(), 20), [
+            line for line in server.get("/metrics")[2].decode().splitlines()
+            if line.startswith("kiosk_print_jobs_total")]
         text = server.get("/metrics")[2].decode()
-        assert 'kiosk_print_jobs_total{result="printed"} 3.0' in text
         assert 'kiosk_queue_waiting{service="anmeldung"} 1.0' in text
         bodies = [server.get(path, token=TOKEN)[2].decode()
                   for path in ("/health", "/ready", "/metrics", "/status")]
