@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui import layout_checks, sweep
+from tests.ui.conftest import HEIGHT, WIDTH
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,6 @@ def sweep_app(tmp_path_factory):
     from kiosk.store.sqlite import SqliteStore
     from kiosk.ui_runner import frozen_clock
 
-    size = tuple(Window.size)
     config = sweep.sweep_config()
     store = SqliteStore(tmp_path_factory.mktemp("sweep") / "sweep.sqlite3", terminal_id="ui")
     tickets = TicketService(config, store, None, clock=lambda: sweep.SUNDAY)
@@ -28,7 +28,10 @@ def sweep_app(tmp_path_factory):
     yield app
     app.detach()
     store.close()
-    Window.size = size  # the other UI tests expect the conftest's window
+    # the other UI tests expect the conftest's window: its configured size, not the one
+    # read at the start (a window not shown yet still reports Kivy's 800x600, and the UI
+    # tests after the sweep in the same process then ran in that window and failed)
+    Window.size = (WIDTH, HEIGHT)
 
 
 def _number_screen(state: str) -> str:
