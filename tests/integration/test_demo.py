@@ -32,3 +32,16 @@ def test_demo_walks_through_a_visit_offscreen(tmp_path):
     assert "checked in booking 204517: T001, slot" in result.stdout
     assert (out / "tickets" / "ticket-0002.png").exists()
     assert (out / "checkin.keys").stat().st_mode & 0o077 == 0
+
+
+def test_a_second_demo_run_on_the_same_day_ends_well_too(tmp_path):
+    """The demo's folder keeps its store: run again the same day, the booking it checks in
+    is already checked in (same number, nothing printed twice) and the run still ends 0."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    out = tmp_path / "demo"
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-c", NO_PYTEST, str(out)], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert "was checked in by an earlier demo run today: T001 again" in result.stdout
+    assert "issued A002, printed" in result.stdout
