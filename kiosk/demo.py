@@ -126,6 +126,7 @@ def _walk_through(config, out: Path, printer, display, lang: str) -> int:
     from kiosk.wiring import Terminal
 
     print("kiosk demo: no display found, walking through one visit offscreen")
+    before = {p.name for p in (out / "tickets").glob("*.png")}
     terminal = Terminal(config)
     try:
         app = start_embedded(KioskApp(config, terminal.tickets, printer=terminal.printer,
@@ -156,7 +157,8 @@ def _walk_through(config, out: Path, printer, display, lang: str) -> int:
         app.detach()
     finally:
         terminal.close()
-    previews = sorted((out / "tickets").glob("*.png"))
+    # this run's pictures only: an earlier run today left its own in the same folder
+    previews = [p for p in sorted((out / "tickets").glob("*.png")) if p.name not in before]
     print(f"kiosk demo: issued {ticket.number}, "
           f"{'printed' if ticket.printed else 'NOT printed'}; "
           f"call-up display shows: {' | '.join(display.shown) or 'nothing'}")

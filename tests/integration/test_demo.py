@@ -45,3 +45,6 @@ def test_a_second_demo_run_on_the_same_day_ends_well_too(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     assert "was checked in by an earlier demo run today: T001 again" in result.stdout
     assert "issued A002, printed" in result.stdout
+    # the walk-in's picture of this run, and no appointment picture (nothing printed)
+    assert "ticket preview" in result.stdout and "appointment ticket preview" not in result.stdout
+    assert "ticket-0003.png" in result.stdout
