@@ -12,7 +12,7 @@ import threading
 from kivy.clock import Clock
 
 from kiosk.devices.scanner.handoff import ScanHandoff
-from kiosk.screens.flow import clear_screens, entered_from, way_back
+from kiosk.screens.flow import FlowWorker, clear_screens, entered_from, way_back
 from kiosk.services.check_in_result import CheckInOutcome, CheckInResult
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 FLOW_SCREENS = ("checkin_scan", "checkin_keypad", "checkin_result", "checkin_ticket")
 
 
-class CheckIn:
+class CheckIn(FlowWorker):
     def __init__(self, app, service=None, scans: ScanHandoff | None = None) -> None:
         self.app = app
         self.service = service  # services.check_in.CheckInService; None: nothing to check
@@ -131,22 +131,10 @@ class CheckIn:
             log.info("check-in: %s", result.outcome.value)
             self._on_ui(visit, self._show_result, result, lang)
             if result.outcome is CheckInOutcome.CHECKED_IN:
-                try:
-                    report = self.service.print_ticket(result)
-                except Exception as err:  # noqa: BLE001
-                    log.error("printing the check-in ticket crashed: %s", type(err).__name__)
-                    report = None
-                self._on_ui(visit, self._show_printed, bool(report and report.printed))
+                self._print_and_report(visit, lambda: self.service.print_ticket(result),
+                                       "check-in ticket")
         finally:
             self._busy.release()
-
-    def _on_ui(self, visit: int, func, *args) -> None:
-        def run(_dt):
-            # a result for a visitor who has gone (idle reset) is not shown to the next
-            if not self._stopped and visit == self._visit and self.app.root is not None:
-                func(*args)
-
-        Clock.schedule_once(run, 0)
 
     def _show_result(self, result: CheckInResult, lang: str) -> None:
         root = self.app.root

@@ -1,9 +1,15 @@
 """What the visitor flows (check-in, the Anmeldung intake) share: where a flow was
-entered from, where leaving it leads, and clearing a flow's screens for the next visitor."""
+entered from, where leaving it leads, clearing a flow's screens for the next visitor, and
+handing a worker's results (and its print's outcome) back to the UI thread."""
 
 from __future__ import annotations
 
-from typing import Iterable
+import logging
+from typing import Callable, Iterable
+
+from kivy.clock import Clock
+
+log = logging.getLogger(__name__)
 
 # the screens a flow is entered from and returns to; from anywhere else it returns to
 # the start
@@ -29,3 +35,25 @@ def clear_screens(root, names: Iterable[str]) -> None:
     for name in names:
         if root.manager.has_screen(name):
             root.get_screen(name).clear()
+
+
+class FlowWorker:
+    """The worker-to-UI hand-off of a flow's controller. The controller keeps `app`,
+    `_visit` (a new number per visitor) and `_stopped`, and has `_show_printed(bool)`."""
+
+    def _on_ui(self, visit: int, func, *args) -> None:
+        def run(_dt):
+            # a result for a visitor who has gone (idle reset) is not shown to the next
+            if not self._stopped and visit == self._visit and self.app.root is not None:
+                func(*args)
+
+        Clock.schedule_once(run, 0)
+
+    def _print_and_report(self, visit: int, print_call: Callable, what: str) -> None:
+        """Print in the worker; the UI hears whether it came out (a crash: it did not)."""
+        try:
+            report = print_call()
+        except Exception as err:  # noqa: BLE001 - a visitor never sees a traceback
+            log.error("printing the %s crashed: %s", what, type(err).__name__)
+            report = None
+        self._on_ui(visit, self._show_printed, bool(report and report.printed))

@@ -11,9 +11,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from kivy.clock import Clock
-
-from kiosk.screens.flow import clear_screens, entered_from, way_back
+from kiosk.screens.flow import FlowWorker, clear_screens, entered_from, way_back
 
 if TYPE_CHECKING:  # the model is imported when a visitor opens the intake, not at start
     from kiosk.domain.intake import Intake
@@ -33,7 +31,7 @@ def rules_module():
     return intake_rules
 
 
-class IntakeController:
+class IntakeController(FlowWorker):
     def __init__(self, app, service=None, monotonic=time.monotonic) -> None:
         self.app = app
         self.service = service  # services.intake.IntakeService; None: not offered
@@ -308,21 +306,10 @@ class IntakeController:
                 return
             log.info("intake stored: %d person(s)", len(intake.persons))
             self._on_ui(visit, self._show_receipt, submission.reference)
-            try:
-                report = self.service.print_receipt(submission, lang)
-            except Exception as err:  # noqa: BLE001
-                log.error("printing the intake receipt crashed: %s", type(err).__name__)
-                report = None
-            self._on_ui(visit, self._show_printed, bool(report and report.printed))
+            self._print_and_report(visit, lambda: self.service.print_receipt(submission, lang),
+                                   "intake receipt")
         finally:
             self._busy.release()
-
-    def _on_ui(self, visit: int, func, *args) -> None:
-        def run(_dt):
-            if not self._stopped and visit == self._visit and self.app.root is not None:
-                func(*args)
-
-        Clock.schedule_once(run, 0)
 
     def _show_receipt(self, reference: str) -> None:
         # sealed and stored: the draft is wiped now, only the reference stays
