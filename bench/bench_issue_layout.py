@@ -37,10 +37,9 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-from _common import REPO, emit, log, median
+from _common import emit, log, median
 
-sys.path.insert(0, str(REPO))
-from kiosk.store.schema import migrate  # noqa: E402  (the v8 schema as shipped)
+from kiosk.store.schema import migrate  # the schema as shipped (v8 when this was written)
 
 DAY = date(2026, 11, 24)
 COLUMNS = """business_day TEXT NOT NULL, service TEXT NOT NULL, prefix TEXT NOT NULL,
@@ -58,7 +57,7 @@ INSERT = ("INSERT INTO ticket (id, business_day, service, prefix, seq, number, r
 V8_LAST = "SELECT COALESCE(MAX(seq), 0) FROM ticket WHERE business_day = ? AND prefix = ?"
 
 LABELS = {
-    "v8": "v8 as shipped: rowid + UNIQUE (day, prefix, seq) + ticket_state",
+    "v8": "as shipped (v8): rowid + UNIQUE (day, prefix, seq) + ticket_state",
     "v8-no-state": "v8 without ticket_state",
     "key-without-rowid": "WITHOUT ROWID, PRIMARY KEY (day, prefix, seq); id from the key",
     "key-rowid": "rowid = (day ordinal x 26 + letter) x 1000 + seq",
