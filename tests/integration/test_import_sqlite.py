@@ -191,3 +191,23 @@ def test_what_is_not_a_queue_file_or_not_a_postgres_server_is_one_line(tmp_path,
                 str(sqlite_config), env_dir=tmp_path)
     assert out.returncode == 2 and "PostgreSQL" in out.stderr and \
         len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_a_file_of_an_older_kiosk_is_read_as_it_is_and_left_so(tmp_path, server_store):
+    """A terminal of the first release (schema version 1): its file is brought to this
+    kiosk's schema in memory only; the copy has the day's tickets and calls."""
+    import sqlite3
+
+    from kiosk.store.import_sqlite import import_sqlite
+    from tests.unit.test_store_schema import DAY, _release_1_file
+
+    file = tmp_path / "old.sqlite3"
+    _release_1_file(file)
+    report = import_sqlite(file, server_store, utc_now(), DAY)
+    assert (report.tickets, report.prefixes, report.already) == (3, ["A"], False)
+    assert _numbers(server_store, DAY) == [("A001", "done"), ("A002", "called"),
+                                           ("A003", "waiting")]
+    assert server_store.service_times_s("anmeldung", DAY) == [360.0]
+    with sqlite3.connect(file) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert import_sqlite(file, server_store, utc_now(), DAY).already
