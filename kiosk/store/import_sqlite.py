@@ -56,23 +56,31 @@ def read_file(path: Path) -> sqlite3.Connection:
     is opened read-only and never changed."""
     if not path.is_file():
         raise ImportRefused(f"{path}: no such file")
+    copy = sqlite3.connect(":memory:", isolation_level=None)
     try:
         src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
         try:
-            copy = sqlite3.connect(":memory:", isolation_level=None)
             src.backup(copy)
         finally:
             src.close()
+        tables = {r[0] for r in copy.execute("SELECT name FROM sqlite_master "
+                                             "WHERE type = 'table'")}
+        if "ticket" not in tables:  # migrate() would make an empty queue of it
+            raise ImportRefused(f"{path}: " + ("another program's database, not a "
+                                               "terminal's queue" if tables else
+                                               "an empty file, not a terminal's queue"))
         copy.execute("BEGIN")
         migrate(copy, path)
         copy.execute("COMMIT")
-        if copy.execute("SELECT 1 FROM sqlite_master WHERE name = 'ticket'").fetchone() \
-                is None:
-            raise ImportRefused(f"{path}: an empty file, not a terminal's queue")
     except sqlite3.Error as err:
+        copy.close()
         raise ImportRefused(f"{path}: not readable as a kiosk queue file ({err})") from None
     except StoreError as err:  # a newer kiosk's file, or another program's
+        copy.close()
         raise ImportRefused(str(err)) from None
+    except ImportRefused:
+        copy.close()
+        raise
     return copy
 
 

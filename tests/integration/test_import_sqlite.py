@@ -174,6 +174,8 @@ def test_a_day_the_server_already_numbers_with_the_same_prefix_is_refused(
 
 def test_what_is_not_a_queue_file_or_not_a_postgres_server_is_one_line(tmp_path,
                                                                        server_config):
+    import sqlite3
+
     junk = tmp_path / "notes.sqlite3"
     junk.write_bytes(b"this is not a database" * 100)
     out = kiosk("serve", "import-sqlite", "--from", str(junk), "--config",
@@ -183,6 +185,18 @@ def test_what_is_not_a_queue_file_or_not_a_postgres_server_is_one_line(tmp_path,
     out = kiosk("serve", "import-sqlite", "--from", str(tmp_path / "missing.sqlite3"),
                 "--config", str(server_config), env_dir=tmp_path)
     assert out.returncode == 1 and "no such file" in out.stderr
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE note (text TEXT)")
+    for path, words in ((empty, "an empty file"), (other, "another program's database")):
+        before = path.read_bytes()
+        out = kiosk("serve", "import-sqlite", "--from", str(path), "--config",
+                    str(server_config), env_dir=tmp_path)
+        assert out.returncode == 1 and words in out.stderr, out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+        assert path.read_bytes() == before
     sqlite_config = tmp_path / "terminal.toml"
     sqlite_config.write_text(MINIMAL_CONFIG.replace("{printer_path}",
                                                     str(tmp_path / "p.bin")),
