@@ -1,5 +1,6 @@
-"""`kiosk serve`: the office server (uvicorn, one worker) and its device tokens
-(`kiosk serve token add|list|remove`). Exit 0 / 1 operational (one line) / 2 config."""
+"""`kiosk serve`: the office server (uvicorn, one worker), its device tokens
+(`kiosk serve token add|list|remove`) and moving a terminal's own queue onto it
+(`kiosk serve import-sqlite`). Exit 0 / 1 operational (one line) / 2 config."""
 
 from __future__ import annotations
 
@@ -36,6 +37,18 @@ def add_serve_parser(sub, with_config) -> None:
     r = token_parser("remove", "revoke a device's token")
     r.add_argument("name")
     r.set_defaults(func=cmd_token_remove)
+    m = tokens.add_parser(
+        "import-sqlite", help="copy a terminal's own SQLite queue (today's tickets, "
+                              "check-ins, bookings, statistics) into the server's "
+                              "PostgreSQL store, once")
+    m.add_argument("--from", dest="source", required=True, metavar="FILE",
+                   help="the terminal's queue file (its kiosk stopped)")
+    m.add_argument("--config", default=argparse.SUPPRESS,
+                   help="the server's configuration file (default: $KIOSK_CONFIG or "
+                        "config/kiosk.toml)")
+    m.add_argument("--dry-run", action="store_true",
+                   help="check and count, copy nothing")
+    m.set_defaults(func=cmd_import_sqlite)
 
 
 def _tokens(args):
@@ -89,6 +102,52 @@ def cmd_token_remove(args) -> int:
     if not removed:
         raise Failure(f"no device named {args.name!r}")
     print(f"removed {args.name}")
+    return 0
+
+
+def cmd_import_sqlite(args) -> int:
+    from pathlib import Path
+
+    from kiosk.cli import Failure, UsageError, _load
+    from kiosk.domain.clock import business_day, utc_now
+    from kiosk.services.staff import NOTICE_KEY, SERVICE_PREFIX
+    from kiosk.store.errors import StoreError
+    from kiosk.store.import_sqlite import ImportRefused, import_sqlite
+    from kiosk.wiring import open_store
+
+    config = _load(args.config)
+    if config.store.backend != "postgres":
+        raise UsageError(f"import-sqlite copies into the server's PostgreSQL store, but "
+                         f"[store] backend is {config.store.backend!r}")
+    source = Path(args.source)
+    now = utc_now()
+    try:
+        store = open_store(config)
+    except StoreError as err:
+        raise Failure(str(err)) from err
+    try:
+        # closed services and the notice are the office's; the PIN lockout and "out of
+        # service" belong to the terminal and stay there
+        report = import_sqlite(source, store, now, business_day(now), dry_run=args.dry_run,
+                               setting_keys=lambda k: k.startswith(SERVICE_PREFIX)
+                               or k == NOTICE_KEY)
+    except (ImportRefused, StoreError) as err:
+        raise Failure(str(err)) from err
+    finally:
+        store.close()
+    if report.already:
+        print(f"{source}: copied to the server before (file {report.source_id}); "
+              f"nothing copied again")
+        return 0
+    verb = "would copy" if report.dry_run else "copied"
+    print(f"{source}: {verb} {report.tickets} tickets of {report.day} "
+          f"({', '.join(report.prefixes) or 'no prefix'}), {report.checkins} check-ins, "
+          f"{report.bookings} bookings, {report.stat_rows} statistics rows, "
+          f"{report.settings} staff settings")
+    if report.sealed_left:
+        print(f"kiosk: {report.sealed_left} sealed intakes stay in {source} (never "
+              f"copied): export them from it with `kiosk intake export REF --store {source}`",
+              file=sys.stderr)
     return 0
 
 

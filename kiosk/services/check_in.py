@@ -115,6 +115,12 @@ class CheckInService:
                                  slot=booking.start)
         held = self.store.checked_in_ticket(booking.reference)
         if held is not None:
+            if booking.status is BookingStatus.MISSED:
+                # the booking system gave the visit up after our check-in (ZMS: called
+                # at a counter, did not come): the number held here leads nowhere now,
+                # so the answer is a missed appointment's, with a walk-in ticket instead
+                return CheckInResult(CheckInOutcome.TOO_LATE, service=service.id,
+                                     slot=booking.start)
             return self._already(held, now)
         rules = service.appointments or ServiceAppointments(prefix="T")
         if at < now and booking.status is BookingStatus.MISSED:

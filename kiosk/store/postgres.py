@@ -515,6 +515,7 @@ class PostgresStore(PostgresServerOps):
             conn.execute("INSERT INTO checkin (reference, ticket_id, business_day, "
                          "checked_in_at) VALUES (%s,%s,%s,%s)",
                          (booking.reference, ticket_id, day, now))
+            _unmiss(conn, booking.reference)
             conn.execute("UPDATE appointment SET status = %s WHERE reference = %s",
                          (BookingStatus.CHECKED_IN.value, booking.reference))
             if timing:
@@ -669,6 +670,21 @@ def _count(conn: psycopg.Connection, day: date, service: str, outcome: str,
     conn.execute("INSERT INTO checkin_stat AS s (business_day, service, outcome, count) "
                  "VALUES (%s, %s, %s, %s) ON CONFLICT (business_day, service, outcome) "
                  "DO UPDATE SET count = s.count + excluded.count", (day, service, outcome, n))
+
+
+def _unmiss(conn: psycopg.Connection, reference: str) -> None:
+    """As the SQLite store: a missed booking that checks in after all takes back the
+    no-show _mark_missed counted (the visit is counted once, as checked in)."""
+    row = conn.execute("SELECT service, start FROM appointment WHERE reference = %s AND "
+                       "status = %s FOR UPDATE", (reference, BookingStatus.MISSED.value)
+                       ).fetchone()
+    if row is None:
+        return
+    key = (business_day(row[1]), row[0], "no_show")
+    conn.execute("UPDATE checkin_stat SET count = count - 1 WHERE business_day = %s AND "
+                 "service = %s AND outcome = %s", key)
+    conn.execute("DELETE FROM checkin_stat WHERE business_day = %s AND service = %s AND "
+                 "outcome = %s AND count <= 0", key)
 
 
 def _mark_missed(conn: psycopg.Connection, before_day: date | None, now: datetime | None,

@@ -658,6 +658,7 @@ class SqliteStore(IntakeSqlite):
             db.execute("INSERT INTO checkin (reference, ticket_id, business_day, "
                        "checked_in_at) VALUES (?,?,?,?)",
                        (booking.reference, ticket_id, day_text, issued_at))
+            _unmiss(db, booking.reference)
             db.execute("UPDATE appointment SET status = ? WHERE reference = ?",
                        (BookingStatus.CHECKED_IN.value, booking.reference))
             if timing:
@@ -750,6 +751,22 @@ def _count(db: sqlite3.Connection, day_text: str, service: str, outcome: str,
     db.execute("INSERT INTO checkin_stat (business_day, service, outcome, count) "
                "VALUES (?,?,?,?) ON CONFLICT (business_day, service, outcome) "
                "DO UPDATE SET count = count + excluded.count", (day_text, service, outcome, n))
+
+
+def _unmiss(db: sqlite3.Connection, reference: str) -> None:
+    """A booking marked missed that checks in after all (a scan in time replayed from a
+    terminal's outbox) takes its no-show back: the visit is counted once, as checked in.
+    Taken from the day and service _mark_missed counted it under."""
+    row = db.execute("SELECT service, start FROM appointment WHERE reference = ? AND "
+                     "status = ?", (reference, BookingStatus.MISSED.value)).fetchone()
+    if row is None:
+        return
+    key = (business_day(_dt(row[1])).isoformat(), row[0], "no_show")
+    db.execute("UPDATE checkin_stat SET count = count - 1 WHERE business_day = ? AND "
+               "service = ? AND outcome = ?", key)
+    # no row of 0: the figures list what happened, and nothing else
+    db.execute("DELETE FROM checkin_stat WHERE business_day = ? AND service = ? AND "
+               "outcome = ? AND count <= 0", key)
 
 
 def _mark_missed(db: sqlite3.Connection, before_day: str | None, now: datetime | None,

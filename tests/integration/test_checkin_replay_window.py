@@ -198,3 +198,33 @@ def test_the_replay_of_a_check_in_that_did_arrive_gets_its_first_answer(server, 
                           key="k-300001")
     assert again.status_code == 200 and again.json() == first.json()
     assert again.headers.get("Idempotent-Replayed") == "true"
+
+
+@pytest.mark.parametrize("server", ["sqlite", "postgres"], indirect=True)
+def test_a_missed_booking_checked_in_by_the_replay_is_counted_once(server, terminal, clock):
+    """The counter's call counted the booking as a no-show; the replayed check-in of the
+    scan in time takes that back: the store's figures (the metrics' and the staff
+    screen's source) and the statistics export count the visit once, as checked in."""
+    from kiosk.domain.clock import business_day
+    from kiosk.store.replay import ReplayWorker
+
+    checkin, link = terminal
+    clock.now += timedelta(minutes=5)  # 09:05, in the window
+    checkin.check_in(REF, "de", typed=True)
+    clock.advance(hours=1)
+    server.start()
+    requests.post(f"{server.url}/api/v1/counters/1/call", json={},
+                  headers=server.headers("counter"), timeout=10)
+    day = business_day(clock.now)
+    assert ("anmeldung", "no_show", 1) in server.store.checkin_stats(day)  # the fault
+    assert ReplayWorker(link.outbox, link.client).replay_once()
+    assert server.store.checked_in_ticket(REF) is not None
+    outcomes = {outcome: n for _service, outcome, n in server.store.checkin_stats(day)}
+    assert outcomes == {"checked_in_on_time": 1}, outcomes
+    r = requests.get(f"{server.url}/api/v1/statistics.csv",
+                     params={"from": day.isoformat(), "to": day.isoformat()},
+                     headers=server.headers("counter"), timeout=10)
+    assert r.status_code == 200, r.text
+    rows = [line.split(",") for line in r.text.splitlines()]
+    row = dict(zip(rows[0], next(x for x in rows[1:] if x[1] == "anmeldung")))
+    assert (row["checkins"], row["no_show"]) == ("1", "0"), row

@@ -78,3 +78,26 @@ def test_booking_system_gone_is_unreachable_and_issues_nothing(tmp_path, store, 
     result = service.check_in(_link(url, 4711001), "de")
     assert result.outcome is CheckInOutcome.UNREACHABLE
     assert store.checked_in_ticket("4711001") is None
+
+
+def test_a_booking_zms_reports_missed_after_the_check_in_is_too_late(tmp_path, store, fake):
+    """Checked in here, then ZMS marks the process missed (called at a counter, did not
+    come): the number the terminal holds no longer leads to a counter. A scan now gets
+    the missed appointment's answer (too late, a walk-in ticket instead), not "you are
+    already checked in, your number is T001"; ZMS is not queued again."""
+    from kiosk.services.check_in_text import reason_text
+
+    fake.add(process(4711001, KEY, date=int(SLOT.timestamp())))
+    service = _service(tmp_path, store, fake.url)
+    assert service.check_in(_link(fake.url, 4711001), "de").number == "T001"
+    fake.set_status(4711001, "missed")
+    service.clock.advance(minutes=20)
+    result = service.check_in(_link(fake.url, 4711001), "de")
+    assert result.outcome is CheckInOutcome.TOO_LATE, result
+    assert result.number is None and result.slot == SLOT and result.service == "anmeldung"
+    assert reason_text(result, "de") == ("Für Ihren Termin um 10:30 ist es zu spät. Sie "
+                                         "können stattdessen eine Wartemarke ohne Termin "
+                                         "ziehen.")
+    assert fake.count("POST", "queued") == 1 and fake.status(4711001) == "missed"
+    walk_in = service.walk_in_instead(result, "de")
+    assert walk_in.ticket.number.startswith("A")
