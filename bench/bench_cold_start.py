@@ -26,9 +26,17 @@ its CPU time (process_time: all threads, Mesa's llvmpipe included) for the same 
 which holds on a shared machine where the wall times mostly measure waiting for a core.
 Median of 5 runs each after one warm-up run each (page cache, Kivy home, font caches);
 headless rendering is Mesa on the CPU (no GPU on this machine).
+
+The kiosk package measured is first made what `pip install` leaves (deploy/README.md):
+its modules byte-compiled (pip compiles a wheel's .py at install; Kivy's were, so a
+PYTHONDONTWRITEBYTECODE=1 shell would otherwise make only the kiosk compile its ~100
+modules from source on every start) and its catalogs compiled to .mo (setup.py does at
+install; a `git archive` snapshot has only the .po, which the app then compiles with
+Babel at every start). Both are written next to the sources (__pycache__/, *.mo: both
+ignored by git); --as-is measures the package as it is.
 Targets: build + first frame to PNG <= 0.6 s (import reported separately); issue 9
 item 3: build + first frame <= 1.4x the bare app, as the median of the same run's pairs.
-Run: .venv/bin/python bench/bench_cold_start.py [--runs N]
+Run: .venv/bin/python bench/bench_cold_start.py [--runs N] [--as-is]
 """
 
 from __future__ import annotations
@@ -136,6 +144,43 @@ def child_bare(out: Path) -> dict:
     return t
 
 
+def measured_package(env: dict) -> Path:
+    """The folder of the kiosk package the children import (PYTHONPATH first)."""
+    proc = subprocess.run([sys.executable, "-c", "import kiosk; print(kiosk.__file__)"],
+                          capture_output=True, text=True, env=env, check=True,
+                          cwd=tempfile.gettempdir())
+    return Path(proc.stdout.strip()).parent
+
+
+def prepare_as_installed(package: Path) -> list[str]:
+    """Byte-compile the package and compile its catalogs, as `pip install` does (see the
+    module docstring); returns what was done, for the notes."""
+    import compileall
+
+    done = []
+    # compileall writes even under PYTHONDONTWRITEBYTECODE (which only stops imports)
+    if not compileall.compile_dir(str(package), quiet=1):
+        raise RuntimeError(f"byte-compiling {package} failed")
+    done.append(f"byte-compiled {package}")
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = []
+    for root in (package / "locales", package.parent / "locales"):  # wheel / source tree
+        for po in sorted(root.glob("*/LC_MESSAGES/kiosk.po")):
+            mo = po.with_suffix(".mo")
+            if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
+                continue
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=po.parent.parent.name)
+            with mo.open("wb") as out:
+                write_mo(out, catalog)
+            compiled.append(po.parent.parent.name)
+    if compiled:
+        done.append(f"compiled the catalogs ({', '.join(compiled)}) to .mo")
+    return done
+
+
 def spawn(kind: str, out: Path) -> dict:
     env = dict(os.environ)
     env.pop("DISPLAY", None)
@@ -181,6 +226,9 @@ def main() -> None:
     parser.add_argument("--child", choices=("kiosk", "bare"))
     parser.add_argument("--out")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--as-is", action="store_true",
+                        help="measure the kiosk package without byte-compiling it or "
+                             "compiling its catalogs first")
     args = parser.parse_args()
     if args.child:
         fn = child_kiosk if args.child == "kiosk" else child_bare
@@ -189,6 +237,9 @@ def main() -> None:
 
     from _common import emit, log, median, row, verdict
 
+    prepared = [] if args.as_is else prepare_as_installed(measured_package(dict(os.environ)))
+    for what in prepared:
+        log(f"[cold] {what}")
     results: dict[str, list[dict]] = {"kiosk": [], "bare": []}
     cli: list[float] = []
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-cold-") as tmp_name:
@@ -250,7 +301,11 @@ def main() -> None:
                     f"{median(cli) * 1000:.0f} ms median of {len(cli)} "
                     f"({min(cli) * 1000:.0f}–{max(cli) * 1000:.0f} ms)"))
     notes = ["cold start: one uncounted warm-up run each first; fresh Python process per "
-             "run; SDL offscreen + Mesa software GL (no GPU); DISPLAY unset"]
+             "run; SDL offscreen + Mesa software GL (no GPU); DISPLAY unset",
+             "kiosk package as installed: " + ("; ".join(prepared) if prepared else
+                                               "byte-code and catalogs already compiled")
+             if not args.as_is else "kiosk package as it is (--as-is): "
+             f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}"]
     emit(rows, notes)
 
 

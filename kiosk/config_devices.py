@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 from typing import Any
@@ -223,6 +222,8 @@ def check_serial_url(r: Reader, path: tuple, device: Any) -> None:
     if scheme in unusable:
         r.error(path, f"URL scheme '{scheme}://' cannot be used here: {unusable[scheme]}")
         return
+    import difflib  # only for a mistake: not on every start's path (issue 9 item 3)
+
     close = difflib.get_close_matches(scheme, usable, n=1)
     hint = f"did you mean '{close[0]}://'? " if close else ""
     r.error(path, f"unknown URL scheme '{scheme}://': {hint}(pyserial knows "

@@ -3,7 +3,6 @@ FILE:LINE: key: message problems the configuration reports all at once."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +40,8 @@ def key_label(path: tuple, labels: dict[tuple, str] | None = None) -> str:
 
 def did_you_mean(word: str, candidates, shown=None) -> str:
     """ "; did you mean 'x'?" for the closest candidate, else ""."""
+    import difflib  # only for a mistake: not on every start's path (issue 9 item 3)
+
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     if not close:
         return ""
