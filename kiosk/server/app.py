@@ -218,9 +218,11 @@ class _TerminalStore:
 
 def create_app(config: Config, store, tokens: TokenFile | None = None,
                bus: CallBus | None = None, clock: Callable[[], datetime] = utc_now,
-               idempotency: Idempotency | None = None) -> FastAPI:
+               idempotency: Idempotency | None = None, fast_issue: bool = True) -> FastAPI:
     """The app over an open store; tokens from [server] tokens_file and the kept
-    Idempotency-Key answers in the data dir unless given."""
+    Idempotency-Key answers in the data dir unless given. `fast_issue`: an ordinary
+    POST /api/v1/tickets is answered ahead of FastAPI's routing (kiosk.server.fast_issue;
+    False: by the route alone, as the tests compare)."""
     if idempotency is None:
         from kiosk.paths import data_dir
 
@@ -232,7 +234,6 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
                               "of one office. Authorization: Bearer <device token>.")
     app.state.server = server
     _install_errors(app)
-    app.add_middleware(_Unexpected)
 
     # async (on the event loop, no threadpool hop per request): a stat of the tokens
     # file and a hash; the file itself is read only when it changed
@@ -286,14 +287,31 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
 
     pages.add_pages(app, server, role)
     signs.attach(app, server)
+    if fast_issue:
+        from kiosk.server.fast_issue import IssueFastPath
+
+        # added before _Unexpected, so inside it: an exception the fast path does not
+        # answer itself becomes the logged 500 of any route
+        app.add_middleware(IssueFastPath, server=server, answer=routes.issue_answer)
+    app.add_middleware(_Unexpected)
     return app
+
+
+def api_error_answer(err: ApiError) -> JSONResponse:
+    return JSONResponse(_body(err.error, err.reason, err.detail), err.status,
+                        headers=err.headers)
+
+
+def store_error_answer(err: StoreError, path: str) -> JSONResponse:
+    log.error("store: %s (%s)", err.kind, path)
+    return JSONResponse(_body("store_unavailable", "the queue cannot be read or written "
+                              "now; try again"), 503)
 
 
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, err: ApiError):
-        return JSONResponse(_body(err.error, err.reason, err.detail), err.status,
-                            headers=err.headers)
+        return api_error_answer(err)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, err: RequestValidationError):
@@ -312,9 +330,7 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, err: StoreError):
-        log.error("store: %s (%s)", err.kind, request.url.path)
-        return JSONResponse(_body("store_unavailable", "the queue cannot be read or written "
-                                  "now; try again"), 503)
+        return store_error_answer(err, request.url.path)
 
 
 
