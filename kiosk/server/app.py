@@ -128,26 +128,49 @@ class _ServerTickets(TicketService):
         return Availability.OPEN
 
 
+class _Kept:
+    """Values read again after `ttl_s`, one reader at a time per key: while a value is
+    being read again, the other requests take the one kept (a second old at most)
+    instead of all asking the store at once -- at saturation every worker thread
+    found the value expired at the same moment and read it too."""
+
+    def __init__(self, ttl_s: float, monotonic=time.monotonic) -> None:
+        self.ttl_s, self.monotonic = ttl_s, monotonic
+        self._lock = threading.Lock()
+        self._kept: dict[object, tuple[float, object]] = {}
+        self._reading: set = set()
+
+    def get(self, key, read):
+        now = self.monotonic()
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and (now - kept[0] < self.ttl_s or key in self._reading):
+                return kept[1]
+            self._reading.add(key)
+        try:
+            value = read()
+        finally:
+            with self._lock:
+                self._reading.discard(key)
+        with self._lock:
+            if len(self._kept) > 1000:  # services x days: old days go
+                self._kept.clear()
+            self._kept[key] = (now, value)
+        return value
+
+
 class _CachedSettings:
     """A staff store whose settings() is read again after `ttl_s`."""
 
-    def __init__(self, staff, ttl_s: float = 1.0) -> None:
-        self._staff, self.ttl_s = staff, ttl_s
-        self._lock = threading.Lock()
-        self._read_at, self._value = float("-inf"), None
+    def __init__(self, staff, ttl_s: float = 1.0, monotonic=time.monotonic) -> None:
+        self._staff = staff
+        self._kept = _Kept(ttl_s, monotonic)
 
     def __getattr__(self, name: str):
         return getattr(self._staff, name)
 
     def settings(self):
-        now = time.monotonic()
-        with self._lock:
-            if now - self._read_at < self.ttl_s:
-                return self._value
-        value = self._staff.settings()
-        with self._lock:
-            self._value, self._read_at = value, now
-        return value
+        return self._kept.get("settings", self._staff.settings)
 
 
 class _Figures:
@@ -155,23 +178,12 @@ class _Figures:
     minutes, today's service times), read again after `ttl_s`: each issue then asks the
     store for the people ahead only."""
 
-    def __init__(self, store, ttl_s: float = 5.0) -> None:
-        self.store, self.ttl_s = store, ttl_s
-        self._lock = threading.Lock()
-        self._kept: dict[tuple, tuple[float, object]] = {}
+    def __init__(self, store, ttl_s: float = 5.0, monotonic=time.monotonic) -> None:
+        self.store = store
+        self._kept = _Kept(ttl_s, monotonic)
 
     def get(self, key: tuple, read):
-        now = time.monotonic()
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None and now - kept[0] < self.ttl_s:
-                return kept[1]
-        value = read()
-        with self._lock:
-            if len(self._kept) > 1000:  # services x days: old days go
-                self._kept.clear()
-            self._kept[key] = (now, value)
-        return value
+        return self._kept.get(key, read)
 
 
 class _TerminalStore:
