@@ -130,9 +130,9 @@ class _ServerTickets(TicketService):
 
 class _Kept:
     """Values read again after `ttl_s`, one reader at a time per key: while a value is
-    being read again, the other requests take the one kept (a second old at most)
-    instead of all asking the store at once -- at saturation every worker thread
-    found the value expired at the same moment and read it too."""
+    being read again, the other requests take the one kept (older than `ttl_s` by at
+    most that read's time) instead of all asking the store at once -- at saturation
+    every worker thread found the value expired at the same moment and read it too."""
 
     def __init__(self, ttl_s: float, monotonic=time.monotonic) -> None:
         self.ttl_s, self.monotonic = ttl_s, monotonic
@@ -247,8 +247,8 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
     app.state.server = server
     _install_errors(app)
 
-    # async (on the event loop, no threadpool hop per request): a stat of the tokens
-    # file and a hash; the file itself is read only when it changed
+    # async (on the event loop, no threadpool hop per request): a hash and a lookup in
+    # memory (TokenFile looks at the file at most once a second for a known token)
     async def device(request: Request) -> Device:
         client = request.client.host if request.client else "?"
         wait = server.limiter.blocked_for(client)
