@@ -128,26 +128,49 @@ class _ServerTickets(TicketService):
         return Availability.OPEN
 
 
+class _Kept:
+    """Values read again after `ttl_s`, one reader at a time per key: while a value is
+    being read again, the other requests take the one kept (older than `ttl_s` by at
+    most that read's time) instead of all asking the store at once -- at saturation
+    every worker thread found the value expired at the same moment and read it too."""
+
+    def __init__(self, ttl_s: float, monotonic=time.monotonic) -> None:
+        self.ttl_s, self.monotonic = ttl_s, monotonic
+        self._lock = threading.Lock()
+        self._kept: dict[object, tuple[float, object]] = {}
+        self._reading: set = set()
+
+    def get(self, key, read):
+        now = self.monotonic()
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and (now - kept[0] < self.ttl_s or key in self._reading):
+                return kept[1]
+            self._reading.add(key)
+        try:
+            value = read()
+        finally:
+            with self._lock:
+                self._reading.discard(key)
+        with self._lock:
+            if len(self._kept) > 1000:  # services x days: old days go
+                self._kept.clear()
+            self._kept[key] = (now, value)
+        return value
+
+
 class _CachedSettings:
     """A staff store whose settings() is read again after `ttl_s`."""
 
-    def __init__(self, staff, ttl_s: float = 1.0) -> None:
-        self._staff, self.ttl_s = staff, ttl_s
-        self._lock = threading.Lock()
-        self._read_at, self._value = float("-inf"), None
+    def __init__(self, staff, ttl_s: float = 1.0, monotonic=time.monotonic) -> None:
+        self._staff = staff
+        self._kept = _Kept(ttl_s, monotonic)
 
     def __getattr__(self, name: str):
         return getattr(self._staff, name)
 
     def settings(self):
-        now = time.monotonic()
-        with self._lock:
-            if now - self._read_at < self.ttl_s:
-                return self._value
-        value = self._staff.settings()
-        with self._lock:
-            self._value, self._read_at = value, now
-        return value
+        return self._kept.get("settings", self._staff.settings)
 
 
 class _Figures:
@@ -155,23 +178,12 @@ class _Figures:
     minutes, today's service times), read again after `ttl_s`: each issue then asks the
     store for the people ahead only."""
 
-    def __init__(self, store, ttl_s: float = 5.0) -> None:
-        self.store, self.ttl_s = store, ttl_s
-        self._lock = threading.Lock()
-        self._kept: dict[tuple, tuple[float, object]] = {}
+    def __init__(self, store, ttl_s: float = 5.0, monotonic=time.monotonic) -> None:
+        self.store = store
+        self._kept = _Kept(ttl_s, monotonic)
 
     def get(self, key: tuple, read):
-        now = time.monotonic()
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None and now - kept[0] < self.ttl_s:
-                return kept[1]
-        value = read()
-        with self._lock:
-            if len(self._kept) > 1000:  # services x days: old days go
-                self._kept.clear()
-            self._kept[key] = (now, value)
-        return value
+        return self._kept.get(key, read)
 
 
 class _TerminalStore:
@@ -218,9 +230,11 @@ class _TerminalStore:
 
 def create_app(config: Config, store, tokens: TokenFile | None = None,
                bus: CallBus | None = None, clock: Callable[[], datetime] = utc_now,
-               idempotency: Idempotency | None = None) -> FastAPI:
+               idempotency: Idempotency | None = None, fast_issue: bool = True) -> FastAPI:
     """The app over an open store; tokens from [server] tokens_file and the kept
-    Idempotency-Key answers in the data dir unless given."""
+    Idempotency-Key answers in the data dir unless given. `fast_issue`: an ordinary
+    POST /api/v1/tickets is answered ahead of FastAPI's routing (kiosk.server.fast_issue;
+    False: by the route alone, as the tests compare)."""
     if idempotency is None:
         from kiosk.paths import data_dir
 
@@ -232,10 +246,9 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
                               "of one office. Authorization: Bearer <device token>.")
     app.state.server = server
     _install_errors(app)
-    app.add_middleware(_Unexpected)
 
-    # async (on the event loop, no threadpool hop per request): a stat of the tokens
-    # file and a hash; the file itself is read only when it changed
+    # async (on the event loop, no threadpool hop per request): a hash and a lookup in
+    # memory (TokenFile looks at the file at most once a second for a known token)
     async def device(request: Request) -> Device:
         client = request.client.host if request.client else "?"
         wait = server.limiter.blocked_for(client)
@@ -286,14 +299,31 @@ def create_app(config: Config, store, tokens: TokenFile | None = None,
 
     pages.add_pages(app, server, role)
     signs.attach(app, server)
+    if fast_issue:
+        from kiosk.server.fast_issue import IssueFastPath
+
+        # added before _Unexpected, so inside it: an exception the fast path does not
+        # answer itself becomes the logged 500 of any route
+        app.add_middleware(IssueFastPath, server=server, answer=routes.issue_answer)
+    app.add_middleware(_Unexpected)
     return app
+
+
+def api_error_answer(err: ApiError) -> JSONResponse:
+    return JSONResponse(_body(err.error, err.reason, err.detail), err.status,
+                        headers=err.headers)
+
+
+def store_error_answer(err: StoreError, path: str) -> JSONResponse:
+    log.error("store: %s (%s)", err.kind, path)
+    return JSONResponse(_body("store_unavailable", "the queue cannot be read or written "
+                              "now; try again"), 503)
 
 
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, err: ApiError):
-        return JSONResponse(_body(err.error, err.reason, err.detail), err.status,
-                            headers=err.headers)
+        return api_error_answer(err)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, err: RequestValidationError):
@@ -312,9 +342,7 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, err: StoreError):
-        log.error("store: %s (%s)", err.kind, request.url.path)
-        return JSONResponse(_body("store_unavailable", "the queue cannot be read or written "
-                                  "now; try again"), 503)
+        return store_error_answer(err, request.url.path)
 
 
 

@@ -1,11 +1,10 @@
 """Device tokens of the office server: the tokens file keeps each device's name, role,
-the SHA-256 of its token and when it was made (never the token); requests are checked
-in constant time, and a client sending wrong tokens is slowed down (429)."""
+the SHA-256 of its token and when it was made (never the token); a request's token is
+looked up by its SHA-256, and a client sending wrong tokens is slowed down (429)."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 import os
@@ -52,29 +51,44 @@ def check_name(name: str) -> str:
 
 class TokenFile:
     """The tokens file, read again whenever it changed on disk: `kiosk serve token add`
-    on a running server takes effect at the next request."""
+    on a running server takes effect at the next request, a `token remove` within
+    `check_s` (the file is looked at, one stat, at most that often for a known token;
+    an unknown token always looks, so a new one is never refused)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, check_s: float = 1.0, monotonic=time.monotonic) -> None:
         self.path = Path(path)
+        self.check_s, self.monotonic = check_s, monotonic
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._entries: list[dict] = []
+        self._by_digest: dict[str, Device] = {}
+        self._looked_at = float("-inf")
 
     # -- reading -------------------------------------------------------------------
 
     def entries(self) -> list[dict]:
         with self._lock:
-            try:
-                st = self.path.stat()
-            except FileNotFoundError:
-                self._stamp, self._entries = None, []
-                return []
-            except OSError as err:
-                raise TokenFileError(f"{self.path}: {err.strerror or err}") from err
-            stamp = (st.st_mtime_ns, st.st_size)
-            if stamp != self._stamp:
-                self._entries, self._stamp = self._read(), stamp
+            self._refresh()
             return list(self._entries)
+
+    def _refresh(self) -> None:
+        """Reads the file again when it changed (inode, mtime, size); holds the lock."""
+        self._looked_at = self.monotonic()
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            self._stamp, self._entries, self._by_digest = None, [], {}
+            return
+        except OSError as err:
+            raise TokenFileError(f"{self.path}: {err.strerror or err}") from err
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if stamp != self._stamp:
+            entries = self._read()
+            by_digest: dict[str, Device] = {}
+            for e in entries:  # the first entry with a hash holds it, as before
+                by_digest.setdefault(str(e["sha256"]), Device(str(e["name"]), str(e["role"])))
+            self._by_digest = by_digest
+            self._entries, self._stamp = entries, stamp
 
     def _read(self) -> list[dict]:
         try:
@@ -93,14 +107,18 @@ class TokenFile:
         return tokens
 
     def device(self, token: str) -> Device | None:
-        """The device holding this token, or None; every entry is compared (constant
-        time each) so the answer's timing says nothing about which part matched."""
+        """The device holding this token, or None. Looked up by the token's SHA-256 in
+        memory: timing can tell at most something about the hash of what was sent,
+        which is no help in finding a token (a 256-bit random one)."""
         digest = _digest(token)
-        found = None
-        for entry in self.entries():
-            if hmac.compare_digest(digest, str(entry["sha256"])) and found is None:
-                found = Device(str(entry["name"]), str(entry["role"]))
-        return found
+        with self._lock:
+            if self.monotonic() - self._looked_at >= self.check_s:
+                self._refresh()
+            found = self._by_digest.get(digest)
+            if found is None:  # perhaps added a moment ago: look at the file now
+                self._refresh()
+                found = self._by_digest.get(digest)
+            return found
 
     # -- writing (the CLI) ---------------------------------------------------------
 
@@ -143,7 +161,7 @@ class TokenFile:
         except OSError as err:
             raise TokenFileError(f"{self.path}: {err.strerror or err}") from err
         with self._lock:
-            self._stamp = None
+            self._stamp, self._looked_at = None, float("-inf")
 
 
 class WrongTokenLimiter:
@@ -160,6 +178,8 @@ class WrongTokenLimiter:
 
     def blocked_for(self, client: str) -> float:
         """Seconds the client must wait (0: not blocked)."""
+        if client not in self._seen:  # every device with a good token: no lock, no list
+            return 0.0
         now = self.monotonic()
         with self._lock:
             times = [t for t in self._seen.get(client, ()) if now - t < self.window_s]

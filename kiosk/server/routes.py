@@ -66,6 +66,43 @@ def _issued(t, estimate, headers: dict | None = None) -> JSONResponse:
                          "business_day": t.business_day.isoformat()}, 201, headers=headers)
 
 
+def issue_answer(server: Server, body: m.TicketRequest, dev: Device,
+                 idempotency_key: str | None) -> JSONResponse:
+    """POST /api/v1/tickets once the token and the body are checked: the route's and
+    the fast path's (kiosk.server.fast_issue) one endpoint. Blocks on the store."""
+    from kiosk.services.issue_ticket import Refusal, Refused
+    from kiosk.store.issue_key import IssuedBefore, IssueKey
+
+    request_key = None
+    if idempotency_key is not None:
+        key = idempotency_key.strip()
+        if not key:
+            raise ApiError(422, "invalid_request", "Idempotency-Key must not be empty")
+        request_key = IssueKey(dev.name, key, server.idempotency.request_id(
+            "POST tickets", {"service": body.service, "language": body.language}))
+    tickets = server.tickets(dev.name, request_key)
+    try:
+        issued = tickets.issue(body.service, body.language)
+    except Refused as err:
+        # refused before the store was asked: a key kept for another request is
+        # still the client's error to hear about
+        if request_key is not None and server.store.kept_request(
+                dev.name, request_key.key) not in (None, request_key.request):
+            raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was "
+                           "used for a different request") from err
+        code = {Refusal.UNKNOWN_SERVICE: "unknown_service",
+                Refusal.QUOTA_REACHED: "quota_reached",
+                Refusal.EXHAUSTED: "quota_reached"}.get(err.reason, "service_closed")
+        raise ApiError(409, code, err.detail) from err
+    except IssuedBefore as before:
+        if before.request != request_key.request or before.ticket is None:
+            raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was "
+                           "used for a different request") from before
+        return _issued(before.ticket, tickets.estimate(before.ticket, server.clock()),
+                       {"Idempotent-Replayed": "true"})
+    return _issued(issued.ticket, issued.estimate)
+
+
 def add_routes(app: FastAPI, server: Server, role) -> None:
     terminal = role("terminal")
     counter = role("counter")
@@ -108,37 +145,7 @@ def add_routes(app: FastAPI, server: Server, role) -> None:
         retry with the same Idempotency-Key gets the first ticket (its people ahead and
         estimate as now), whenever the first answer was lost: the key is kept in the
         issue's own transaction."""
-        from kiosk.services.issue_ticket import Refusal, Refused
-        from kiosk.store.issue_key import IssuedBefore, IssueKey
-
-        request_key = None
-        if idempotency_key is not None:
-            key = idempotency_key.strip()
-            if not key:
-                raise ApiError(422, "invalid_request", "Idempotency-Key must not be empty")
-            request_key = IssueKey(dev.name, key, server.idempotency.request_id(
-                "POST tickets", {"service": body.service, "language": body.language}))
-        tickets = server.tickets(dev.name, request_key)
-        try:
-            issued = tickets.issue(body.service, body.language)
-        except Refused as err:
-            # refused before the store was asked: a key kept for another request is
-            # still the client's error to hear about
-            if request_key is not None and server.store.kept_request(
-                    dev.name, request_key.key) not in (None, request_key.request):
-                raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was "
-                               "used for a different request") from err
-            code = {Refusal.UNKNOWN_SERVICE: "unknown_service",
-                    Refusal.QUOTA_REACHED: "quota_reached",
-                    Refusal.EXHAUSTED: "quota_reached"}.get(err.reason, "service_closed")
-            raise ApiError(409, code, err.detail) from err
-        except IssuedBefore as before:
-            if before.request != request_key.request or before.ticket is None:
-                raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was "
-                               "used for a different request") from before
-            return _issued(before.ticket, tickets.estimate(before.ticket, server.clock()),
-                           {"Idempotent-Replayed": "true"})
-        return _issued(issued.ticket, issued.estimate)
+        return issue_answer(server, body, dev, idempotency_key)
 
     @app.post(f"{API}/tickets/offline", status_code=201,
               response_model=m.OfflineTicketAdopted,
