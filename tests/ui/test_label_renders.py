@@ -95,3 +95,16 @@ def test_a_screen_shown_again_shows_the_changed_settings(make_app, tmp_path, lan
     heading = services.ids.heading
     assert heading.text == app.tr("What is your visit about?")
     assert heading._label.options["base_direction"] == ("rtl" if lang == "ar" else "ltr")
+
+
+def test_a_language_change_lays_out_the_toggles_once_in_the_new_language(make_app, layouts):
+    """The direction's change scheduled the toggles' renders before the refresh that
+    gives them their new texts: each was laid out in the old language first."""
+    app = _start_with_all_built(make_app)
+    bar = app.root.ids.a11y
+    toggles = {id(bar.ids.large._label): "large", id(bar.ids.contrast._label): "contrast"}
+    layouts.clear()
+    app.set_language("ar")
+    step(3)
+    texts = sorted((toggles[id(core)], core.text) for core in layouts if id(core) in toggles)
+    assert texts == [("contrast", app.tr("High contrast")), ("large", app.tr("Larger text"))]
