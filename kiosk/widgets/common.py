@@ -15,6 +15,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
 
 from kiosk.theme import ICON_MARGIN_MM, ICON_MM
 from kiosk.widgets import bidi_text
@@ -28,10 +29,11 @@ _UNSIZED = 100  # Kivy's default width: a widget no layout has sized yet
 class RendersWhenShown:
     """A label on a screen that is not shown is not laid out or drawn: its kv rules follow
     the app's language, text size and contrast on every screen kept built, and a visit
-    rendered the hidden screens' labels again on each change (issue 9 item 4: about half
-    the texts a visit rendered). The label is marked instead, and `render_stale(screen)`
-    (KioskScreen.on_pre_enter) renders it once when the screen is shown. An overlay kept
-out of the window (the idle warning) does the same with `renders_when_shown = True`."""
+    laid out the hidden screens' labels again on each change (issue 9 item 4: more than
+    half the texts a visit laid out). The label is marked instead, and
+    `render_stale(screen)` (KioskScreen.on_pre_enter) renders it once when the screen is
+    shown. An overlay kept out of the window (the idle warning) does the same with
+    `renders_when_shown = True`."""
 
     def texture_update(self, *largs):
         screen = _hidden_screen(self)
@@ -47,8 +49,6 @@ out of the window (the idle warning) does the same with `renders_when_shown = Tr
 def _hidden_screen(widget):
     """The screen `widget` is on when that screen is not the one shown (or an overlay
     with `renders_when_shown` that is not in the window), else None."""
-    from kivy.uix.screenmanager import Screen
-
     while widget is not None:
         if isinstance(widget, Screen):
             manager = widget.manager
