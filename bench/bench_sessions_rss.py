@@ -27,7 +27,10 @@ RSS = VmRSS from /proc/self/status, sampled at 0, 100, 200, ... (every 100) and 
 per visit (time.process_time: the whole process, Mesa's llvmpipe render threads and the
 issuing worker included; and time.thread_time of the UI thread) and every tap's wait
 for its next drawn frame (median, p99, max).
-Frames drawn per visit are counted too (Window on_flip). Headless (SDL offscreen) Mesa's
+Frames drawn per visit are counted too (Window on_flip), and label texts laid out and
+drawn per visit (Kivy's core label renders a texture in two passes, LabelBase.render:
+measuring and wrapping the text, then drawing it with Pillow when a frame first uses the
+texture; counted by wrapping LabelBase.render in this process only). Headless (SDL offscreen) Mesa's
 llvmpipe rasterises a frame only when something forces it -- a texture upload into a texture
 the frame uses, a read-back -- while a real display's buffer swap does every time; with
 --finish-frames every drawn frame is finished (glFinish), so CPU per visit counts them all.
@@ -159,9 +162,20 @@ def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
         ticket = app.root.get_screen("ticket")
         langs, ids = list(config.languages), [s.id for s in config.services]
 
+        from kivy.core.text import LabelBase
         from kivy.core.window import Window
 
         flips = [0, 0.0]  # frames drawn, time of the last one
+        # label texts laid out (a label's texture rendered: Kivy's core label measures and
+        # wraps the text) and drawn (Pillow; when a frame first uses the new texture)
+        renders = [0, 0]
+        render = LabelBase.render
+
+        def counted_render(label, real=False):
+            renders[1 if real else 0] += 1
+            return render(label, real)
+
+        LabelBase.render = counted_render  # this process only: counts, changes nothing
 
         finish = None
         if finish_frames:
@@ -218,7 +232,8 @@ def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
             if done > warmup:
                 taps.extend(wait)
             if done == warmup:
-                cpu_from = (time.process_time(), time.thread_time(), done, flips[0])
+                cpu_from = (time.process_time(), time.thread_time(), done, flips[0],
+                            renders[0], renders[1])
             if done % 100 == 0 or done == sessions:
                 samples.append((done, rss_mib(), time.perf_counter() - started))
                 if done % 1000 == 0 or done in (100, 500):
@@ -229,8 +244,11 @@ def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
             n = done - cpu_from[2]
             cpu = {"process_s": (time.process_time() - cpu_from[0]) / n,
                    "main_s": (time.thread_time() - cpu_from[1]) / n, "sessions": n,
-                   "frames": (flips[0] - cpu_from[3]) / n}
+                   "frames": (flips[0] - cpu_from[3]) / n,
+                   "laid_out": (renders[0] - cpu_from[4]) / n,
+                   "drawn": (renders[1] - cpu_from[5]) / n}
         Window.unbind(on_flip=on_flip)
+        LabelBase.render = render
         if samples[-1][0] != done:
             samples.append((done, rss_mib(), time.perf_counter() - started))
         gc.collect()
@@ -355,7 +373,8 @@ def main() -> None:
                     ", every frame rasterised (glFinish)" if args.finish_frames else ""),
                 f"CPU {cpu['process_s'] * 1000:.0f} ms per visit (process, Mesa's render "
                 f"threads included; UI thread {cpu['main_s'] * 1000:.0f} ms; "
-                f"{cpu['frames']:.1f} frames drawn per visit; "
+                f"{cpu['frames']:.1f} frames drawn; label texts: {cpu['laid_out']:.1f} "
+                f"laid out, {cpu['drawn']:.1f} drawn per visit; "
                 f"{cpu['sessions']:,} visits); tap -> frame median "
                 f"{median(taps) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, max "
                 f"{max(taps) * 1000:.1f} ms ({len(taps):,} taps)",

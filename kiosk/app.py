@@ -247,9 +247,12 @@ class KioskApp(App):
         if code not in LANGUAGES:
             return
         changed = code != self.lang
+        # the language first: the root's refresh (new texts) is then scheduled before the
+        # renders the direction change schedules, and each label is laid out once, in
+        # the new language, not first in the old one (issue 9 item 4)
+        self.lang = code  # the root refreshes the screens when the language changes
         self.rtl = is_rtl(code)
         self.font_name = font_path(code)
-        self.lang = code  # the root refreshes the screens when the language changes
         if not changed:
             self.refresh_screens()
 

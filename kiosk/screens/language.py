@@ -58,6 +58,11 @@ class LanguageScreen(KioskScreen):
         for code in codes:
             # each name in its own script; the button picks the font from the text
             button = BigButton(text=LANGUAGES[code].native_name, kind="primary", size_mm=9)
+            # a name's direction is its own script's, not the visitor's language's: off
+            # the rule that follows app.rtl, so a change to or from Arabic or Persian does
+            # not lay out and draw all twelve names again (issue 9 item 4)
+            Builder.unbind_property(button, "base_direction")
+            button.base_direction = None  # UAX #9 P2/P3 (widgets/bidi_text.py)
             button.language_code = code
             button.bind(on_tap=lambda b: self.choose(b.language_code))
             grid.add_widget(button)

@@ -17,6 +17,7 @@ from kivy.uix.label import Label
 from kiosk import screen_fit
 from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen
+from kiosk.widgets.common import RendersWhenShown
 
 # a number from the terminal's reserved range ([store] offline = "local_range")
 OFFLINE_NOTE = N_("This terminal cannot reach the office server right now. Your number "
@@ -25,8 +26,9 @@ OFFLINE_NOTE = N_("This terminal cannot reach the office server right now. Your 
 Builder.load_file(str(Path(__file__).with_name("ticket.kv")))
 
 
-class NumberLabel(Label):
-    """The ticket number (font size set by TicketScreen.fit_number)."""
+class NumberLabel(RendersWhenShown, Label):
+    """The ticket number (font size set by TicketScreen.fit_number); not rendered while
+    the ticket screen is hidden."""
 
 
 @lru_cache(maxsize=64)

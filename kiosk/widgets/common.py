@@ -15,6 +15,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
 
 from kiosk.theme import ICON_MARGIN_MM, ICON_MM
 from kiosk.widgets import bidi_text
@@ -25,7 +26,57 @@ REPEAT_GUARD_S = 0.5
 _UNSIZED = 100  # Kivy's default width: a widget no layout has sized yet
 
 
-class _WrapsWhenSized:
+class RendersWhenShown:
+    """A label on a screen that is not shown is not laid out or drawn: its kv rules follow
+    the app's language, text size and contrast on every screen kept built, and a visit
+    laid out the hidden screens' labels again on each change (issue 9 item 4: more than
+    half the texts a visit laid out). The label is marked instead, and
+    `render_stale(screen)` (KioskScreen.on_pre_enter) renders it once when the screen is
+    shown. An overlay kept out of the window (the idle warning) does the same with
+    `renders_when_shown = True`."""
+
+    def texture_update(self, *largs):
+        screen = _hidden_screen(self)
+        if screen is not None:
+            stale = screen.__dict__.get("_stale_labels")
+            if stale is None:  # weak: a label a refresh throws away is not kept
+                stale = screen.__dict__["_stale_labels"] = weakref.WeakSet()
+            stale.add(self)
+            return
+        super().texture_update(*largs)
+
+
+def _hidden_screen(widget):
+    """The screen `widget` is on when that screen is not the one shown (or an overlay
+    with `renders_when_shown` that is not in the window), else None."""
+    while widget is not None:
+        if isinstance(widget, Screen):
+            manager = widget.manager
+            if manager is not None and manager.current_screen is not widget:
+                return widget
+            return None
+        parent = widget.parent
+        if parent is None:
+            return widget if getattr(widget, "renders_when_shown", False) else None
+        if parent is widget:  # the window is its own parent
+            return None
+        widget = parent
+    return None
+
+
+def render_stale(screen) -> int:
+    """Render (before the next frame) the labels of `screen` that changed while it was
+    hidden; how many. Called when the screen is shown."""
+    stale = screen.__dict__.pop("_stale_labels", None)
+    if not stale:
+        return 0
+    labels = list(stale)
+    for label in labels:
+        label._trigger_texture()  # one render however many of its properties changed
+    return len(labels)
+
+
+class _WrapsWhenSized(RendersWhenShown):
     """Text wrapped to the widget's width is laid out once the widget has its width.
     Before its layout has run a widget is 100 px wide, and wrapping to that measures the
     text letter by letter; the layout's width follows in the same frame, so that first

@@ -66,6 +66,7 @@ class A11yBar(BoxLayout):
 class IdleWarning(FloatLayout):
     seconds = NumericProperty(0)
     message = StringProperty("")
+    renders_when_shown = True  # out of the window its labels wait (common.render_stale)
 
     def refresh(self) -> None:
         app = App.get_running_app()
@@ -200,6 +201,7 @@ class KioskRoot(FloatLayout):
     def show_idle_warning(self, seconds: int, sound: bool = True) -> None:
         if not self.idle_warning_visible:
             self.add_widget(self.warning)
+            common.render_stale(self.warning)  # what changed while it was away
             if sound:
                 play_warning_chime()  # a second sense besides the visual warning
         self.warning.seconds = seconds
