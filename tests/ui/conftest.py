@@ -37,6 +37,20 @@ def ui_config(config):
     return dataclasses.replace(config, screen=screen)
 
 
+def detach(app) -> None:
+    """Take a test's app off the window, the way every UI fixture ends one. The app does
+    the work its last changes left for the next frame first (a toggled text size
+    refreshes the screens then): run after detach(), that work found no running app but
+    this one, bound kv's `app` to it for good, and every later app's buttons called the
+    old app (after the layout sweep's toggle test, Back on the scan screen did nothing)."""
+    from tests.ui.sweep import layout_frame
+
+    if app.root is not None and app.root.parent is not None:
+        layout_frame()  # the clock's work for the next frame, without drawing it
+        layout_frame()
+    app.detach()
+
+
 @pytest.fixture
 def make_app(tmp_path, ui_config, ticks):
     from kiosk.app import KioskApp, start_embedded
@@ -57,7 +71,7 @@ def make_app(tmp_path, ui_config, ticks):
 
     yield make
     for app in made:
-        app.detach()
+        detach(app)
         app.store.close()
 
 
