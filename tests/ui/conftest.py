@@ -12,6 +12,10 @@ from kiosk import kivy_env
 
 WIDTH, HEIGHT = 1280, 720
 kivy_env.prepare(WIDTH, HEIGHT, fullscreen=False, headless=True)
+# kiosk.app configures Kivy's window (size, no multisampling) at import: before any test
+# module imports kivy.core.window, which opens the window with what is configured then
+# (the layout sweep collected first opened Kivy's default: 800x600, multisampled)
+import kiosk.app  # noqa: E402,F401
 
 pytestmark = pytest.mark.ui
 

@@ -28,9 +28,7 @@ def sweep_app(tmp_path_factory):
     yield app
     detach(app)
     store.close()
-    # the other UI tests expect the conftest's window: its configured size, not the one
-    # read at the start (a window not shown yet still reports Kivy's 800x600, and the UI
-    # tests after the sweep in the same process then ran in that window and failed)
+    # the other UI tests expect the conftest's window, 1280x720, not the last case's
     Window.size = (WIDTH, HEIGHT)
 
 
