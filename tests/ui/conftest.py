@@ -12,6 +12,10 @@ from kiosk import kivy_env
 
 WIDTH, HEIGHT = 1280, 720
 kivy_env.prepare(WIDTH, HEIGHT, fullscreen=False, headless=True)
+# kiosk.app configures Kivy's window (size, no multisampling) at import: before any test
+# module imports kivy.core.window, which opens the window with what is configured then
+# (the layout sweep collected first opened Kivy's default: 800x600, multisampled)
+import kiosk.app  # noqa: E402,F401
 
 pytestmark = pytest.mark.ui
 
@@ -37,6 +41,20 @@ def ui_config(config):
     return dataclasses.replace(config, screen=screen)
 
 
+def detach(app) -> None:
+    """Take a test's app off the window, the way every UI fixture ends one. The app does
+    the work its last changes left for the next frame first (a toggled text size
+    refreshes the screens then): run after detach(), that work found no running app but
+    this one, bound kv's `app` to it for good, and every later app's buttons called the
+    old app (after the layout sweep's toggle test, Back on the scan screen did nothing)."""
+    from tests.ui.sweep import layout_frame
+
+    if app.root is not None and app.root.parent is not None:
+        layout_frame()  # the clock's work for the next frame, without drawing it
+        layout_frame()
+    app.detach()
+
+
 @pytest.fixture
 def make_app(tmp_path, ui_config, ticks):
     from kiosk.app import KioskApp, start_embedded
@@ -57,7 +75,7 @@ def make_app(tmp_path, ui_config, ticks):
 
     yield make
     for app in made:
-        app.detach()
+        detach(app)
         app.store.close()
 
 

@@ -17,7 +17,7 @@ from kiosk.domain.appointment import Booking, BookingStatus
 from kiosk.widgets.common import REPEAT_GUARD_S
 from tests.conftest import MINIMAL_CONFIG, write_config
 from tests.integration.test_scanner_pty import ScannerPty
-from tests.ui.conftest import HEIGHT, WIDTH
+from tests.ui.conftest import HEIGHT, WIDTH, detach
 
 KEY = bytes(range(32))
 REF = "204517"
@@ -57,7 +57,7 @@ def checkin_app(tmp_path, clock, ticks, scanner_pty):
                                   scans=scans))
     app.store, app.scanner_pty = store, scanner_pty
     yield app
-    app.detach()
+    detach(app)
     scanner.close()
     store.close()
 
@@ -375,7 +375,7 @@ def test_no_entry_when_the_check_in_service_could_not_be_built(tmp_path, ticks):
         assert app.tr(NOT_OFFERED) in texts(app)  # in the screen's language
         assert app.root.current == "language"
     finally:
-        app.detach()
+        detach(app)
         store.close()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui import layout_checks, sweep
+from tests.ui.conftest import detach
 
 SMALL = sweep.SCREENS[0]
 
@@ -26,7 +27,7 @@ def fit_app(tmp_path_factory):
     app = start_embedded(KioskApp(config, TicketService(config, store, None),
                                   monotonic=frozen_clock()))
     yield app
-    app.detach()
+    detach(app)
     store.close()
     Window.size = size
 

@@ -19,7 +19,7 @@ from kiosk.app import find_button, step, wait_until
 from kiosk.app import tap as _tap
 from kiosk.widgets.keyboard import LAYOUTS
 from tests.conftest import MINIMAL_CONFIG, write_config
-from tests.ui.conftest import HEIGHT, WIDTH
+from tests.ui.conftest import HEIGHT, WIDTH, detach
 from tests.ui.test_never_waits import StoreWatch
 
 
@@ -63,7 +63,7 @@ def _intake_app(tmp_path, clock, ticks, printer):
     app = start_embedded(KioskApp(config, tickets, monotonic=ticks, intake=service))
     app.store, app.private_key = store, private
     yield app
-    app.detach()
+    detach(app)
     store.close()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui import layout_checks, sweep
-from tests.ui.conftest import HEIGHT, WIDTH
+from tests.ui.conftest import HEIGHT, WIDTH, detach
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +26,9 @@ def sweep_app(tmp_path_factory):
     app = start_embedded(KioskApp(config, tickets, monotonic=frozen_clock()))
     sweep.use_up_quota(app)
     yield app
-    app.detach()
+    detach(app)
     store.close()
-    # the other UI tests expect the conftest's window: its configured size, not the one
-    # read at the start (a window not shown yet still reports Kivy's 800x600, and the UI
-    # tests after the sweep in the same process then ran in that window and failed)
+    # the other UI tests expect the conftest's window, 1280x720, not the last case's
     Window.size = (WIDTH, HEIGHT)
 
 

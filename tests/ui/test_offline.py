@@ -11,7 +11,7 @@ import pytest
 from kiosk.app import find_button, tap, wait_until
 from tests.conftest import MINIMAL_CONFIG, write_config
 from tests.server_process import free_port
-from tests.ui.conftest import HEIGHT, WIDTH
+from tests.ui.conftest import HEIGHT, WIDTH, detach
 
 APPOINTMENTS = '\n[appointments]\noffice_id = "bb-test"\n'
 HTTP = """
@@ -56,7 +56,7 @@ def offline_app(tmp_path, ticks):
 
     yield make
     for app in made:
-        app.detach()
+        detach(app)
         app.link.close()
         app.store.close()
 

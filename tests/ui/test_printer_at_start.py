@@ -14,6 +14,7 @@ from kiosk.devices.printer.status import PrinterState
 from kiosk.services.issue_ticket import TicketService
 from kiosk.store.sqlite import SqliteStore
 from kiosk.wiring import build_printer_supervisor
+from tests.ui.conftest import detach
 
 NOTICE = "The ticket printer is not working at the moment."
 
@@ -36,7 +37,7 @@ def start_kiosk(tmp_path, ui_config, ticks):
     yield start
     for app, printer, store in opened:
         if app.root is not None:
-            app.detach()
+            detach(app)
         printer.close()
         store.close()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.app import find_button, step, tap, wait_until
+from tests.ui.conftest import detach
 
 PIN = "482913"
 
@@ -39,7 +40,7 @@ def staff_app(tmp_path, ui_config, ticks, wall, data_dir):
 
     yield make
     for app in made:
-        app.detach()
+        detach(app)
         app.printer.close()
         app.store.close()
 
@@ -166,7 +167,7 @@ def test_five_wrong_pins_lock_the_pad_and_a_restart_keeps_the_lock(staff_app, ti
     step(3)
     assert app.root.current == "staff_pin"
     app.staff.close()
-    app.detach()
+    detach(app)
     app.printer.close()
     app.store.close()
     app = staff_app()  # the app restarted: the lock is in the store

@@ -12,6 +12,7 @@ import pytest
 from kiosk.app import step, wait_until
 from kiosk.devices.printer.simulator import SimPrinter
 from kiosk.devices.printer.status import PrinterState
+from tests.ui.conftest import detach
 from tests.ui.test_staff import PIN, _login, _press
 
 
@@ -47,7 +48,7 @@ def paper_kiosk(tmp_path, ui_config, ticks, wall, data_dir):
         try:
             yield app, sim, printer
         finally:
-            app.detach()
+            detach(app)
             printer.close()
             store.close()
 

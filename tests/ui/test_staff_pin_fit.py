@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui import layout_checks, sweep
+from tests.ui.conftest import detach
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def pad_app(tmp_path_factory):
     tickets = TicketService(config, store, None, clock=lambda: sweep.SUNDAY)
     app = start_embedded(KioskApp(config, tickets, monotonic=frozen_clock()))
     yield app
-    app.detach()
+    detach(app)
     store.close()
     Window.size = size  # the other UI tests expect the conftest's window
 
