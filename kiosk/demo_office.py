@@ -88,13 +88,17 @@ class Office:
         self.children.append(proc)
         return proc
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float = 15) -> None:
         for proc in reversed(self.children):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
+        # one deadline for all: a child that does not end in time (a headless Kivy
+        # process hands SIGTERM to SDL as a quit event nobody reads) must not make the
+        # next one wait longer, or Ctrl-C would take minutes
+        deadline = time.monotonic() + grace_s
         for proc in reversed(self.children):
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
