@@ -49,13 +49,20 @@ def _pg_dsn_file(request, folder) -> list[str]:
     return ["--dsn-file", str(dsn_file)]
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "postgres"])
 def test_office_demo_runs_and_ctrl_c_stops_everything(tmp_path, engine, request):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     out = tmp_path / "office"
     extra = _pg_dsn_file(request, tmp_path) if engine == "postgres" else []
+    # Ctrl-C as in a terminal: a suite started in the background (`cmd &` in a script)
+    # runs with SIGINT ignored, which every child inherits, and the demo never saw it
     proc = subprocess.Popen([sys.executable, "-c", NO_PYTEST, str(out), *extra], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
     try:
         text = _read_until(proc, "Ctrl-C stops everything", 300)
         assert "office running" in text, text[-3000:]
