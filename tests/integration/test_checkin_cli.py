@@ -13,6 +13,7 @@ import pytest
 
 from kiosk.domain.clock import OFFICE_ZONE
 from tests.conftest import MINIMAL_CONFIG, kiosk_env, write_config
+from tests.midnight import skip_near_midnight
 
 APPOINTMENTS = """
 [appointments]
@@ -29,11 +30,8 @@ def _kiosk(*args, data_dir):
 
 @pytest.fixture
 def setup(tmp_path, data_dir):
+    skip_near_midnight(10)
     now = datetime.now(timezone.utc).astimezone(OFFICE_ZONE)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if now - midnight < timedelta(minutes=10) or \
-            midnight + timedelta(days=1) - now < timedelta(minutes=10):
-        pytest.skip("the slots of this test would cross midnight")
     printer = tmp_path / "printer.bin"
     config = write_config(tmp_path, MINIMAL_CONFIG.replace("{printer_path}", str(printer))
                           + APPOINTMENTS)

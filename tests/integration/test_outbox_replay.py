@@ -13,6 +13,7 @@ import requests
 
 import tests.server_process as server_process
 from kiosk.domain.clock import OFFICE_ZONE
+from tests.midnight import skip_near_midnight
 from tests.conftest import MINIMAL_CONFIG
 from tests.integration.test_http_backend import HTTP_STORE
 from tests.server_process import ServerProcess
@@ -30,6 +31,7 @@ BOOKINGS = [str(200001 + i) for i in range(10)]
 @pytest.fixture
 def srv(tmp_path):
     folder = tmp_path / "serve"
+    skip_near_midnight()
     server = ServerProcess(folder, MINIMAL_CONFIG + APPOINTMENTS)
     start = (datetime.now(timezone.utc).astimezone(OFFICE_ZONE)
              + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
