@@ -387,7 +387,8 @@ def test_the_server_exits_when_the_app_is_killed(writer, tmp_path):
 
 def test_headless_kiosk_run_serves_health(tmp_path, data_dir, token_file):
     """`kiosk run` without a display: the app starts the server process, /ready turns 200
-    once the first frame is drawn, and stopping the app stops the server."""
+    once the first frame is drawn, and SIGTERM (systemd's stop) ends the app with exit 0
+    and stops the server."""
     port = free_port()
     config = tmp_path / "kiosk.toml"
     config.write_text(MINIMAL_CONFIG.replace("{printer_path}", str(tmp_path / "p.bin"))
@@ -407,12 +408,14 @@ def test_headless_kiosk_run_serves_health(tmp_path, data_dir, token_file):
         assert status["ui_heartbeat_at"] and status["first_frame_at"]
         assert len(status["config_hash"]) == 12
     finally:
-        app.send_signal(signal.SIGINT)
+        app.send_signal(signal.SIGTERM)  # what `systemctl stop kiosk` sends
         try:
-            app.wait(30)
+            stopped = app.wait(30)
         except subprocess.TimeoutExpired:
             app.kill()
             app.wait(10)
+            stopped = "still running 30 s after SIGTERM"
+    assert stopped == 0, stopped
     assert wait_for(lambda: not answers(base + "/health"), 30)
 
 
