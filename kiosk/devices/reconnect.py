@@ -1,4 +1,5 @@
-"""Link state and reconnect throttling shared by the device workers (display, scanner).
+"""Link state, reconnect throttling and the serial port's errors, shared by the device
+workers (display, scanner; the printer's transports use the errors).
 
 A device worker owns one port; when it fails it retries with exponential backoff
 and reports ONLINE/OFFLINE through listeners, logging only on down and on recovery.
@@ -10,13 +11,20 @@ from __future__ import annotations
 import enum
 import errno
 import logging
+import termios
 import threading
 import traceback
 from collections.abc import Callable
 
+from serial import SerialException
+
 logger = logging.getLogger(__name__)
 
 _MAX_ERROR_CHARS = 120
+
+# what a serial port raises when its device goes away; termios.error is no OSError: a
+# vanished pty raises it from tcdrain/tcflush (seen in tests)
+PORT_ERRORS = (SerialException, OSError, termios.error)
 
 
 class LinkState(enum.Enum):

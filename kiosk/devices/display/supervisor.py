@@ -12,15 +12,15 @@ import logging
 import os
 import signal
 import subprocess
-import termios
 import threading
 import time
 from collections.abc import Iterable, Sequence
 
-from serial import SerialBase, SerialException, serial_for_url
+from serial import SerialBase, serial_for_url
 
 from kiosk.devices.display.calls import Call, DisplayCodec
 from kiosk.devices.reconnect import (
+    PORT_ERRORS,
     Backoff,
     DeviceWorker,
     LinkStatus,
@@ -29,8 +29,6 @@ from kiosk.devices.reconnect import (
 
 logger = logging.getLogger(__name__)
 
-# termios.error is no OSError: a vanished pty raises it from tcdrain/tcflush
-_PORT_ERRORS = (SerialException, OSError, termios.error)
 
 
 class DisplaySupervisor(DeviceWorker):
@@ -143,7 +141,7 @@ class DisplaySupervisor(DeviceWorker):
                     else:
                         self._pause(self._probe_interval_s)
                         port.read(256)  # fails once the device is gone; the sign's replies are not used
-                except _PORT_ERRORS as err:
+                except PORT_ERRORS as err:
                     self._close_port(port)
                     port = None
                     self._status.set_offline(err)
@@ -161,7 +159,7 @@ class DisplaySupervisor(DeviceWorker):
     def _open(self) -> SerialBase | None:
         try:
             return serial_for_url(self.url, **self._port_kwargs)
-        except (*_PORT_ERRORS, ValueError) as err:
+        except (*PORT_ERRORS, ValueError) as err:
             self._status.set_offline(err)
             return None
 

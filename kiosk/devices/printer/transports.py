@@ -6,17 +6,14 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import termios
 import time
 from pathlib import Path
 from typing import Protocol
 
 import serial
 
-# termios.error is no OSError: a vanished pty raises it from tcflush (seen in tests)
-_PORT_ERRORS = (serial.SerialException, OSError, termios.error)
-
 from kiosk.devices.printer.status import PrinterStatus, query_status
+from kiosk.devices.reconnect import PORT_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +94,7 @@ class SerialTransport:
             if "://" not in self.url:
                 port.exclusive = True
             port.open()
-        except (*_PORT_ERRORS, ValueError) as err:  # ValueError: an unknown URL scheme
+        except (*PORT_ERRORS, ValueError) as err:  # ValueError: an unknown URL scheme
             text = str(err)
             if "exclusively lock" in text or "Resource temporarily unavailable" in text:
                 raise DeviceBusy(f"device busy: {self.url} is held by another process") from err
@@ -117,7 +114,7 @@ class SerialTransport:
                 port.write_timeout = needed  # reconfigures the port: may fail like open
             port.write(data)
             port.flush()
-        except _PORT_ERRORS as err:
+        except PORT_ERRORS as err:
             self.close()
             raise TransportError(f"write to {self.url} failed: {short_reason(err)}") from err
         # flush() waits for the UART on real ports but returns at once on a pty or a
@@ -133,7 +130,7 @@ class SerialTransport:
             time.sleep(wait)
         try:
             return query_status(port)
-        except _PORT_ERRORS as err:
+        except PORT_ERRORS as err:
             self.close()
             raise TransportError(f"status from {self.url} failed: {short_reason(err)}") from err
 
@@ -142,7 +139,7 @@ class SerialTransport:
         if port is not None:
             try:
                 port.close()
-            except _PORT_ERRORS:
+            except PORT_ERRORS:
                 pass
 
 

@@ -7,13 +7,13 @@ stand in; a lost device is reopened with backoff.
 from __future__ import annotations
 
 import logging
-import termios
 import threading
 from collections.abc import Iterator
 
-from serial import SerialBase, SerialException, serial_for_url
+from serial import SerialBase, serial_for_url
 
 from kiosk.devices.reconnect import (
+    PORT_ERRORS,
     Backoff,
     DeviceWorker,
     LinkStatus,
@@ -29,8 +29,6 @@ from kiosk.devices.scanner.validate import validate_payload
 
 logger = logging.getLogger(__name__)
 
-# termios.error is no OSError: a vanished pty raises it from tcdrain/tcflush
-_PORT_ERRORS = (SerialException, OSError, termios.error)
 _CR, _LF = 0x0D, 0x0A
 
 class LineSplitter:
@@ -151,7 +149,7 @@ class SerialScanner(DeviceWorker):
                     data = port.read(1)  # waits up to read_timeout_s, then the stop flag is checked
                     if data:
                         data += port.read(port.in_waiting)
-                except _PORT_ERRORS as err:
+                except PORT_ERRORS as err:
                     _close_quietly(port)
                     port = None
                     self._status.set_offline(err)
@@ -171,7 +169,7 @@ class SerialScanner(DeviceWorker):
     def _open(self) -> SerialBase | None:
         try:
             return serial_for_url(self.url, **self._port_kwargs)
-        except (*_PORT_ERRORS, ValueError) as err:
+        except (*PORT_ERRORS, ValueError) as err:
             self._status.set_offline(err)
             return None
 
