@@ -16,7 +16,7 @@ import threading
 import traceback
 from collections.abc import Callable
 
-from serial import SerialException
+from serial import SerialBase, SerialException, serial_for_url
 
 logger = logging.getLogger(__name__)
 
@@ -231,3 +231,35 @@ class DeviceWorker:
 
     def remove_listener(self, listener: StateListener) -> None:
         self._status.remove_listener(listener)
+
+
+class SerialWorker(DeviceWorker):
+    """A device worker on one serial port (any pyserial URL). Subclasses also set url
+    and _port_kwargs (serial_for_url's arguments) in __init__."""
+
+    url: str
+    _port_kwargs: dict
+
+    def _open(self) -> SerialBase | None:
+        """The port, or None with the reason in the status."""
+        try:
+            return serial_for_url(self.url, **self._port_kwargs)
+        except (*PORT_ERRORS, ValueError) as err:  # ValueError: an unknown URL scheme
+            self._status.set_offline(err)
+            return None
+
+    def _close_port(self, port: SerialBase) -> None:
+        try:
+            port.close()
+        except Exception as err:  # closing a vanished device may fail; nothing left to do
+            logger.debug("%s: close failed: %s", self.name, short_error(err))
+
+    def _lost(self, port: SerialBase, err: BaseException) -> None:
+        self._close_port(port)
+        self._status.set_offline(err)
+
+    def _confirm(self) -> None:
+        """ONLINE only after real I/O worked, so a port that opens but cannot be used
+        does not flap (and log) and reset the backoff on every retry."""
+        self._backoff.reset()
+        self._status.set_online()

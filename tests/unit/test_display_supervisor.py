@@ -61,7 +61,7 @@ class PortFactory:
 def factory(monkeypatch):
     def install(*outcomes):
         fake = PortFactory(*outcomes)
-        monkeypatch.setattr(supervisor_module, "serial_for_url", fake)
+        monkeypatch.setattr("kiosk.devices.reconnect.serial_for_url", fake)
         return fake
     return install
 

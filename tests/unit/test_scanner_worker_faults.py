@@ -10,7 +10,7 @@ import time
 from types import SimpleNamespace
 
 from kiosk.devices.reconnect import LinkState
-from kiosk.devices.scanner import serial_scanner as serial_module
+from kiosk.devices import reconnect
 from kiosk.devices.scanner.hid_scanner import HidScanner
 from kiosk.devices.scanner.serial_scanner import SerialScanner
 from tests.waiting import wait_for
@@ -63,7 +63,7 @@ def test_serial_scanner_survives_an_unexpected_error_and_scans_again(monkeypatch
         opened.append(port)
         return port
 
-    monkeypatch.setattr(serial_module, "serial_for_url", serial_for_url)
+    monkeypatch.setattr(reconnect, "serial_for_url", serial_for_url)
     scans, states = [], []
     scanner = SerialScanner("/dev/kiosk-scanner", on_scan=scans.append, reconnect_min_s=0.01,
                             reconnect_max_s=0.02)
@@ -81,7 +81,7 @@ def test_serial_scanner_survives_an_unexpected_error_and_scans_again(monkeypatch
 
 
 def test_serial_scanner_state_says_why_while_the_fault_lasts(monkeypatch):
-    monkeypatch.setattr(serial_module, "serial_for_url", lambda url, **kw: ExplodingPort())
+    monkeypatch.setattr(reconnect, "serial_for_url", lambda url, **kw: ExplodingPort())
     with SerialScanner("/dev/kiosk-scanner", reconnect_min_s=0.01,
                        reconnect_max_s=0.02) as scanner:
         assert wait_for(lambda: scanner.last_error == "unexpected RuntimeError")

@@ -16,14 +16,14 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 
-from serial import SerialBase, serial_for_url
+from serial import SerialBase
 
 from kiosk.devices.display.calls import Call, DisplayCodec
 from kiosk.devices.reconnect import (
     PORT_ERRORS,
     Backoff,
-    DeviceWorker,
     LinkStatus,
+    SerialWorker,
     short_error,
 )
 
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 
-class DisplaySupervisor(DeviceWorker):
+class DisplaySupervisor(SerialWorker):
     """Owner of one display port.
 
     ``show`` never blocks and never raises. Listeners and the chime run on the
@@ -142,32 +142,15 @@ class DisplaySupervisor(DeviceWorker):
                         self._pause(self._probe_interval_s)
                         port.read(256)  # fails once the device is gone; the sign's replies are not used
                 except PORT_ERRORS as err:
-                    self._close_port(port)
+                    self._lost(port, err)
                     port = None
-                    self._status.set_offline(err)
                     continue
                 if not confirmed:
-                    # ONLINE only after real I/O worked, so a port that opens but
-                    # cannot be written does not flap and reset the backoff.
                     confirmed = True
-                    self._backoff.reset()
-                    self._status.set_online()
+                    self._confirm()
         finally:
             if port is not None:
                 self._close_port(port)
-
-    def _open(self) -> SerialBase | None:
-        try:
-            return serial_for_url(self.url, **self._port_kwargs)
-        except (*PORT_ERRORS, ValueError) as err:
-            self._status.set_offline(err)
-            return None
-
-    def _close_port(self, port: SerialBase) -> None:
-        try:
-            port.close()
-        except Exception as err:  # closing a vanished device may fail; nothing left to do
-            logger.debug("%s: close failed: %s", self.name, short_error(err))
 
     def _frame(self, calls: tuple[Call, ...]) -> bytes | None:
         try:

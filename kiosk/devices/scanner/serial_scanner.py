@@ -10,14 +10,13 @@ import logging
 import threading
 from collections.abc import Iterator
 
-from serial import SerialBase, serial_for_url
+from serial import SerialBase
 
 from kiosk.devices.reconnect import (
     PORT_ERRORS,
     Backoff,
-    DeviceWorker,
     LinkStatus,
-    short_error,
+    SerialWorker,
 )
 from kiosk.devices.scanner.events import (
     RejectCallback,
@@ -83,7 +82,7 @@ class LineSplitter:
         yield line
 
 
-class SerialScanner(DeviceWorker):
+class SerialScanner(SerialWorker):
     """One serial scanner; ``on_scan`` / ``on_reject`` run on its worker thread."""
 
     _error_text_is_safe = False  # an error message could quote a scanned payload
@@ -150,32 +149,14 @@ class SerialScanner(DeviceWorker):
                     if data:
                         data += port.read(port.in_waiting)
                 except PORT_ERRORS as err:
-                    _close_quietly(port)
+                    self._lost(port, err)
                     port = None
-                    self._status.set_offline(err)
                     continue
                 if not confirmed:
-                    # ONLINE once a read worked: a port that opens but cannot be read
-                    # must not flap (and log) on every retry
                     confirmed = True
-                    self._backoff.reset()
-                    self._status.set_online()
+                    self._confirm()
                 if data:
                     self.feed(data)
         finally:
             if port is not None:
-                _close_quietly(port)
-
-    def _open(self) -> SerialBase | None:
-        try:
-            return serial_for_url(self.url, **self._port_kwargs)
-        except (*PORT_ERRORS, ValueError) as err:
-            self._status.set_offline(err)
-            return None
-
-
-def _close_quietly(port: SerialBase) -> None:
-    try:
-        port.close()
-    except Exception as err:
-        logger.debug("port close failed: %s", short_error(err))
+                self._close_port(port)
