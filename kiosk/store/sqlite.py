@@ -809,12 +809,15 @@ def _insert_next(db: sqlite3.Connection, key: tuple[str, str], row: list,
         count, last = db.execute(COUNT_AND_LAST_BELOW, (below, *key)).fetchone()
         if quota is not None and count >= quota:
             raise QuotaReached(service, quota)
-    elif quota is None:  # the last number alone is one index lookup
+    else:  # the last number alone is one index lookup
         last = db.execute(LAST_SEQ, key).fetchone()[0]
-    else:
-        count, last = db.execute(COUNT_AND_LAST_SEQ, key).fetchone()
-        if count >= quota:
-            raise QuotaReached(service, quota)
+        # The walk-ins of the day and prefix are at most `last` tickets (their numbers
+        # are distinct and positive), so only near the quota are they counted: that reads
+        # every earlier ticket of the prefix, under the write lock.
+        if quota is not None and last >= quota:
+            count, last = db.execute(COUNT_AND_LAST_SEQ, key).fetchone()
+            if count >= quota:
+                raise QuotaReached(service, quota)
     if last >= highest:
         raise SequenceExhausted(service, key[1], highest)
     row[3] = seq = last + 1

@@ -224,3 +224,22 @@ def test_a_print_error_is_stored_as_a_result_code_only(store):
     assert rows(store, "SELECT printed, print_error FROM ticket") == [(0, "failed")]
     store.record_print(ticket.id, True, "ignored")
     assert rows(store, "SELECT printed, print_error FROM ticket") == [(1, None)]
+
+
+def test_walk_ins_are_counted_against_the_quota_only_near_it(sqlite_store):
+    """Below the quota an issue reads the last number (one index lookup); counting the
+    walk-ins reads every earlier ticket of the prefix under the write lock, so it runs
+    only once the numbers have reached the quota, and the quota still holds exactly."""
+    day = business_day(NOON)
+    preissue(sqlite_store, day, "A", "anmeldung", 40, NOON)
+    statements = []
+    sqlite_store._db.set_trace_callback(statements.append)
+    try:
+        issue(sqlite_store, quota=120)
+        assert not [sql for sql in statements if "SUM(kind" in sql]
+        with pytest.raises(QuotaReached):
+            issue(sqlite_store, quota=41)
+        assert [sql for sql in statements if "SUM(kind" in sql]
+    finally:
+        sqlite_store._db.set_trace_callback(None)
+    assert sqlite_store.all_numbers(day)[-1] == "A041"
