@@ -262,8 +262,8 @@ def build_state_writer(config: Config, store, printer, displays, link=None):
         return status.state.value, status.cause
 
     def display_state(worker):
-        state = worker.state
-        return state.value, "" if state.value == "online" else worker.last_error or ""
+        state, error = worker.reading()  # one read: state and cause belong together
+        return state.value, "" if state.value == "online" else error or ""
 
     watched = [WatchedDevice("printer", config.printer.profile, printer_where(config.printer),
                              printer_state, printer.add_listener)]

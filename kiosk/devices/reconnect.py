@@ -75,18 +75,23 @@ class LinkStatus:
     def __init__(self, name: str) -> None:
         self.name = name
         self._lock = threading.Lock()
-        self._state = LinkState.OFFLINE
-        self._last_error: str | None = None
+        # state and last error in one tuple, replaced as a whole: readers take no lock,
+        # and two attributes set one after the other could be read half old, half new
+        self._reading: tuple[LinkState, str | None] = (LinkState.OFFLINE, None)
         self._reported_down = False
         self._listeners: list[StateListener] = []
 
     @property
     def state(self) -> LinkState:
-        return self._state
+        return self._reading[0]
 
     @property
     def last_error(self) -> str | None:
-        return self._last_error
+        return self._reading[1]
+
+    def reading(self) -> tuple[LinkState, str | None]:
+        """State and last error as they were set together."""
+        return self._reading
 
     def add_listener(self, listener: StateListener) -> None:
         with self._lock:
@@ -99,10 +104,9 @@ class LinkStatus:
 
     def set_online(self) -> None:
         with self._lock:
-            changed = self._state is not LinkState.ONLINE
+            changed = self._reading[0] is not LinkState.ONLINE
             was_down = self._reported_down
-            self._state = LinkState.ONLINE
-            self._last_error = None
+            self._reading = (LinkState.ONLINE, None)
             self._reported_down = False
         if was_down:
             logger.info("%s: recovered", self.name)
@@ -114,10 +118,9 @@ class LinkStatus:
     def set_offline(self, err: BaseException | str) -> None:
         reason = err if isinstance(err, str) else short_error(err)
         with self._lock:
-            changed = self._state is not LinkState.OFFLINE
+            changed = self._reading[0] is not LinkState.OFFLINE
             first_report = not self._reported_down
-            self._state = LinkState.OFFLINE
-            self._last_error = reason
+            self._reading = (LinkState.OFFLINE, reason)
             self._reported_down = True
         # Only the transition is logged; retries that fail again stay quiet.
         if first_report:
@@ -225,6 +228,10 @@ class DeviceWorker:
     @property
     def last_error(self) -> str | None:
         return self._status.last_error
+
+    def reading(self) -> tuple[LinkState, str | None]:
+        """State and last error as they were set together (read both through this)."""
+        return self._status.reading()
 
     def add_listener(self, listener: StateListener) -> None:
         self._status.add_listener(listener)

@@ -234,12 +234,13 @@ class StaffService:
             views.append({"kind": "printer", "name": self.config.printer.profile,
                           "state": status.state.value, "cause": status.cause})
         for display, conf in zip(self.displays, self.config.displays):
-            views.append({"kind": "display", "name": conf.id,
-                          "state": display.state.value, "cause": display.last_error or ""})
+            state, cause = display.reading()
+            views.append({"kind": "display", "name": conf.id, "state": state.value,
+                          "cause": cause or ""})
         if self.scanner is not None:
+            state, cause = self.scanner.reading()
             views.append({"kind": "scanner", "name": self.config.scanner.transport,
-                          "state": self.scanner.state.value,
-                          "cause": self.scanner.last_error or ""})
+                          "state": state.value, "cause": cause or ""})
         self.audit("status_viewed")
         return views
 

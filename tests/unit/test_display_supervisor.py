@@ -369,3 +369,35 @@ def test_while_the_fault_lasts_the_state_says_why(factory):
         sup.show([Call("A1", "S1")])
         assert wait_for(lambda: sup.last_error == "unexpected RuntimeError: library bug")
         assert sup.state is LinkState.OFFLINE and sup._thread.is_alive()
+
+
+def test_state_and_error_are_read_as_they_were_set_together():
+    """The health snapshot and the staff's device list read a worker's state and its
+    cause without a lock while the worker thread changes them: a read between the two
+    stores showed 'offline' without a reason (hundreds of times in this loop)."""
+    from kiosk.devices.reconnect import LinkStatus
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    status, done, torn = LinkStatus("sign"), threading.Event(), []
+    status.set_online()  # a new status is offline without a cause: nothing known yet
+
+    def read():
+        while not done.is_set():
+            state, error = status.reading()
+            if (state is LinkState.OFFLINE) != (error is not None):
+                torn.append((state, error))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    logging.disable(logging.WARNING)  # 20,000 transitions would each be logged
+    try:
+        for _ in range(20_000):
+            status.set_online()
+            status.set_offline("gone")
+    finally:
+        logging.disable(logging.NOTSET)
+        sys.setswitchinterval(old)
+        done.set()
+        reader.join()
+    assert torn == []
