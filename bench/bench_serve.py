@@ -215,6 +215,15 @@ def pg_cpu_s(data_dir: Path) -> float:
     return total / tick
 
 
+def wal_stats(dsn: str) -> tuple[int, int, int]:
+    """(bytes, full-page images, syncs) of the WAL so far (pg_stat_wal, the whole server)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute("SELECT wal_bytes, wal_fpi, wal_sync FROM pg_stat_wal").fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
 def fresh_day(dsn: str, tables: str) -> None:
     """Empties the day's tables before a saturation round, as a new business day starts
     empty: no round runs into the 899 online numbers per prefix and day, and each
@@ -410,8 +419,12 @@ def main() -> int:
                               "checkin")
                 cpu_before, load = cpu_s(pid), os.getloadavg()[0]
                 pg_before = pg_cpu_s(pg_data) if pg_data else 0.0
+                wal_before = wal_stats(pg.dsn()) if pg_data else (0, 0, 0)
                 sat = offer(port_, tok, "sat", args.sat_s)
                 n = max(1, len(sat["numbers"]))
+                if pg_data:  # WAL bytes, full-page images, syncs (fsync) per ticket
+                    sat["wal"] = [(a - b) / n for a, b in zip(wal_stats(pg.dsn()),
+                                                              wal_before)]
                 sat["cpu"] = (cpu_s(pid) - cpu_before) / n
                 sat["pg_cpu"] = ((pg_cpu_s(pg_data) - pg_before) / n) if pg_data else 0.0
                 sat["client_cpu"] /= n
@@ -461,6 +474,13 @@ def main() -> int:
                                 " ms, medians (" + ", ".join(
                                     f"{o[key] * 1000:.2f} / {b[key] * 1000:.2f}"
                                     for o, b in pairs) + ")", "(info)", "—"))
+            if all("wal" in x for x in runs["ours"] + runs["bare"]):
+                rows.append(row("PostgreSQL WAL per ticket at saturation", "kiosk serve / "
+                                "minimal app", "; ".join(
+                                    f"{o['wal'][0]:.0f} / {b['wal'][0]:.0f} bytes, "
+                                    f"{o['wal'][1]:.2f} / {b['wal'][1]:.2f} full pages, "
+                                    f"{o['wal'][2]:.2f} / {b['wal'][2]:.2f} syncs"
+                                    for o, b in pairs), "(info)", "—"))
             totals = [(sum(o[k] for k in ("cpu", "pg_cpu", "client_cpu")),
                        sum(b[k] for k in ("cpu", "pg_cpu", "client_cpu"))) for o, b in pairs]
             rows.append(row("total CPU per ticket at saturation (server + PostgreSQL + "
