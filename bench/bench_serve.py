@@ -17,7 +17,12 @@ the token, JSON answers parsed):
      inserts the ticket) on the same PostgreSQL server, a database of its own.
   Both servers run from the start, and 2. and 3. alternate for --rounds rounds (the
   order swapped each round), so that each round's pair meets about the same machine;
-  the ratios are the medians of the rounds'.
+  the ratios are the medians of the rounds'. Every saturation round starts on a fresh
+  day: its server's day tables emptied (TRUNCATE, then VACUUM ANALYZE) before it.
+  CPU per ticket of each saturation phase, from /proc and getrusage: the server
+  process, the PostgreSQL server (postmaster and all its children) and the 4 client
+  processes; on 2 cores they share the CPU, so their total is what the throughput
+  follows.
 Every phase is checked: as many numbers as answers, no duplicate, no gap per prefix.
 25 services (prefixes A-Z but T, the appointments'), the clients taking them in turn:
 the 899 online numbers per prefix and day (900-999 are the terminals' offline range)
@@ -37,6 +42,7 @@ import http.client
 import inspect
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -136,15 +142,19 @@ def _client(g: int, spec: dict, out: list, lock: threading.Lock) -> None:
 
 def load_child(spec: dict) -> None:
     out, lock = [], threading.Lock()
+    before = resource.getrusage(resource.RUSAGE_SELF)  # imports and start-up not counted
     threads = [threading.Thread(target=_client, args=(spec["first"] + i, spec, out, lock))
                for i in range(spec["threads"])]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    use = resource.getrusage(resource.RUSAGE_SELF)
     print(LOAD_MARK + json.dumps({"lat": [x for o in out for x in o[0]],
                                   "numbers": [x for o in out for x in o[1]],
-                                  "errors": sum(o[2] for o in out)}), flush=True)
+                                  "errors": sum(o[2] for o in out),
+                                  "cpu": use.ru_utime + use.ru_stime - before.ru_utime
+                                  - before.ru_stime}), flush=True)
 
 
 def offer(url_port: int, token: str | None, mode: str, duration: float,
@@ -158,7 +168,7 @@ def offer(url_port: int, token: str | None, mode: str, duration: float,
                 "clients": PROCESSES * THREADS, "threads": THREADS, "first": p * THREADS}
         procs.append(subprocess.Popen([sys.executable, __file__, "--_load", json.dumps(spec)],
                                       stdout=subprocess.PIPE, text=True))
-    merged = {"lat": [], "numbers": [], "errors": 0}
+    merged = {"lat": [], "numbers": [], "errors": 0, "client_cpu": 0.0}
     for proc in procs:
         out, _ = proc.communicate(timeout=duration + 120)
         line = next(x for x in out.splitlines() if x.startswith(LOAD_MARK))
@@ -166,6 +176,7 @@ def offer(url_port: int, token: str | None, mode: str, duration: float,
         merged["lat"] += data["lat"]
         merged["numbers"] += data["numbers"]
         merged["errors"] += data["errors"]
+        merged["client_cpu"] += data["cpu"]
     merged["duration"] = duration
     return merged
 
@@ -177,6 +188,51 @@ def cpu_s(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pg_cpu_s(data_dir: Path) -> float:
+    """CPU seconds of the PostgreSQL server so far: the postmaster, its children alive
+    (the backends of both pools, the WAL writer, the checkpointer, autovacuum) and the
+    children it has waited for (an autovacuum worker that exited). Both servers idle
+    while the other one's phase runs, so a phase's difference is that server's share."""
+    with open(data_dir / "postmaster.pid", encoding="ascii") as f:
+        master = int(f.readline())
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        pid, ppid = int(name), int(fields[1])
+        if pid == master:
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        elif ppid == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def wal_stats(dsn: str) -> tuple[int, int, int]:
+    """(bytes, full-page images, syncs) of the WAL so far (pg_stat_wal, the whole server)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute("SELECT wal_bytes, wal_fpi, wal_sync FROM pg_stat_wal").fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def fresh_day(dsn: str, tables: str) -> None:
+    """Empties the day's tables before a saturation round, as a new business day starts
+    empty: no round runs into the 899 online numbers per prefix and day, and each
+    round's queue (which kiosk serve's people-ahead count reads) starts at 0."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {tables}")
+        conn.execute("VACUUM ANALYZE")
 
 
 def check_numbers(numbers: list[str], earlier: dict[str, set]) -> str:
@@ -346,7 +402,7 @@ def main() -> int:
         # order swapped each round): on a shared machine the load drifts, and each
         # round's pair has met about the same machine
         runs = {"ours": [], "bare": []}
-        bare_earlier: dict[str, set] = {}
+        pg_data = Path(pg.folder) / "data" if pg is not None else None
         for r in range(args.rounds):
             order = ["ours", "bare"] if r % 2 == 0 else ["bare", "ours"]
             for who in order:
@@ -356,12 +412,27 @@ def main() -> int:
                     else (app.pid, port, None)
                 log(f"== saturation for {args.sat_s:.0f} s, round {r + 1} "
                     f"({variant if who == 'ours' else 'minimal app'})")
+                if who == "bare":
+                    fresh_day(pg.dsn("bare_app"), "ticket, counter")
+                elif engine == "postgres":
+                    fresh_day(pg.dsn("kiosk_serve"), "ticket, ticket_counter, issue_key, "
+                              "checkin")
                 cpu_before, load = cpu_s(pid), os.getloadavg()[0]
+                pg_before = pg_cpu_s(pg_data) if pg_data else 0.0
+                wal_before = wal_stats(pg.dsn()) if pg_data else (0, 0, 0)
                 sat = offer(port_, tok, "sat", args.sat_s)
-                sat["cpu"] = (cpu_s(pid) - cpu_before) / max(1, len(sat["numbers"]))
+                n = max(1, len(sat["numbers"]))
+                if pg_data:  # WAL bytes, full-page images, syncs (fsync) per ticket
+                    sat["wal"] = [(a - b) / n for a, b in zip(wal_stats(pg.dsn()),
+                                                              wal_before)]
+                sat["cpu"] = (cpu_s(pid) - cpu_before) / n
+                sat["pg_cpu"] = ((pg_cpu_s(pg_data) - pg_before) / n) if pg_data else 0.0
+                sat["client_cpu"] /= n
                 sat["load"] = load
-                sat["problems"] = check_numbers(sat["numbers"],
-                                                earlier if who == "ours" else bare_earlier)
+                # a fresh day (PostgreSQL) checks its numbers on their own; SQLite's
+                # go on from the earlier phases'
+                sat["problems"] = check_numbers(
+                    sat["numbers"], earlier if who == "ours" and engine == "sqlite" else {})
                 runs[who].append(sat)
         rows += latency_rows("issuing at saturation", variant, _merged(runs["ours"]), "sat",
                              "; ".join(x["problems"] for x in runs["ours"] if x["problems"]),
@@ -393,6 +464,30 @@ def main() -> int:
                                 f"{o['load']:.1f} / {b['load']:.1f}" for o, b in pairs)
                             + ")", f"<= {TARGET_CPU_RATIO}x",
                             verdict(statistics.median(cpu_ratios) <= TARGET_CPU_RATIO)))
+            # on 2 cores the server, PostgreSQL and the clients share the CPU: the
+            # total per ticket is what the throughput follows
+            for label, key in (("PostgreSQL", "pg_cpu"), ("clients", "client_cpu")):
+                rows.append(row(f"{label} CPU per ticket at saturation",
+                                "kiosk serve / minimal app",
+                                f"{statistics.median(o[key] * 1000 for o, _ in pairs):.2f}"
+                                f" / {statistics.median(b[key] * 1000 for _, b in pairs):.2f}"
+                                " ms, medians (" + ", ".join(
+                                    f"{o[key] * 1000:.2f} / {b[key] * 1000:.2f}"
+                                    for o, b in pairs) + ")", "(info)", "—"))
+            if all("wal" in x for x in runs["ours"] + runs["bare"]):
+                rows.append(row("PostgreSQL WAL per ticket at saturation", "kiosk serve / "
+                                "minimal app", "; ".join(
+                                    f"{o['wal'][0]:.0f} / {b['wal'][0]:.0f} bytes, "
+                                    f"{o['wal'][1]:.2f} / {b['wal'][1]:.2f} full pages, "
+                                    f"{o['wal'][2]:.2f} / {b['wal'][2]:.2f} syncs"
+                                    for o, b in pairs), "(info)", "—"))
+            totals = [(sum(o[k] for k in ("cpu", "pg_cpu", "client_cpu")),
+                       sum(b[k] for k in ("cpu", "pg_cpu", "client_cpu"))) for o, b in pairs]
+            rows.append(row("total CPU per ticket at saturation (server + PostgreSQL + "
+                            "clients)", "kiosk serve / minimal app",
+                            f"{statistics.median(o / b for o, b in totals):.2f}x median "
+                            "(" + ", ".join(f"{o * 1000:.2f} / {b * 1000:.2f} ms"
+                                            for o, b in totals) + ")", "(info)", "—"))
     finally:
         if app is not None:
             app.terminate()
