@@ -190,3 +190,28 @@ def engine_place(request, tmp_path):
     if request.param == "sqlite":
         return "sqlite", str(tmp_path / "shared.sqlite3")
     return "postgres", request.getfixturevalue("pg_dsn")
+
+
+# -- order: the longest tests first ------------------------------------------------------
+
+# Modules with tests of 10 s and more (the layout sweep's cases: about a minute each), run
+# first and in this order. pytest-xdist's worksteal hands each worker a stretch of the
+# collection and lets an idle worker take from the END of another's queue: a long test
+# late in the order runs last on one worker while the others wait (the sweep's cases,
+# collected in the middle, set the suite's wall time that way). Each module stays in one
+# piece, so a module-scoped fixture (the sweep's app) is built once per worker.
+LONGEST_FIRST = (
+    "tests/ui/test_layout_sweep.py",
+    "tests/ui/test_intake_flow.py",
+    "tests/ui/test_intake_fields.py",
+    "tests/ui/test_intake_widgets.py",
+    "tests/integration/test_counter_board_browser.py",
+    "tests/integration/test_demo_office.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
+    # sorted() is stable: within a module and among the rest, the order stays the same
+    items[:] = sorted(items, key=lambda item: rank.get(item.nodeid.split("::")[0],
+                                                       len(LONGEST_FIRST)))

@@ -182,10 +182,6 @@ def test_screenshots_of_the_widgets(bench, tmp_path, lang, size, large, contrast
 
 
 def test_date_entry_with_unknown_day_and_month(bench):
-    import time
-
-    from kiosk.widgets.common import REPEAT_GUARD_S
-
     app, screen = bench
     board, birth = screen.ids.keyboard, screen.ids.birth
     seen = []
@@ -200,19 +196,19 @@ def test_date_entry_with_unknown_day_and_month(bench):
     tap(birth.month_toggle)  # an unknown month makes the day unknown too
     assert birth.parts() == ("", "", "1980")
     assert birth.day_unknown and birth.day_toggle.active and birth.fields["day"].disabled
-    time.sleep(REPEAT_GUARD_S)
+    birth.day_toggle.forget_last_tap()  # a pause longer than its 0.5 s guard
     tap(birth.day_toggle)  # stays unknown while the month is
     assert birth.day_unknown and birth.parts() == ("", "", "1980")
-    time.sleep(REPEAT_GUARD_S)
+    birth.month_toggle.forget_last_tap()  # a pause longer than its 0.5 s guard
     tap(birth.month_toggle)
     assert not birth.month_unknown and birth.day_unknown
-    time.sleep(REPEAT_GUARD_S)
+    birth.day_toggle.forget_last_tap()  # a pause longer than its 0.5 s guard
     tap(birth.day_toggle)
     assert not birth.day_unknown and not birth.fields["day"].disabled
     tap(birth.fields["day"])
     type_keys(board, ["0", "5", "1", "2"])
     assert birth.parts() == ("05", "12", "1980") and seen[-1] == ("05", "12", "1980")
-    time.sleep(REPEAT_GUARD_S)
+    birth.day_toggle.forget_last_tap()  # a pause longer than its 0.5 s guard
     tap(birth.day_toggle)  # the day alone
     assert birth.parts() == ("", "12", "1980") and seen[-1] == ("", "12", "1980")
 

@@ -39,42 +39,47 @@ def _number_screen(state: str) -> str:
     return "checkin_ticket" if state in sweep.CHECKIN_TICKET_STATES else ""
 
 
+# One test per screen, text size and language (every state in it): cases of seconds,
+# so that the suite's workers share the sweep evenly and none ends with a long case alone.
+@pytest.mark.parametrize("lang", sweep.LANGS)
 @pytest.mark.parametrize("screen_name,px,size_mm", sweep.SCREENS,
                          ids=[s[0] for s in sweep.SCREENS])
 @pytest.mark.parametrize("large", [False, True], ids=["normal", "larger"])
-def test_every_screen_fits(sweep_app, screen_name, px, size_mm, large):
+def test_every_screen_fits(sweep_app, screen_name, px, size_mm, large, lang):
     problems = []
-    for lang in sweep.LANGS:
-        for state in sweep.STATES:
-            sweep.set_case(sweep_app, screen_name, px, size_mm, lang, large, state)
-            sweep.settle()
-            number_screen = _number_screen(state)
-            found = layout_checks.check(sweep_app, needs_number=bool(number_screen),
-                                        number_screen=number_screen or "ticket")
-            if number_screen and min(size_mm) >= 268:
-                # the number leads: digits of 40 mm on a 21.5" screen, either way round
-                digits = sweep_app.root.get_screen(number_screen).number_digits_mm()
-                if digits < 40:
-                    found.append(f"the number's digits are {digits:.1f} mm, less than 40")
-            problems += [f"{lang} {state}: {p}" for p in found]
+    for state in sweep.STATES:
+        sweep.set_case(sweep_app, screen_name, px, size_mm, lang, large, state)
+        sweep.settle()
+        number_screen = _number_screen(state)
+        found = layout_checks.check(sweep_app, needs_number=bool(number_screen),
+                                    number_screen=number_screen or "ticket")
+        if number_screen and min(size_mm) >= 268:
+            # the number leads: digits of 40 mm on a 21.5" screen, either way round
+            digits = sweep_app.root.get_screen(number_screen).number_digits_mm()
+            if digits < 40:
+                found.append(f"the number's digits are {digits:.1f} mm, less than 40")
+        problems += [f"{lang} {state}: {p}" for p in found]
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:300])
 
 
-def test_high_contrast_fits_too(sweep_app):
+# High contrast is not checked inside the case above, state by state: each toggle renders
+# every label again (3 languages of the 10.1" larger-text case took 63.5 s that way,
+# against 11 s to 13 s without high contrast), so it keeps cases of its own.
+@pytest.mark.parametrize("lang", sweep.LANGS)
+def test_high_contrast_fits_too(sweep_app, lang):
     """High contrast changes colours only; on the tightest case (10.1", larger text) every
     state still fits and keeps its contrast."""
     name, px, size_mm = sweep.SCREENS[0]
     sweep_app.toggle_high_contrast()
     problems = []
     try:
-        for lang in sweep.LANGS:
-            for state in sweep.STATES:
-                sweep.set_case(sweep_app, name, px, size_mm, lang, True, state)
-                sweep.settle()
-                number_screen = _number_screen(state)
-                found = layout_checks.check(sweep_app, bool(number_screen),
-                                            number_screen or "ticket")
-                problems += [f"{lang} {state}: {p}" for p in found]
+        for state in sweep.STATES:
+            sweep.set_case(sweep_app, name, px, size_mm, lang, True, state)
+            sweep.settle()
+            number_screen = _number_screen(state)
+            found = layout_checks.check(sweep_app, bool(number_screen),
+                                        number_screen or "ticket")
+            problems += [f"{lang} {state}: {p}" for p in found]
     finally:
         sweep_app.toggle_high_contrast()
     assert not problems, "\n".join(problems[:50])
