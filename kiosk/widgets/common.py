@@ -76,7 +76,103 @@ def render_stale(screen) -> int:
     return len(labels)
 
 
-class _WrapsWhenSized(RendersWhenShown):
+class KeepsLooks:
+    """A label keeps the textures of its last few looks (text and every option that
+    decides its pixels) and shows a kept one again instead of laying the text out and
+    drawing it anew: a visit comes back to the start screen in German at standard size
+    and contrast, and the twelve language names, the titles and the two toggles were
+    laid out and drawn again after every visit that changed the text size or contrast,
+    and the toggles after every visit in another language (issue 9 item 4). A texture
+    is kept only once a frame has drawn it (Kivy fills it then, from the core label's
+    state at that moment), and the core label never draws into a kept one again."""
+
+    looks_kept = 3  # textures kept besides the one shown (a few MB for a whole screen)
+
+    def texture_update(self, *largs):
+        core = self._label
+        if not self.looks_kept or self.markup or not core.text:
+            return super().texture_update(*largs)
+        looks = self.__dict__.get("_looks")
+        if looks is None:
+            looks = self.__dict__["_looks"] = _Looks()
+            _watch_fills(self, core)
+        key = _look_of(core)
+        kept = looks.kept.get(key)
+        if kept is not None:
+            looks.kept.move_to_end(key)
+            looks.pending = None
+            if core.texture is not None and _is_kept(looks, core.texture):
+                core.texture = None  # its next text goes into a new texture
+            texture, shortened = kept
+            if self.texture is not texture:
+                self.texture = None
+                self.texture = texture
+                self.texture_size = list(texture.size)
+            self.is_shortened = shortened
+            return None
+        if core.texture is not None and _is_kept(looks, core.texture):
+            core.texture = None
+        looks.pending = key  # kept when a frame fills this look's texture
+        return super().texture_update(*largs)
+
+    def forget_looks(self) -> None:
+        """Drop the kept textures: the next change lays the text out and draws it anew."""
+        looks = self.__dict__.get("_looks")
+        if looks is not None:
+            looks.kept.clear()
+            looks.pending = None
+
+    def _look_filled(self, texture) -> None:
+        looks = self.__dict__.get("_looks")
+        if looks is None or looks.pending is None or texture is not self.texture:
+            return
+        looks.kept[looks.pending] = (texture, self.is_shortened)
+        looks.kept.move_to_end(looks.pending)
+        looks.pending = None
+        while len(looks.kept) > self.looks_kept + 1:  # + the one shown
+            looks.kept.popitem(last=False)
+
+
+class _Looks:
+    __slots__ = ("kept", "pending")
+
+    def __init__(self) -> None:
+        from collections import OrderedDict
+
+        self.kept: OrderedDict = OrderedDict()  # look -> (texture, is_shortened)
+        self.pending = None  # the look whose texture waits for its first frame
+
+
+def _is_kept(looks: _Looks, texture) -> bool:
+    return any(texture is kept for kept, _shortened in looks.kept.values())
+
+
+def _look_of(core) -> tuple:
+    """Everything that decides a core label's pixels: its text, its options (the font
+    file is resolved from font_name) and the size it wraps to."""
+    options = tuple((name, tuple(value) if isinstance(value, list) else value)
+                    for name, value in sorted(core.options.items())
+                    if name != "font_name_r")
+    size = core.usersize
+    return core.text, tuple(size) if isinstance(size, list) else size, options
+
+
+def _watch_fills(widget, core) -> None:
+    """Tell `widget` when a frame fills one of its core label's textures (Kivy calls the
+    core label's _texture_fill the first time a frame draws the texture)."""
+    fill = core._texture_fill
+    ref = weakref.ref(widget)  # the core label must not keep its widget alive
+
+    def filled(texture):
+        fill(texture)
+        owner = ref()
+        if owner is not None:
+            owner._look_filled(texture)
+
+    core._texture_fill = filled
+
+
+class _WrapsWhenSized(RendersWhenShown, KeepsLooks):
     """Text wrapped to the widget's width is laid out once the widget has its width.
     Before its layout has run a widget is 100 px wide, and wrapping to that measures the
     text letter by letter; the layout's width follows in the same frame, so that first
