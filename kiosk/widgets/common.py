@@ -77,20 +77,22 @@ def render_stale(screen) -> int:
 
 
 class KeepsLooks:
-    """A label keeps the textures of its last few looks (text and every option that
-    decides its pixels) and shows a kept one again instead of laying the text out and
-    drawing it anew: a visit comes back to the start screen in German at standard size
-    and contrast, and the twelve language names, the titles and the two toggles were
-    laid out and drawn again after every visit that changed the text size or contrast,
-    and the toggles after every visit in another language (issue 9 item 4). A texture
-    is kept only once a frame has drawn it (Kivy fills it then, from the core label's
-    state at that moment), and the core label never draws into a kept one again."""
+    """A label shows a texture it has already for a look (its text and every option that
+    decides its pixels) instead of laying the text out and drawing it anew. Its shown
+    look always: a visit's Finish brings the start screen back as it was, and its names,
+    titles and toggles, marked while hidden by the visit's text size or contrast
+    (RendersWhenShown), were laid out and drawn again, the same (issue 9 item 4).
+    `looks_kept` more looks are kept where a label comes back to earlier ones (the
+    accessibility bar: the start screen's language after each visitor's); each kept
+    look holds its texture in memory, so not for labels whose texts follow every visit.
+    A texture is kept only once a frame has drawn it (Kivy fills it then, from the core
+    label's state at that moment), and the core label never draws into a kept one."""
 
-    looks_kept = 3  # textures kept besides the one shown (a few MB for a whole screen)
+    looks_kept = 0  # textures kept besides the one shown
 
     def texture_update(self, *largs):
         core = self._label
-        if not self.looks_kept or self.markup or not core.text:
+        if self.markup or not core.text:
             return super().texture_update(*largs)
         looks = self.__dict__.get("_looks")
         if looks is None:
@@ -101,16 +103,19 @@ class KeepsLooks:
         if kept is not None:
             looks.kept.move_to_end(key)
             looks.pending = None
-            if core.texture is not None and _is_kept(looks, core.texture):
-                core.texture = None  # its next text goes into a new texture
             texture, shortened = kept
+            if self.looks_kept and core.texture is not None \
+                    and _is_kept(looks, core.texture):
+                core.texture = None  # its next look goes into a new texture
             if self.texture is not texture:
                 self.texture = None
                 self.texture = texture
                 self.texture_size = list(texture.size)
             self.is_shortened = shortened
             return None
-        if core.texture is not None and _is_kept(looks, core.texture):
+        if not self.looks_kept:
+            looks.kept.clear()  # the core label draws the new look into its texture
+        elif core.texture is not None and _is_kept(looks, core.texture):
             core.texture = None
         looks.pending = key  # kept when a frame fills this look's texture
         return super().texture_update(*largs)
