@@ -76,80 +76,45 @@ def render_stale(screen) -> int:
     return len(labels)
 
 
-class KeepsLooks:
-    """A label shows a texture it has already for a look (its text and every option that
-    decides its pixels) instead of laying the text out and drawing it anew. Its shown
-    look always: a visit's Finish brings the start screen back as it was, and its names,
+class KeepsLook:
+    """A label asked to render the look it shows already (its text and every option that
+    decides its pixels) keeps its texture instead of laying the text out and drawing it
+    again: a visit's Finish brings the start screen back as it was, and its names,
     titles and toggles, marked while hidden by the visit's text size or contrast
-    (RendersWhenShown), were laid out and drawn again, the same (issue 9 item 4).
-    `looks_kept` more looks are kept where a label comes back to earlier ones (the
-    accessibility bar: the start screen's language after each visitor's); each kept
-    look holds its texture in memory, so not for labels whose texts follow every visit.
-    A texture is kept only once a frame has drawn it (Kivy fills it then, from the core
-    label's state at that moment), and the core label never draws into a kept one."""
+    (RendersWhenShown), were laid out and drawn again, the same (issue 9 item 4). A look
+    counts once a frame has drawn its texture (Kivy fills it then, from the core label's
+    state at that moment). Only the shown look: keeping earlier ones too (the toggles'
+    last four) cost 12 MiB of RSS for one text fewer per visit."""
 
-    looks_kept = 0  # textures kept besides the one shown
+    _shown_look = None  # (look, texture) drawn by a frame
+    _pending_look = None  # the look whose texture waits for its first frame
+    _fills_of = None  # the core label whose fills are watched
 
     def texture_update(self, *largs):
         core = self._label
         if self.markup or not core.text:
             return super().texture_update(*largs)
-        looks = self.__dict__.get("_looks")
-        if looks is None:
-            looks = self.__dict__["_looks"] = _Looks()
+        if self._fills_of is not core:
+            self._fills_of = core
             _watch_fills(self, core)
         key = _look_of(core)
-        kept = looks.kept.get(key)
-        if kept is not None:
-            looks.kept.move_to_end(key)
-            looks.pending = None
-            texture, shortened = kept
-            if self.looks_kept and core.texture is not None \
-                    and _is_kept(looks, core.texture):
-                core.texture = None  # its next look goes into a new texture
-            if self.texture is not texture:
-                self.texture = None
-                self.texture = texture
-                self.texture_size = list(texture.size)
-            self.is_shortened = shortened
+        shown = self._shown_look
+        if shown is not None and shown[0] == key and shown[1] is core.texture:
+            if self.texture is not core.texture:  # after an empty text
+                self.texture = core.texture
+                self.texture_size = list(core.texture.size)
             return None
-        if not self.looks_kept:
-            looks.kept.clear()  # the core label draws the new look into its texture
-        elif core.texture is not None and _is_kept(looks, core.texture):
-            core.texture = None
-        looks.pending = key  # kept when a frame fills this look's texture
+        self._shown_look = None
+        self._pending_look = key  # shown once a frame fills the texture
         return super().texture_update(*largs)
 
-    def forget_looks(self) -> None:
-        """Drop the kept textures: the next change lays the text out and draws it anew."""
-        looks = self.__dict__.get("_looks")
-        if looks is not None:
-            looks.kept.clear()
-            looks.pending = None
+    def forget_look(self) -> None:
+        """The next render lays the text out and draws it anew, whatever its look."""
+        self._shown_look = self._pending_look = None
 
     def _look_filled(self, texture) -> None:
-        looks = self.__dict__.get("_looks")
-        if looks is None or looks.pending is None or texture is not self.texture:
-            return
-        looks.kept[looks.pending] = (texture, self.is_shortened)
-        looks.kept.move_to_end(looks.pending)
-        looks.pending = None
-        while len(looks.kept) > self.looks_kept + 1:  # + the one shown
-            looks.kept.popitem(last=False)
-
-
-class _Looks:
-    __slots__ = ("kept", "pending")
-
-    def __init__(self) -> None:
-        from collections import OrderedDict
-
-        self.kept: OrderedDict = OrderedDict()  # look -> (texture, is_shortened)
-        self.pending = None  # the look whose texture waits for its first frame
-
-
-def _is_kept(looks: _Looks, texture) -> bool:
-    return any(texture is kept for kept, _shortened in looks.kept.values())
+        if self._pending_look is not None and texture is self.texture:
+            self._shown_look, self._pending_look = (self._pending_look, texture), None
 
 
 def _look_of(core) -> tuple:
@@ -177,7 +142,7 @@ def _watch_fills(widget, core) -> None:
     core._texture_fill = filled
 
 
-class _WrapsWhenSized(RendersWhenShown, KeepsLooks):
+class _WrapsWhenSized(RendersWhenShown, KeepsLook):
     """Text wrapped to the widget's width is laid out once the widget has its width.
     Before its layout has run a widget is 100 px wide, and wrapping to that measures the
     text letter by letter; the layout's width follows in the same frame, so that first

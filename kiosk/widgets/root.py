@@ -47,9 +47,6 @@ class A11yBar(BoxLayout):
         if not self._equal:  # ids exist only once the rule is applied
             common.equalize_heights([ids.large, ids.contrast])
             self._equal = True
-            # back in the start screen's language after every visit, and to its text
-            # size and contrast: a few looks kept (common.KeepsLooks, ~0.1 MB each)
-            ids.large.looks_kept = ids.contrast.looks_kept = 3
         ids.large.text = app.tr("Larger text")
         ids.contrast.text = app.tr("High contrast")
         # a check box shows the state; the fill colour only repeats it
