@@ -111,19 +111,20 @@ class WalkIn:
         self._hold_event = Clock.schedule_interval(self._end_hold, 0)
 
     def _end_hold(self, _dt=None, printed: bool | None = None):
-        if self._held is not None and printed is None and \
-                self.app.monotonic() - self._held[1] < PRINT_HOLD_S:
+        """Show the held number (with the printer's answer when it came): called on
+        every frame while held, and with the answer."""
+        if self._held is None:
+            return False
+        if printed is None and self.app.monotonic() - self._held[1] < PRINT_HOLD_S:
             return None  # still waiting for the printer
         if self._hold_event is not None:
             self._hold_event.cancel()
             self._hold_event = None
-        if self._held is not None:
-            issued, self._held = self._held[0], None
-            self.app.root.get_screen("ticket").show_ticket(
-                number=issued.ticket.number, service=issued.service.id,
-                people_ahead=issued.people_ahead, estimate_min=issued.estimate.minutes,
-                printed=printed, offline=getattr(issued, "offline", False))
-            return False
+        issued, self._held = self._held[0], None
+        self.app.root.get_screen("ticket").show_ticket(
+            number=issued.ticket.number, service=issued.service.id,
+            people_ahead=issued.people_ahead, estimate_min=issued.estimate.minutes,
+            printed=printed, offline=getattr(issued, "offline", False))
         return False
 
     @mainthread

@@ -96,9 +96,6 @@ class PixelScrollView(ScrollView):
         return viewport is not None and self.do_scroll_y and viewport.height > self.height
 
 
-_STENCIL = ("StencilPush", "StencilUse", "StencilUnUse", "StencilPop")
-
-
 def clip_by_scissor(view) -> None:
     """Replace the stencil a widget clips with in Kivy's rules (StencilView, ScrollView,
     ScreenManager) by a scissor rectangle. The stencil drew two quads of the widget's
