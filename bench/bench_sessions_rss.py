@@ -90,6 +90,26 @@ class Clock:
         return self.now
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds (user + system) of this process's live threads, summed by thread name
+    (/proc/self/task/*/stat; Mesa names its raster threads llvmpipe-N)."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    by_name: dict[str, float] = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat", encoding="ascii") as stat:
+                text = stat.read()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        name = "llvmpipe" if name.startswith("llvmpipe") else name
+        by_name[name] = by_name.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return by_name
+
+
 def file_printer_config(tmp: Path):
     from kiosk.config import PrinterConfig
 
@@ -136,7 +156,7 @@ def run_engine(sessions: int) -> dict:
 
 
 def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
-           warmup: int = 100) -> dict:
+           warmup: int = 100, profile: str | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-rss-") as tmp_name:
         tmp = Path(tmp_name)
         config = file_printer_config(tmp)
@@ -206,6 +226,7 @@ def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
         done = 0
         taps: list[float] = []  # tap -> next drawn frame, every tap after the first 100
         cpu_from = None  # (process CPU, main thread CPU, sessions) at session 100
+        profiler = None
         while done < sessions and time.perf_counter() - started < budget_s:
             clock.now += SESSION_STEP
             # tap: a language (all 12 in turn)
@@ -233,20 +254,32 @@ def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
                 taps.extend(wait)
             if done == warmup:
                 cpu_from = (time.process_time(), time.thread_time(), done, flips[0],
-                            renders[0], renders[1])
+                            renders[0], renders[1], thread_cpu())
+                if profile:
+                    import cProfile
+
+                    profiler = cProfile.Profile(time.thread_time)  # UI thread CPU, not waits
+                    profiler.enable()
             if done % 100 == 0 or done == sessions:
                 samples.append((done, rss_mib(), time.perf_counter() - started))
                 if done % 1000 == 0 or done in (100, 500):
                     log(f"[rss] UI {done} sessions: {samples[-1][1]:.1f} MiB after "
                         f"{samples[-1][2]:.0f} s")
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
         cpu = None
         if cpu_from is not None and done > cpu_from[2]:
             n = done - cpu_from[2]
+            threads_now = thread_cpu()
             cpu = {"process_s": (time.process_time() - cpu_from[0]) / n,
                    "main_s": (time.thread_time() - cpu_from[1]) / n, "sessions": n,
                    "frames": (flips[0] - cpu_from[3]) / n,
                    "laid_out": (renders[0] - cpu_from[4]) / n,
-                   "drawn": (renders[1] - cpu_from[5]) / n}
+                   "drawn": (renders[1] - cpu_from[5]) / n,
+                   "threads": {name: (s - cpu_from[6].get(name, 0.0)) / n
+                               for name, s in threads_now.items()
+                               if s - cpu_from[6].get(name, 0.0) > 0}}
         Window.unbind(on_flip=on_flip)
         LabelBase.render = render
         if samples[-1][0] != done:
@@ -327,6 +360,8 @@ def main() -> None:
                         "upload, a read-back), a real display's swap does every time")
     parser.add_argument("--warmup", type=int, default=100,
                         help="visits before CPU, frames and taps are counted")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="cProfile the UI thread after the warm-up into FILE (pstats)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.mode == "engine-child":
@@ -355,7 +390,8 @@ def main() -> None:
             f"{n:,}: {r:.1f} @ {t:.0f}" for n, r, t in eng))
         log(f"[rss] engine: {rows[-1]['result']}")
     if args.mode in ("both", "ui"):
-        ui = run_ui(args.sessions, args.budget_s, args.finish_frames, args.warmup)
+        ui = run_ui(args.sessions, args.budget_s, args.finish_frames, args.warmup,
+                    args.profile)
         summary = summarize_ui(ui, args.sessions, args.budget_s)
         samples = ui["samples"]
         rows.insert(0, row("4 RSS over visitor sessions", "kiosk app, full UI sessions "
@@ -373,6 +409,9 @@ def main() -> None:
                     ", every frame rasterised (glFinish)" if args.finish_frames else ""),
                 f"CPU {cpu['process_s'] * 1000:.0f} ms per visit (process, Mesa's render "
                 f"threads included; UI thread {cpu['main_s'] * 1000:.0f} ms; "
+                "threads (live at the end, ms per visit): " + ", ".join(
+                    f"{name} {ms * 1000:.0f}" for name, ms in sorted(
+                        cpu["threads"].items(), key=lambda x: -x[1])) + "; "
                 f"{cpu['frames']:.1f} frames drawn; label texts: {cpu['laid_out']:.1f} "
                 f"laid out, {cpu['drawn']:.1f} drawn per visit; "
                 f"{cpu['sessions']:,} visits); tap -> frame median "

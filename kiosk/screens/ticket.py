@@ -145,8 +145,9 @@ class TicketScreen(KioskScreen):
         if not self.number:
             ids.title.text = tr("Your number is being issued…")
             ids.number.text = ""
+            # the watch line too: it kept the last visitor's text, in their language
             for label in (ids.ahead, ids.ahead_value, ids.estimate, ids.estimate_value,
-                          ids.status):
+                          ids.status, ids.watch):
                 label.text = ""
             ids.status_box.opacity = 0
             return

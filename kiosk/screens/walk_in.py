@@ -13,12 +13,21 @@ from kiosk.services.availability_snapshot import AvailabilitySnapshot
 
 log = logging.getLogger(__name__)
 
+# How long an issued number waits for the printer's answer before it is shown alone (the
+# app's monotonic clock). A quick printer's answer comes with the number, one frame and
+# one layout of the status line instead of two ("being printed", then "take your ticket";
+# issue 9 item 4); a slow printer's comes after the number, as before. Short enough that
+# "being issued" does not stay noticeably longer.
+PRINT_HOLD_S = 0.15
+
 
 class WalkIn:
     def __init__(self, app) -> None:
         self.app = app
         self._issuing = threading.Lock()
         self._stopped = False
+        self._held = None  # (issued, since): a number waiting for the printer's answer
+        self._hold_event = None
         self.snapshot = AvailabilitySnapshot(app.tickets, app.kiosk_config.services,
                                              on_change=self._snapshot_changed)
 
@@ -27,6 +36,8 @@ class WalkIn:
 
     def stop(self) -> None:
         self._stopped = True  # a reading already on its way to the UI is dropped
+        if self._hold_event is not None:
+            self._hold_event.cancel()
         self.snapshot.stop()
 
     # -- availability ------------------------------------------------------------------
@@ -95,14 +106,33 @@ class WalkIn:
 
     @mainthread
     def _show_issued(self, issued) -> None:
+        # held for the printer's answer (PRINT_HOLD_S), checked on every frame
+        self._held = (issued, self.app.monotonic())
+        self._hold_event = Clock.schedule_interval(self._end_hold, 0)
+
+    def _end_hold(self, _dt=None, printed: bool | None = None):
+        """Show the held number (with the printer's answer when it came): called on
+        every frame while held, and with the answer."""
+        if self._held is None:
+            return False
+        if printed is None and self.app.monotonic() - self._held[1] < PRINT_HOLD_S:
+            return None  # still waiting for the printer
+        if self._hold_event is not None:
+            self._hold_event.cancel()
+            self._hold_event = None
+        issued, self._held = self._held[0], None
         self.app.root.get_screen("ticket").show_ticket(
             number=issued.ticket.number, service=issued.service.id,
             people_ahead=issued.people_ahead, estimate_min=issued.estimate.minutes,
-            offline=getattr(issued, "offline", False))
+            printed=printed, offline=getattr(issued, "offline", False))
+        return False
 
     @mainthread
     def _show_printed(self, result) -> None:
         printed = bool(result and result.printed)
+        if self._held is not None:  # the number and the printer's answer in one
+            self._end_hold(printed=printed)
+            return
         self.app.root.get_screen("ticket").show_print_result(printed)
 
     @mainthread

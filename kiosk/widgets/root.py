@@ -106,6 +106,7 @@ class KioskRoot(FloatLayout):
         # the ticket number's measuring) after the first frame (KioskApp._build_ahead) or
         # on first use, so the first frame comes sooner
         self.manager = ScreenManager(transition=NoTransition())
+        scroll.clip_by_scissor(self.manager)  # not Kivy's full-window stencil
         self.manager.add_widget(LanguageScreen(name="language"))
         self.ids.body.add_widget(self.manager, index=1)
         # added to the tree only while shown: a hidden overlay would still catch touches

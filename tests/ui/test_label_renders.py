@@ -88,6 +88,8 @@ def test_a_screen_shown_again_shows_the_changed_settings(make_app, tmp_path, lan
     shown = screenshot(app, tmp_path / "shown.png")
     services = app.root.get_screen("services")
     for label in _labels(services).values():
+        if hasattr(label, "forget_look"):
+            label.forget_look()  # not its look kept: laid out and drawn anew
         label.texture_update()  # a full render of every label, as on a first build
     step(3)
     again = screenshot(app, tmp_path / "again.png")
@@ -108,3 +110,35 @@ def test_a_language_change_lays_out_the_toggles_once_in_the_new_language(make_ap
     step(3)
     texts = sorted((toggles[id(core)], core.text) for core in layouts if id(core) in toggles)
     assert texts == [("contrast", app.tr("High contrast")), ("large", app.tr("Larger text"))]
+
+
+def test_the_start_screen_after_a_visit_lays_out_nothing_again(make_app, layouts,
+                                                                tmp_path):
+    """GIVEN a visit in Arabic with larger text and high contrast WHEN it finishes THEN the
+    window looks exactly as before the visit, and none of the start screen's labels is
+    laid out again (each shows the look it had: the twelve names and the titles were
+    laid out and drawn again after every such visit); the toggles, in German again, once
+    each."""
+    from tests.ui.conftest import screenshot
+
+    app = _start_with_all_built(make_app)
+    step(3)
+    before = screenshot(app, tmp_path / "before.png")
+    start = _labels(app.root.get_screen("language"))
+    toggles = _labels(app.root.ids.a11y)
+    assert len(start) > 6 and len(toggles) == 2
+    app.root.get_screen("language").choose("ar")
+    step(3)
+    app.toggle_large_text()
+    step(3)
+    app.toggle_high_contrast()
+    step(3)
+    assert [core.text for core in layouts if id(core) in toggles]
+    layouts.clear()
+    app.reset_visit()
+    step(3)
+    assert [start[id(core)].text for core in layouts if id(core) in start] == []
+    assert sorted(core.text for core in layouts if id(core) in toggles) == \
+        ["Größere Schrift", "Hoher Kontrast"]
+    after = screenshot(app, tmp_path / "after.png")
+    assert after.tobytes() == before.tobytes()

@@ -219,3 +219,34 @@ def test_a_lock_held_past_the_busy_timeout_ends_in_a_clear_failure(make_app, hol
     message = app.root.get_screen("services").ids.message.text
     assert "No ticket was issued" in message and "information desk" in message
     assert _ticket_rows(app) == [] and watch.ui_calls == []
+
+
+def test_the_being_issued_screen_shows_nothing_of_the_last_visitor(make_app, hold_lock):
+    """GIVEN a visitor got a ticket in German and the screen started over WHEN the next
+    visitor picks English and a service while the store waits THEN the "being issued"
+    screen shows no text of the last ticket (its "watch the display" line stayed, in
+    German, until the new number came)."""
+    app = make_app()
+    app.tickets.min_interval_s = 0  # two visitors in quick succession, not a double tap
+    ticket = app.root.get_screen("ticket")
+    tap(find_button(app.root, "Deutsch"))
+    tap(find_button(app.root, "Anmeldung"))
+    assert wait_until(lambda: ticket.printed is not None)
+    german = ticket.ids.watch.text
+    assert german.startswith("Bitte")
+    app.reset_visit()
+    step(3)
+    tap(find_button(app.root, "English"))
+    holder = hold_lock(app.store.path)
+    tap(find_button(app.root, "Address registration"))
+    assert app.root.current == "ticket"
+    assert ticket.ids.title.text == "Your number is being issued…"
+    step(3)
+    from kivy.uix.label import Label
+
+    shown = [w.text for w in ticket.walk(restrict=True)
+             if isinstance(w, Label) and w.text and w.get_root_window() is not None]
+    assert german not in shown and not any("Bitte" in text for text in shown), shown
+    holder.release()
+    assert wait_until(lambda: ticket.printed is not None, timeout_s=30)
+    assert ticket.ids.watch.text.startswith("Please watch the display")

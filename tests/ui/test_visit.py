@@ -222,3 +222,60 @@ def test_next_visitor_taps_the_same_language_at_once(make_app):
     step(2)
     tap(find_button(app.root, "English"))
     assert app.root.current == "services" and app.lang == "en"
+
+
+def _statuses(ticket) -> list[str]:
+    """Every text the ticket screen's status line is given from now on."""
+    seen: list[str] = []
+    ticket.ids.status.bind(text=lambda _label, text: seen.append(text))
+    return seen
+
+
+def test_a_quick_printer_answers_with_the_number(make_app):
+    """GIVEN a printer that answers at once WHEN a visitor takes a ticket THEN the number
+    comes with "take your ticket from the printer": the status line is not first set to
+    "being printed" (one more frame and one more layout for every visit, issue 9 item 4)."""
+    app = make_app()
+    ticket = app.root.get_screen("ticket")
+    tap(find_button(app.root, "English"))
+    statuses = _statuses(ticket)
+    tap(find_button(app.root, "Address registration"))
+    assert wait_until(lambda: ticket.printed is not None)
+    assert ticket.ids.number.text == "A001"
+    assert [s for s in statuses if s] == ["Please take your ticket from the printer below."]
+
+
+def test_a_slow_printer_shows_the_number_first(make_app, ticks, monkeypatch):
+    """GIVEN a printer that takes long WHEN a visitor takes a ticket THEN the number comes
+    once the short hold for the printer's answer has passed, with "being printed", and
+    "take your ticket" when the printer has answered."""
+    from kiosk.devices.printer.transports import FileTransport
+    from kiosk.screens.walk_in import PRINT_HOLD_S
+
+    release, writing = threading.Event(), threading.Event()
+    write = FileTransport.write
+
+    def slow_write(transport, data):  # the device, at the very edge
+        writing.set()
+        release.wait(30)
+        write(transport, data)
+
+    monkeypatch.setattr(FileTransport, "write", slow_write)
+    app = make_app()
+    ticket = app.root.get_screen("ticket")
+    tap(find_button(app.root, "English"))
+    statuses = _statuses(ticket)
+    tap(find_button(app.root, "Address registration"))
+    try:
+        assert wait_until(writing.is_set), "no write"
+        assert wait_until(lambda: app.walk_in._held is not None), (ticket.ids.number.text, ticket.printed)
+        step(3)
+        assert ticket.ids.number.text == "" and ticket.printed is None  # held, briefly
+        ticks.t += 2 * PRINT_HOLD_S
+        assert wait_until(lambda: ticket.ids.number.text == "A001")
+        assert ticket.ids.status.text == "Your ticket is being printed…"
+    finally:
+        release.set()
+    assert wait_until(lambda: ticket.printed is not None)
+    assert [s for s in statuses if s] == ["Your ticket is being printed…",
+                                          "Please take your ticket from the printer below."]

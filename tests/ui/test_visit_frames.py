@@ -93,3 +93,59 @@ def test_the_background_is_a_clear_not_a_rectangle(make_app, tmp_path):
         image = screenshot(app, tmp_path / f"{name}.png")
         want = tuple(round(c * 255) for c in app.theme.rgba("background")[:3])
         assert image.getpixel((image.width - 3, 2)) == want, name
+
+
+def _window_pixels():
+    """The window's last drawn frame, as an image (top row first)."""
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import GL_RGBA, GL_UNSIGNED_BYTE, glReadPixels
+    from PIL import Image
+
+    width, height = Window.size
+    data = glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE)
+    image = Image.frombytes("RGBA", (width, height), data).convert("RGB")
+    return image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+
+
+def test_scroll_areas_clip_by_a_scissor_in_the_window_and_in_screenshots(make_app,
+                                                                          tmp_path):
+    """Kivy's scroll view clips with the stencil buffer: two quads of its size per frame
+    and a test of every pixel inside, about 4 of a frame's 20 ms in software GL. A
+    scissor clips instead, placed where the view is drawn: content scrolled half out of
+    the area is cut at the same rows in the window and in a screenshot (drawn upside
+    down into an Fbo)."""
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    from tests.ui.conftest import screenshot
+
+    import dataclasses
+
+    app = make_app()
+    # a 10" screen in the same window (larger text): more than fits, the list scrolls
+    app.set_screen(dataclasses.replace(app.kiosk_config.screen, width_mm=217,
+                                       height_mm=122))
+    app.root.get_screen("language").choose("en")
+    app.toggle_large_text()
+    step(5)
+    services = app.root.get_screen("services")
+    area = services.ids.area
+    view = area.ids.view
+    assert area.overflowing
+    view.scroll_y = 0.5  # rows cut by both edges
+    view.bar_color = view.bar_inactive_color  # the bar's colour: the same in both images
+    step(5)
+    stencils = [(type(widget).__name__, type(instr).__name__) for widget in app.root.walk()
+                for canvas in (widget.canvas.before, widget.canvas, widget.canvas.after)
+                for instr in canvas.children if "Stencil" in type(instr).__name__]
+    assert stencils == []
+    Window.canvas.ask_update()
+    EventLoop.idle()
+    in_window = _window_pixels()
+    shot = screenshot(app, tmp_path / "shot.png")
+    assert in_window.tobytes() == shot.tobytes()
+    # and cut where the area ends: the rows just outside it are the background
+    x, y = view.to_window(view.x, view.y)
+    background = tuple(round(c * 255) for c in app.theme.rgba("background")[:3])
+    top_outside = Window.height - round(y + view.height) - 1
+    assert shot.getpixel((round(x + view.width / 2), top_outside)) == background
