@@ -1,10 +1,10 @@
 """The embedded queue store: one SQLite file in WAL mode on the terminal's own disk.
 
-Numbers are issued in one IMMEDIATE transaction with synchronous=FULL, so every process
-on the terminal gets the next number exactly once and a power cut never re-issues a
-number that was already printed. Kiosk processes queue for writing at a lock file
-(write_queue.py) and retry SQLite's lock in short jittered steps, so no writer sleeps
-past a free moment. Only ids, times and states are stored: nothing personal.
+Numbers are issued in one IMMEDIATE transaction, and no write returns before its
+transaction is on disk (the WAL file synced), so every process on the terminal gets the
+next number exactly once and a power cut never re-issues a number that was already
+printed. Kiosk processes queue for writing at a lock file (write_queue.py) and retry
+SQLite's lock in short jittered steps, so no writer sleeps past a free moment. Only ids, times and states are stored: nothing personal.
 The file and its folder are private (0600/0700); every SQLite or file error leaves as a
 one-line StoreError.
 """
@@ -56,6 +56,7 @@ PAGE_CACHE_KIB = 512  # per connection (SQLite's default is about 2,000 KiB)
 RETRY_FIRST_S = 0.0001
 RETRY_MAX_S = 0.002
 _SQLITE_BUSY = 5
+_SQLITE_IOERR_FSYNC = 10 | (4 << 8)  # read by store_error: a disk error
 # Two statements, not one INSERT ... SELECT MAX(seq) + 1 ... RETURNING: measured, that
 # one costs ~20 us more CPU per issue (SQLite copies the SELECT from the table it
 # inserts into to a temporary table first), and this runs under the write lock.
@@ -96,6 +97,7 @@ class SqliteStore(IntakeSqlite):
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
         self._queue: WriteQueue | None = None
+        self._wal_fd: int | None = None  # the WAL file, synced after each write (_sync_wal)
         self._expired_before: str | None = None  # the day up to which _expire has run
         try:
             make_private_dir(self.path.parent)
@@ -124,8 +126,10 @@ class SqliteStore(IntakeSqlite):
         if mode.lower() != "wal":
             raise StoreError(f"{self.path}: WAL mode not available (got {mode}); keep the "
                              f"file on the terminal's own disk")
-        # FULL: a committed (and so printed) number survives a power cut
-        self._db.execute("PRAGMA synchronous = FULL")
+        # NORMAL: COMMIT writes the WAL without syncing it, and _sync_wal() syncs it
+        # after the write lock is let go, before the write returns; a number is still
+        # on disk before anyone is told it (see _sync_wal)
+        self._db.execute("PRAGMA synchronous = NORMAL")
         # deleted rows (an exported or purged sealed intake) are overwritten with zeros,
         # not left in free pages; it is per connection, so set on every open
         self._db.execute("PRAGMA secure_delete = ON")
@@ -150,12 +154,15 @@ class SqliteStore(IntakeSqlite):
             deadline = time.monotonic() + self.busy_timeout_s
             queue = self._queue
             if queue is None:
-                return self._transaction(work, deadline)
-            try:
-                return queue.run(functools.partial(self._transaction, work, deadline),
-                                 self.busy_timeout_s)
-            except WriteQueueTimeout:
-                raise _busy_error() from None  # another kiosk process is stuck in a write
+                result = self._transaction(work, deadline)
+            else:
+                try:
+                    result = queue.run(functools.partial(self._transaction, work, deadline),
+                                       self.busy_timeout_s)
+                except WriteQueueTimeout:
+                    raise _busy_error() from None  # another kiosk process is stuck in a write
+            self._sync_wal()
+            return result
 
     def _transaction(self, work: Callable[[sqlite3.Connection], T], deadline: float) -> T:
         db = self._db
@@ -190,6 +197,32 @@ class SqliteStore(IntakeSqlite):
             finally:
                 if queue is not None:
                     queue.release()
+            self._sync_wal()
+
+    def _sync_wal(self) -> None:
+        """fdatasync of the WAL file: the committed transaction is on disk when this
+        returns. Group commit: with synchronous=FULL SQLite syncs inside COMMIT, while the
+        write lock is held, so every other terminal process waited for this process's
+        disk; here the sync runs after the lock is let go, beside the next writer's
+        transaction, and one sync covers every frame written before it (the WAL is
+        appended in commit order). Measured: 0.6x -> 1.1x the bare counter from 4
+        processes (bench/README.md). Still on disk before anyone is told: this caller
+        returns only after the sync; a writer that read this commit writes after it in
+        the WAL, so its own sync covers it too; a checkpoint syncs the WAL before it
+        copies it (SQLite, synchronous=NORMAL). A failed sync is a disk error
+        (StoreError): the write may be lost at a power cut, so nobody is told it worked.
+        Caller holds the store's lock."""
+        try:
+            if self._wal_fd is None:
+                # opened once, after the first commit made it; SQLite removes the WAL
+                # only when the last connection closes, and this one is open
+                self._wal_fd = os.open(f"{self.path}-wal", os.O_RDONLY | os.O_CLOEXEC)
+            os.fdatasync(self._wal_fd)
+        except OSError as err:
+            failed = sqlite3.OperationalError(f"syncing {self.path.name}-wal: "
+                                              f"{err.strerror or err}")
+            failed.sqlite_errorcode = _SQLITE_IOERR_FSYNC
+            raise failed from err
 
     @contextmanager
     def _own_retry(self) -> Iterator[None]:
@@ -256,6 +289,9 @@ class SqliteStore(IntakeSqlite):
             if self._queue is not None:
                 self._queue.close()
                 self._queue = None
+            if self._wal_fd is not None:
+                os.close(self._wal_fd)
+                self._wal_fd = None
 
     # -- issuing ---------------------------------------------------------------------
 

@@ -38,10 +38,11 @@ def test_numbers_count_up_per_prefix(store):
     assert issue(store, "ausweis", "P").number == "P001"
 
 
-def test_store_runs_in_wal_mode_with_full_sync(sqlite_store):
+def test_store_runs_in_wal_mode_and_syncs_itself(sqlite_store):
     store = sqlite_store
     assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    # NORMAL: the store syncs the WAL after each write (test_store_write_path.py)
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1
 
 
 def test_numbers_reset_at_midnight_berlin(store):

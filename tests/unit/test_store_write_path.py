@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from kiosk.domain.appointment import Booking, BookingStatus
 from kiosk.domain.clock import business_day
 from kiosk.domain.ticket import TicketState
 from kiosk.store.errors import StoreError
@@ -214,8 +215,9 @@ def test_the_lock_file_is_private(path):
 
 
 def test_durability_is_unchanged_on_the_issuing_connection(path):
-    """synchronous=FULL and WAL on the connection that issues, also after a write that
-    had to wait; every write opens with BEGIN IMMEDIATE."""
+    """WAL on the connection that issues, also after a write that had to wait; every
+    write opens with BEGIN IMMEDIATE; COMMIT leaves the sync to the store
+    (synchronous=NORMAL, see test_every_write_returns_after_its_wal_is_synced)."""
     store = SqliteStore(path, busy_timeout_ms=300)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
@@ -229,11 +231,108 @@ def test_durability_is_unchanged_on_the_issuing_connection(path):
         _issue(store)
         store.call_next("1", ["anmeldung"], NOON, DAY)
         store._db.set_trace_callback(None)
-        assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         begins = [s for s in statements if s.upper().startswith("BEGIN")]
         assert begins and all(s.upper() == "BEGIN IMMEDIATE" for s in begins)
         assert len(_transactions(statements)) == len(begins)  # each one committed
+    finally:
+        store.close()
+
+
+def _booking():
+    return Booking("204517", "anmeldung", "bb-test", NOON, 15, BookingStatus.CONFIRMED)
+
+
+class _SyncWatch:
+    """os.fdatasync as it is, noting for each call: the file synced, how long the WAL
+    was, and whether another process could have taken the kiosk's write queue and
+    SQLite's write lock at that moment."""
+
+    def __init__(self, path, monkeypatch):
+        self.path = path
+        self.calls = []
+        self._real = os.fdatasync
+        monkeypatch.setattr(os, "fdatasync", self)
+
+    def __call__(self, fd):
+        wal = os.stat(f"{self.path}-wal")
+        synced = os.fstat(fd)
+        self.calls.append({"wal": (synced.st_dev, synced.st_ino) == (wal.st_dev, wal.st_ino),
+                           "size": wal.st_size, "queue_free": self._queue_free(),
+                           "sqlite_free": self._sqlite_free()})
+        self._real(fd)
+
+    def _queue_free(self):
+        probe = os.open(f"{self.path}-lock", os.O_RDONLY)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(probe)
+
+    def _sqlite_free(self):
+        other = sqlite3.connect(self.path, isolation_level=None, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+
+
+def test_every_write_returns_after_its_wal_is_synced_outside_the_lock(path, monkeypatch):
+    """GIVEN the store WHEN it issues (through the write queue), calls a number and
+    checks in a booking (the calling thread's write path) THEN before each returns, the
+    WAL file is synced, holding at least what the write committed, and at that moment
+    another process could already write: the sync is not in the locked stretch (group
+    commit)."""
+    store = SqliteStore(path)
+    try:
+        booking = _booking()
+        store.import_bookings([booking], NOON)
+        watch = _SyncWatch(path, monkeypatch)
+        writes = {
+            "issue": lambda: _issue(store),
+            "call": lambda: store.call_next("1", ["anmeldung"], NOON, DAY),
+            "check in": lambda: store.check_in(booking, "T", "de", NOON, DAY),
+        }
+        for name, write in writes.items():
+            watch.calls.clear()
+            write()
+            committed = os.stat(f"{path}-wal").st_size
+            synced = [c for c in watch.calls if c["wal"]]
+            assert synced, f"{name}: returned without syncing the WAL"
+            assert synced[-1]["size"] >= committed, name
+            assert synced[-1]["queue_free"] and synced[-1]["sqlite_free"], \
+                f"{name}: synced while holding the write lock"
+    finally:
+        store.close()
+
+
+def test_a_failed_sync_is_a_disk_error_and_the_number_is_not_handed_out(path, monkeypatch):
+    """GIVEN a disk that fails to sync WHEN a number is issued THEN the caller gets a
+    one-line disk error naming the file instead of the number (it may not survive a
+    power cut), and the next issue works again once the disk does."""
+    store = SqliteStore(path)
+    try:
+        _issue(store)
+        real = os.fdatasync
+
+        def failing(_fd):
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(os, "fdatasync", failing)
+        with pytest.raises(StoreError) as caught:
+            _issue(store)
+        assert caught.value.kind == "io"
+        assert "q.sqlite3-wal" in str(caught.value) and "Input/output error" in str(caught.value)
+        monkeypatch.setattr(os, "fdatasync", real)
+        assert _issue(store).number == "A003"
     finally:
         store.close()
 
