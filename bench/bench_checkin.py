@@ -10,7 +10,7 @@ embedded store, rules, the exactly-once check-in transaction, people ahead) and
 printer is the app's (`build_printer_supervisor`) on a serial PrinterConfig pointing at a
 `SimPrinter` pty at 115200 baud (the simulator reads no faster than baud/10 B/s). The
 clock stops when the simulator has parsed the job's cut (its last byte).
-Store: a fresh SQLite file (synchronous=FULL, as shipped) with one booking per scan
+Store: a fresh SQLite file (durable writes, as shipped) with one booking per scan
 (slots at the time of the run, so every scan checks in), the shipped demo configuration
 with office "demo" and a fresh random key.
 

@@ -2,7 +2,7 @@
 
 What: `IntakeService.submit` (validate with the rules, JSON envelope, PyNaCl SealedBox to
 the office's X25519 key, `SqliteStore.put_sealed` in its own IMMEDIATE transaction with
-synchronous=FULL, the statistics row) for a two-person intake, p50/p99 over --runs
+synced to disk before it returns, the statistics row) for a two-person intake, p50/p99 over --runs
 submits on a temporary store; and its sealing + storing step alone.
 
 Against, in the same run: the obvious alternative without encryption (the same JSON

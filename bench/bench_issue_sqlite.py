@@ -1,13 +1,15 @@
 """Measurement 1: issuing numbers on SQLite from 4 processes at once into one file.
 
 What: throughput (numbers/s) and per-call latency p50/p99/p99.9 of
-`kiosk.store.sqlite.SqliteStore.issue` (WAL, synchronous=FULL, as shipped: kiosk writers
-queue at the store's lock file, then BEGIN IMMEDIATE), 4 processes (multiprocessing
-"spawn"), a fixed count per process (default 2,000), all released by one start barrier
-after each has opened its connection. Every round is reported on its own (the tail is
-noisy on a shared machine) and checked: as many numbers as successful calls, no
-duplicate, no gap; the store's workers also check that their connection runs WAL with
-synchronous=FULL.
+`kiosk.store.sqlite.SqliteStore.issue` as shipped (WAL; kiosk writers queue at the
+store's lock file, then BEGIN IMMEDIATE; COMMIT writes the WAL without syncing it,
+synchronous=NORMAL, and the store syncs the WAL with fdatasync after the write lock is
+let go, before the call returns: group commit), 4 processes (multiprocessing "spawn"), a
+fixed count per process (default 2,000), all released by one start barrier after each
+has opened its connection. Every round is reported on its own (the tail is noisy on a
+shared machine) and checked: as many numbers as successful calls, no duplicate, no gap;
+the store's workers also check that their connection runs WAL and that every issue
+returned after at least one sync of the WAL (the syncs are counted).
 
 Against, in the same run (variants interleaved round by round, fresh file per round):
 - a minimal bare sqlite3 transactional counter: BEGIN IMMEDIATE; UPDATE counter SET
@@ -16,8 +18,12 @@ Against, in the same run (variants interleaved round by round, fresh file per ro
 - for information: the same bare counter behind the kiosk's write queue
   (`kiosk.store.write_queue`), to show what the queue itself does to a cheap
   transaction;
-- the same store with synchronous=NORMAL (set on the store's connection after opening),
-  to show what durability costs;
+- for information: the same store syncing inside COMMIT under the write lock
+  (synchronous=FULL, its own sync off: the store before group commit);
+- for information: the same store without the write queue (only its own jittered retry
+  of BEGIN IMMEDIATE), to show what the queue does for it;
+- for information: the same store without any sync (NORMAL, its own sync off), to show
+  what durability costs;
 - for information: the shipped store on a file that already holds one year of history
   (365 days x 500 finished tickets).
 
@@ -30,7 +36,7 @@ Target (issue 9 item 2): p99.9 <= 20 ms in every round and throughput >= 0.8x th
 counter (median of the rounds), no failed call.
 Files live in a temporary directory (on the disk, see the header: not tmpfs).
 Run: .venv/bin/python bench/bench_issue_sqlite.py [--per-process N] [--rounds R]
-     [--only store_full,...] (a subset of the variants; bare_full always runs)
+     [--only store,...] (a subset of the variants; bare_full always runs)
 """
 
 from __future__ import annotations
@@ -57,17 +63,24 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 HISTORY_DAYS, HISTORY_PER_DAY = 365, 500
 
 VARIANTS = {
-    "store_full": "kiosk `SqliteStore.issue`, synchronous=FULL (shipped)",
+    "store": "kiosk `SqliteStore.issue` as shipped: WAL, COMMIT without a sync "
+             "(synchronous=NORMAL), the WAL synced after the write lock is let go, before "
+             "the call returns",
     "bare_full": "bare sqlite3 counter (BEGIN IMMEDIATE; UPDATE; COMMIT), FULL, SQLite's "
                  "busy handler",
     "bare_queued": "bare sqlite3 counter, FULL, behind the kiosk's write queue (info)",
-    "store_normal": "kiosk `SqliteStore.issue`, synchronous=NORMAL",
-    "store_full_history": "kiosk `SqliteStore.issue`, FULL, file with 1 year of history "
-                          f"({HISTORY_DAYS * HISTORY_PER_DAY:,} tickets), 4 x "
-                          "{history_count} per round (info)",
+    "store_sync_in_commit": "the same store syncing inside COMMIT, under the write lock "
+                            "(synchronous=FULL, its own sync off: before group commit) (info)",
+    "store_retry": "the same store without the write queue: only its own jittered retry "
+                   "of BEGIN IMMEDIATE (info)",
+    "store_nosync": "the same store without any sync (NORMAL, its own sync off): what "
+                    "durability costs (info)",
+    "store_history": "the shipped store on a file with 1 year of history "
+                     f"({HISTORY_DAYS * HISTORY_PER_DAY:,} tickets), 4 x "
+                     "{history_count} per round (info)",
 }
 HISTORY_COUNT = 250  # per process: this variant is ~40x slower
-BEFORE = "store_full_before"  # with --before REV: the store as it was at REV
+BEFORE = "store_before"  # with --before REV: the store as it was at REV
 BEFORE_ROOT = "KIOSK_BENCH_BEFORE_ROOT"  # where REV's kiosk package was unpacked
 
 
@@ -85,20 +98,44 @@ def _open(variant: str, path: str):
         from kiosk.store.sqlite import SqliteStore
 
         store = SqliteStore(path, terminal_id="bench")
-        if variant == "store_normal":
-            store._db.execute("PRAGMA synchronous = NORMAL")  # bench only: the cost of FULL
-        else:
-            durability = (store._db.execute("PRAGMA journal_mode").fetchone()[0],
-                          store._db.execute("PRAGMA synchronous").fetchone()[0])
-            if durability != ("wal", 2):
-                raise RuntimeError(f"store connection runs {durability}, not WAL + FULL")
+        # bench only: the variants that change how the store syncs or queues
+        if variant in ("store_sync_in_commit", "store_nosync"):
+            store._sync_wal = lambda: None
+            sync = "FULL" if variant == "store_sync_in_commit" else "NORMAL"
+            store._db.execute(f"PRAGMA synchronous = {sync}")
+        if variant == "store_retry":
+            store._queue.close()
+            store._queue = None
+        mode, level = (store._db.execute("PRAGMA journal_mode").fetchone()[0],
+                       store._db.execute("PRAGMA synchronous").fetchone()[0])
+        if mode != "wal":
+            raise RuntimeError(f"store connection runs {mode}, not WAL")
+        # durability: FULL syncs inside COMMIT; otherwise every issue must have been
+        # followed by a sync of the store's own (counted here)
+        own_sync = variant != "store_nosync" and level != 2
+        issued, syncs = [0], [0]
+        if own_sync:
+            real_sync = os.fdatasync
+
+            def counted_sync(fd: int) -> None:
+                syncs[0] += 1
+                real_sync(fd)
+
+            os.fdatasync = counted_sync
         day = business_day(NOW)
 
         def issue_one(i: int) -> str:
             prefix = PREFIXES[i // BLOCK]
-            return store.issue(f"svc-{prefix}", prefix, "de", NOW, day, None).number
+            number = store.issue(f"svc-{prefix}", prefix, "de", NOW, day, None).number
+            issued[0] += 1
+            return number
 
-        return issue_one, store.close
+        def close() -> None:
+            store.close()
+            if own_sync and syncs[0] < issued[0]:
+                raise RuntimeError(f"{variant}: {issued[0]} issued, {syncs[0]} syncs")
+
+        return issue_one, close
     # check_same_thread off: behind the queue the helper thread may run the transaction
     db = sqlite3.connect(path, isolation_level=None, timeout=10.0, check_same_thread=False)
     db.execute("PRAGMA busy_timeout = 10000")
@@ -164,7 +201,7 @@ def _prepare(variant: str, path: Path) -> None:
         from kiosk.store.sqlite import SqliteStore
 
         store = SqliteStore(path, terminal_id="bench")
-        if variant == "store_full_history":
+        if variant == "store_history":
             fill_history(store._db, NOW.date(), HISTORY_DAYS, HISTORY_PER_DAY)
         store.close()
         return
@@ -285,7 +322,7 @@ def main() -> None:
             loads.append("%.2f" % os.getloadavg()[0])
             for variant in chosen:
                 count = min(args.per_process, HISTORY_COUNT) \
-                    if variant == "store_full_history" else args.per_process
+                    if variant == "store_history" else args.per_process
                 rate, lat, failed, error = run_round(variant, count, tmp)
                 through[variant].append(rate)
                 lats[variant].extend(lat)
@@ -321,15 +358,16 @@ def main() -> None:
                 f"{a / b:.2f}x" for a, b in zip(through[variant], through["bare_full"])) + ")"
         if fails[variant]:
             result += f"; **{fails[variant]} calls FAILED** ({errors[variant]})"
-        if variant == "store_full":
+        if variant == "store":
             ok = (max(p999s[variant]) <= 20 and rate >= 0.8 * bare and not fails[variant])
             rows.append(row("1 issuance, 4 processes", label, result,
                             "p99.9 <= 20 ms every round, >= 0.8x bare counter",
                             verdict(ok)))
         else:
             rows.append(row("1 issuance, 4 processes", label, result))
-    full, normal = median(through["store_full"]), median(through["store_normal"])
-    ratio = f"{full / normal:.2f}" if through["store_normal"] else "not run"
+    shipped = median(through["store"])
+    nosync = median(through["store_nosync"]) if through["store_nosync"] else None
+    ratio = f"{shipped / nosync:.2f}" if nosync else "not run"
     notes = [f"issuance: {PROCESSES} x {args.per_process} per round, {args.rounds} rounds, "
              "variants interleaved; throughput = numbers/(first start..last end) per round, "
              "median of the rounds; p99.9 per round and over all calls; prefix changes "
@@ -337,9 +375,9 @@ def main() -> None:
              "checked for as many numbers as successful calls, no duplicate and no gap; "
              f"load average (1 min) at each round's start: {', '.join(loads)}; took "
              f"{time.monotonic() - started:.0f} s",
-             f"issuance: FULL/NORMAL throughput ratio {ratio}; shipped store "
-             f"reaches {full / bare:.2f}x the bare counter (rounds: "
-             + ", ".join(f"{a / b:.2f}x" for a, b in zip(through["store_full"],
+             f"issuance: synced / unsynced throughput ratio {ratio}; shipped store "
+             f"reaches {shipped / bare:.2f}x the bare counter (rounds: "
+             + ", ".join(f"{a / b:.2f}x" for a, b in zip(through["store"],
                                                         through["bare_full"])) + ")"]
     emit(rows, notes)
 

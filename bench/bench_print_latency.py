@@ -16,7 +16,7 @@ stamped in the simulator's reader thread by a 3-line subclass) and the job is in
 to drain, asks status again, and records the result in the store).
 
 TicketService gets min_interval_s=0 so its double-tap debounce does not refuse the
-back-to-back runs; the store is a fresh SQLite file (synchronous=FULL, as shipped), the
+back-to-back runs; the store is a fresh SQLite file (durable writes, as shipped), the
 configuration the shipped demo one (service "anmeldung", quota 120 > runs).
 
 Against, in the same run (runs interleaved, each variant on its own simulator instance

@@ -5,7 +5,7 @@ shipped demo configuration: 12 languages, 6 services, 1920x1080) with the printe
 FileTransport to a temporary file, built as `kiosk run` builds it (kiosk.wiring.
 build_printer_supervisor, a worker thread; build_printer on older commits) and passed
 to KioskApp as in ui_runner.run_app, a fresh SQLite store
-(synchronous=FULL) and a TicketService with min_interval_s=0 and a fake wall clock that
+(durable writes, as shipped) and a TicketService with min_interval_s=0 and a fake wall clock that
 moves 150 s per session (so numbers roll over to a new business day every 576 sessions,
 far from the 999 limit and the 120/day quota). The app's idle clock is a fake monotonic
 clock that never moves, so the idle reset never fires on its own.
