@@ -10,6 +10,7 @@ visitor's language) is the preferred direction, None means UAX #9 P2/P3.
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 
 from kivy.core.text.text_pil import LabelPIL
@@ -20,12 +21,61 @@ from kiosk import bidi
 log = logging.getLogger(__name__)
 
 HAS_RAQM = features.check("raqm")  # without it Pillow can neither shape nor reorder
+CUT_ROOM_EM = 0.25  # a cut texture keeps this much of the font size beside the text
 
 
 class BidiLabelPIL(LabelPIL):
-    """LabelPIL whose lines are shaped in their paragraph's direction."""
+    """LabelPIL whose lines are shaped in their paragraph's direction. With `cut` set (by a
+    widget that places the texture itself: KLabel, BigButton) the texture is only as wide
+    as the text, not as the width it wraps to: llvmpipe blends every pixel of a label's
+    quad, mostly transparent ones (issue 9 item 4). The lines keep the x they have in
+    the full width; `box_width` is that width and `text_x` where the texture starts in it
+    (whole pixels, so every glyph lands on the pixel it did)."""
+
+    cut = False
+    box_width = 0  # the texture's width had it not been cut
+    text_x = 0  # the cut texture's left edge in that width
+
+    def render(self, real=False):
+        size = super().render(real)
+        if real:
+            return size
+        self.box_width, self.text_x = (size[0], 0)
+        span = self._text_span(size) if self.cut else None
+        if span is None:
+            return size
+        self.text_x = span[0]
+        return span[1] - span[0], size[1]
+
+    def _text_span(self, size):
+        """(left, right) of the lines in the full width, with room for ink beyond the
+        measured extents (bearings, a shaped line a little wider than measured); None
+        when cutting is not worth it or not safe (justified lines fill the width)."""
+        width, height = size
+        lines = self._cached_lines
+        options = self._default_line_options(lines) if lines else None
+        if options is None or width <= 2 or height <= 1 or options["halign"] == "justify":
+            return None
+        if options["text_size"][0] is None:
+            return None  # not wrapped: the texture is as wide as the text already
+        xs = []
+        LabelPIL.render_lines(self, lines, options, lambda *_a: None, 0, size)
+        for line in lines:
+            if line.words and line.words[0].text:
+                xs.append((line.x, line.x + line.w))
+        if not xs:
+            return None
+        room = int(math.ceil(CUT_ROOM_EM * options["font_size"])) + 1
+        left = max(0, int(min(x for x, _ in xs)) - room)
+        right = min(width, int(math.ceil(max(x for _, x in xs))) + room)
+        if right - left < 2:
+            return None
+        return left, right
 
     def render_lines(self, lines, options, render_text, y, size):
+        shift = self.text_x if self.cut else 0
+        if self.cut and self.box_width:
+            size = (self.box_width, size[1])  # lines placed as in the full width
         texts = [line.words[0].text for line in lines if line.words and line.words[0].text]
         preferred = options.get("base_direction")
         plan = deque(zip(texts, bidi.shape_lines(self.text, texts, preferred)))
@@ -41,7 +91,7 @@ class BidiLabelPIL(LabelPIL):
             else:
                 shaped = text
                 direction = line[1][1] if line else bidi.paragraph_direction(text, preferred)
-            self._draw_line(shaped, direction, x, line_y)
+            self._draw_line(shaped, direction, x - shift, line_y)
 
         return super().render_lines(lines, options, draw, y, size)
 
