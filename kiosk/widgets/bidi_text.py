@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
+from functools import lru_cache
 
 from kivy.core.text.text_pil import LabelPIL
 from PIL import ImageFont, features
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 
 HAS_RAQM = features.check("raqm")  # without it Pillow can neither shape nor reorder
 CUT_ROOM_EM = 0.25  # a cut texture keeps this much of the font size beside the text
+# words measured, kept: the same few thousand words in 12 languages and two text sizes
+# come back every visit, and measuring them (Pillow shaping each word) was a fifth of
+# the UI thread's CPU per visit (issue 9 item 4); bounded, so new numbers cannot grow it
+EXTENTS_KEPT = 6000
 
 
 class BidiLabelPIL(LabelPIL):
@@ -35,6 +40,15 @@ class BidiLabelPIL(LabelPIL):
     cut = False
     box_width = 0  # the texture's width had it not been cut
     text_x = 0  # the cut texture's left edge in that width
+
+    def get_extents(self, text):
+        font = self._select_font()
+        if not font:
+            return 0, 0
+        return _extents(font, text, bool(self.options["limit_render_to_text_bbox"]))
+
+    def get_cached_extents(self):
+        return self.get_extents
 
     def render(self, real=False):
         size = super().render(real)
@@ -107,6 +121,17 @@ class BidiLabelPIL(LabelPIL):
             x -= bbox[0]
             y -= bbox[1]
         self._pil_draw.text((int(x), int(y)), text, font=font, fill=color, **shaping)
+
+
+@lru_cache(maxsize=EXTENTS_KEPT)
+def _extents(font, text: str, ink_only: bool) -> tuple[int, int]:
+    """LabelPIL.get_extents for one font object (Kivy keeps each font and size for good,
+    so the object stands for them)."""
+    left, top, right, bottom = font.getbbox(text)
+    if ink_only:
+        return right - left, bottom - top
+    ascent, descent = font.getmetrics()
+    return right - left, ascent + descent
 
 
 def install() -> bool:
