@@ -303,11 +303,22 @@ def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
         result = {"samples": samples, "after_gc": after_gc, "cpu": cpu, "taps": taps,
                   "threads": (
             threads_before, threading.active_count()),
-            "printed_bytes": (tmp / "printer.bin").stat().st_size, "printer": printer_kind}
+            "printed_bytes": (tmp / "printer.bin").stat().st_size, "printer": printer_kind,
+            "extents": _extents_kept()}
         app.detach()
         printer.close()
         store.close()
     return result
+
+
+def _extents_kept() -> str:
+    """The kiosk's cache of measured words (kiosk.widgets.bidi_text), if it has one."""
+    try:
+        from kiosk.widgets.bidi_text import _extents
+    except ImportError:
+        return ""
+    info = _extents.cache_info()
+    return f"{info.currsize:,} of {info.maxsize:,} (hits {info.hits:,}, misses {info.misses:,})"
 
 
 def growth(samples, start_n: int) -> tuple[float, float] | None:
@@ -443,6 +454,8 @@ def main() -> None:
                      f"{ui['threads'][1]}; samples (sessions: MiB @ s): " + "; ".join(
                          f"{n:,}: {r:.1f} @ {t:.0f}" for n, r, t in samples
                          if n % 500 == 0 or n in (100, samples[-1][0])))
+        if ui.get("extents"):
+            notes.append(f"word extents kept at the end: {ui['extents']}")
     emit(rows, notes)
 
 

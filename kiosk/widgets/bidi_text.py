@@ -26,7 +26,7 @@ CUT_ROOM_EM = 0.25  # a cut texture keeps this much of the font size beside the 
 # words measured, kept: the same few thousand words in 12 languages and two text sizes
 # come back every visit, and measuring them (Pillow shaping each word) was a fifth of
 # the UI thread's CPU per visit (issue 9 item 4); bounded, so new numbers cannot grow it
-EXTENTS_KEPT = 6000
+EXTENTS_KEPT = 4096  # ~2,000 in use for 12 languages; full after ~700 visits (numbers)
 
 
 class BidiLabelPIL(LabelPIL):
