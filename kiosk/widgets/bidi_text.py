@@ -15,6 +15,7 @@ from collections import deque
 from functools import lru_cache
 
 from kivy.core.text.text_pil import LabelPIL
+from kivy.graphics.texture import Texture
 from PIL import ImageFont, features
 
 from kiosk import bidi
@@ -40,6 +41,41 @@ class BidiLabelPIL(LabelPIL):
     cut = False
     box_width = 0  # the texture's width had it not been cut
     text_x = 0  # the cut texture's left edge in that width
+    # a cut label's text is drawn into the left of a texture as wide as the box and shown
+    # as a region of it: the texture keeps its size while the text changes, and Kivy
+    # reuses it in place (a new texture for every new width raised RSS ~10-20 MiB)
+    whole_texture = None
+
+    def refresh(self):
+        if not self.cut:
+            return super().refresh()
+        self.resolve_font_name()
+        width, height = self._size_texture = self._size = self.render()
+        if width <= 1 or height <= 1:
+            self.texture = self.texture_1px
+            return None
+        size = (max(int(self.box_width), width), height)
+        whole = self.whole_texture
+        if whole is None or tuple(whole.size) != size:
+            whole = Texture.create(size=size, mipmap=self.options["mipmap"],
+                                   callback=self._texture_fill)
+            whole.flip_vertical()
+            whole.add_reload_observer(self._texture_refresh)
+            self.whole_texture = whole
+        else:
+            whole.ask_update(self._texture_fill)
+        self.texture = whole.get_region(0, 0, width, height)
+        return None
+
+    def _texture_fill(self, texture):
+        shown = self.texture
+        if texture is not self.whole_texture or shown is texture:
+            return super()._texture_fill(texture)
+        self.texture = texture  # Kivy's second pass draws into self.texture
+        try:
+            return super()._texture_fill(texture)
+        finally:
+            self.texture = shown
 
     def get_extents(self, text):
         font = self._select_font()

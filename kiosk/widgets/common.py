@@ -113,8 +113,11 @@ class KeepsLook:
         self._shown_look = self._pending_look = None
 
     def _look_filled(self, texture) -> None:
-        if self._pending_look is not None and texture is self.texture:
-            self._shown_look, self._pending_look = (self._pending_look, texture), None
+        # a cut label shows a region of the texture the frame filled (bidi_text)
+        if self._pending_look is not None and (
+                texture is self.texture
+                or texture is getattr(self._label, "whole_texture", None)):
+            self._shown_look, self._pending_look = (self._pending_look, self.texture), None
 
 
 def _look_of(core) -> tuple:
