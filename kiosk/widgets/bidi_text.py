@@ -4,7 +4,9 @@ first letter, so a wrapped Arabic line starting with "A017" came out left to rig
 
 `install()` makes Labels use `BidiLabelPIL`, which draws every line in its paragraph's
 base direction (kiosk.bidi); a Label's `base_direction` ('rtl'/'ltr', set from the
-visitor's language) is the preferred direction, None means UAX #9 P2/P3.
+visitor's language) is the preferred direction, None means UAX #9 P2/P3. The provider
+also measures each word once (a bounded cache) and, for widgets that place the texture
+themselves (KLabel, BigButton), draws a label's text in a region only as wide as the text.
 """
 
 from __future__ import annotations
