@@ -196,6 +196,18 @@ def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
             return render(label, real)
 
         LabelBase.render = counted_render  # this process only: counts, changes nothing
+        # words measured by Pillow (each a shaping of the word: Kivy's layout measures
+        # every word it wraps)
+        from PIL import ImageFont
+
+        measured = [0]
+        getbbox = ImageFont.FreeTypeFont.getbbox
+
+        def counted_getbbox(font, *args, **kwargs):
+            measured[0] += 1
+            return getbbox(font, *args, **kwargs)
+
+        ImageFont.FreeTypeFont.getbbox = counted_getbbox
 
         finish = None
         if finish_frames:
@@ -254,7 +266,7 @@ def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
                 taps.extend(wait)
             if done == warmup:
                 cpu_from = (time.process_time(), time.thread_time(), done, flips[0],
-                            renders[0], renders[1], thread_cpu())
+                            renders[0], renders[1], thread_cpu(), measured[0])
                 if profile:
                     import cProfile
 
@@ -277,11 +289,13 @@ def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
                    "frames": (flips[0] - cpu_from[3]) / n,
                    "laid_out": (renders[0] - cpu_from[4]) / n,
                    "drawn": (renders[1] - cpu_from[5]) / n,
+                   "measured": (measured[0] - cpu_from[7]) / n,
                    "threads": {name: (s - cpu_from[6].get(name, 0.0)) / n
                                for name, s in threads_now.items()
                                if s - cpu_from[6].get(name, 0.0) > 0}}
         Window.unbind(on_flip=on_flip)
         LabelBase.render = render
+        ImageFont.FreeTypeFont.getbbox = getbbox
         if samples[-1][0] != done:
             samples.append((done, rss_mib(), time.perf_counter() - started))
         gc.collect()
@@ -289,11 +303,22 @@ def run_ui(sessions: int, budget_s: float, finish_frames: bool = False,
         result = {"samples": samples, "after_gc": after_gc, "cpu": cpu, "taps": taps,
                   "threads": (
             threads_before, threading.active_count()),
-            "printed_bytes": (tmp / "printer.bin").stat().st_size, "printer": printer_kind}
+            "printed_bytes": (tmp / "printer.bin").stat().st_size, "printer": printer_kind,
+            "extents": _extents_kept()}
         app.detach()
         printer.close()
         store.close()
     return result
+
+
+def _extents_kept() -> str:
+    """The kiosk's cache of measured words (kiosk.widgets.bidi_text), if it has one."""
+    try:
+        from kiosk.widgets.bidi_text import _extents
+    except ImportError:
+        return ""
+    info = _extents.cache_info()
+    return f"{info.currsize:,} of {info.maxsize:,} (hits {info.hits:,}, misses {info.misses:,})"
 
 
 def growth(samples, start_n: int) -> tuple[float, float] | None:
@@ -414,6 +439,7 @@ def main() -> None:
                         cpu["threads"].items(), key=lambda x: -x[1])) + "; "
                 f"{cpu['frames']:.1f} frames drawn; label texts: {cpu['laid_out']:.1f} "
                 f"laid out, {cpu['drawn']:.1f} drawn per visit; "
+                f"{cpu['measured']:.0f} words measured by Pillow per visit; "
                 f"{cpu['sessions']:,} visits); tap -> frame median "
                 f"{median(taps) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, max "
                 f"{max(taps) * 1000:.1f} ms ({len(taps):,} taps)",
@@ -428,6 +454,8 @@ def main() -> None:
                      f"{ui['threads'][1]}; samples (sessions: MiB @ s): " + "; ".join(
                          f"{n:,}: {r:.1f} @ {t:.0f}" for n, r, t in samples
                          if n % 500 == 0 or n in (100, samples[-1][0])))
+        if ui.get("extents"):
+            notes.append(f"word extents kept at the end: {ui['extents']}")
     emit(rows, notes)
 
 

@@ -113,8 +113,11 @@ class KeepsLook:
         self._shown_look = self._pending_look = None
 
     def _look_filled(self, texture) -> None:
-        if self._pending_look is not None and texture is self.texture:
-            self._shown_look, self._pending_look = (self._pending_look, texture), None
+        # a cut label shows a region of the texture the frame filled (bidi_text)
+        if self._pending_look is not None and (
+                texture is self.texture
+                or texture is getattr(self._label, "whole_texture", None)):
+            self._shown_look, self._pending_look = (self._pending_look, self.texture), None
 
 
 def _look_of(core) -> tuple:
@@ -142,7 +145,27 @@ def _watch_fills(widget, core) -> None:
     core._texture_fill = filled
 
 
-class _WrapsWhenSized(RendersWhenShown, KeepsLook):
+class PlacesCutText:
+    """A label whose texture is cut to its text (bidi_text.BidiLabelPIL.cut) and placed
+    where the text stood in the full width: `box_width` is that width, `text_x` where the
+    texture starts in it (common.kv draws it there). Kivy's own canvas centres the
+    texture, which is only right for a texture as wide as the box."""
+
+    box_width = NumericProperty(0)
+    text_x = NumericProperty(0)
+    cuts = True  # class-wide: False renders full-width textures (tests compare the two)
+
+    def texture_update(self, *largs):
+        core = self._label
+        core.cut = self.cuts and not self.markup  # markup's references are in its pixels
+        result = super().texture_update(*largs)
+        if self.texture is core.texture:
+            self.box_width = core.box_width if core.cut else self.texture_size[0]
+            self.text_x = core.text_x if core.cut else 0
+        return result
+
+
+class _WrapsWhenSized(RendersWhenShown, KeepsLook, PlacesCutText):
     """Text wrapped to the widget's width is laid out once the widget has its width.
     Before its layout has run a widget is 100 px wide, and wrapping to that measures the
     text letter by letter; the layout's width follows in the same frame, so that first
