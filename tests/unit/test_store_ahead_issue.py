@@ -58,7 +58,7 @@ def test_a_version_2_database_gets_the_new_count(pg_dsn):
     that walk-in ahead."""
     import psycopg
 
-    from kiosk.store.postgres import PostgresStore, migrations
+    from kiosk.store.postgres import SCHEMA_VERSION, PostgresStore, migrations
 
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE kiosk_schema (version INTEGER NOT NULL)")
@@ -69,7 +69,7 @@ def test_a_version_2_database_gets_the_new_count(pg_dsn):
     store = PostgresStore(pg_dsn)
     try:
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
-            assert conn.execute("SELECT version FROM kiosk_schema").fetchall() == [(3,)]
+            assert conn.execute("SELECT version FROM kiosk_schema").fetchall() == [(SCHEMA_VERSION,)]
             new = conn.execute(_PROC).fetchall()
         assert len(new) == 1 and new[0][0] != old
         store.issue("anmeldung", "A", "de", NOW, DAY, None)
