@@ -4,9 +4,9 @@ Numbers are issued in one IMMEDIATE transaction, and no write returns before its
 transaction is on disk (the WAL file synced), so every process on the terminal gets the
 next number exactly once and a power cut never re-issues a number that was already
 printed. Kiosk processes queue for writing at a lock file (write_queue.py) and retry
-SQLite's lock in short jittered steps, so no writer sleeps past a free moment. Only ids, times and states are stored: nothing personal.
-The file and its folder are private (0600/0700); every SQLite or file error leaves as a
-one-line StoreError.
+SQLite's lock in short jittered steps, so no writer sleeps past a free moment. Only ids,
+times and states are stored: nothing personal. The file and its folder are private
+(0600/0700); every SQLite or file error leaves as a one-line StoreError.
 """
 
 from __future__ import annotations
@@ -205,8 +205,8 @@ class SqliteStore(IntakeSqlite):
         write lock is held, so every other terminal process waited for this process's
         disk; here the sync runs after the lock is let go, beside the next writer's
         transaction, and one sync covers every frame written before it (the WAL is
-        appended in commit order). Measured: 0.6x -> 1.1x the bare counter from 4
-        processes (bench/README.md). Still on disk before anyone is told: this caller
+        appended in commit order). Measured: about 0.5x -> 1.0x the bare counter from 4
+        processes (bench/README.md, stop 7). Still on disk before anyone is told: this caller
         returns only after the sync; a writer that read this commit writes after it in
         the WAL, so its own sync covers it too; a checkpoint syncs the WAL before it
         copies it (SQLite, synchronous=NORMAL). A failed sync is a disk error
